@@ -1,0 +1,18 @@
+//! Reading one table file into a [`RawTable`]: decompression, text decoding, validation of the
+//! shape (with line numbers for anything wrong), then parsing with polars.
+
+mod decode;
+mod delimited;
+mod table;
+
+pub use decode::{DecodedText, decode_text, decompress};
+pub use table::{CellKind, RawTable, TableFormat, read_table};
+
+/// Cell values read as missing in every text table. Real studies use all of these.
+pub const MISSING_TOKENS: &[&str] = &[
+    "", "NA", "NaN", "nan", "NAN", ".", "N/A", "n/a", "#N/A", "null", "NULL", "None", "na",
+];
+
+pub fn is_missing_token(cell: &str) -> bool {
+    MISSING_TOKENS.contains(&cell.trim())
+}
