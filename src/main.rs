@@ -15,6 +15,12 @@ struct Cli {
     command: Command,
 }
 
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum PlannerKind {
+    Offline,
+    Llm,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Load a study folder and summarise its layers, samples and clinical variables.
@@ -24,6 +30,55 @@ enum Command {
         /// Inspect the bundled demo study (CPTAC endometrial carcinoma, trimmed).
         #[arg(long, conflicts_with = "dir")]
         demo: bool,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Explore a study autonomously and write ranked, evidence-backed hypotheses.
+    Run {
+        /// The study folder.
+        dir: Option<PathBuf>,
+        /// Run on the bundled demo study.
+        #[arg(long, conflicts_with = "dir")]
+        demo: bool,
+        /// Output folder: report.html, hypotheses.json, findings.tsv, summary.json, journal.jsonl.
+        #[arg(long, default_value = "hypomics-out")]
+        out: PathBuf,
+        /// Seed for the discovery/validation split and clustering; the same seed gives the same run.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Most analyses to run.
+        #[arg(long, default_value_t = 40)]
+        max_analyses: usize,
+        /// Wall-time budget for exploration, in seconds.
+        #[arg(long, default_value_t = 600.0)]
+        max_seconds: f64,
+        /// Label-shuffled re-runs for the empirical false-hypothesis rate.
+        #[arg(long, default_value_t = 2)]
+        permutations: usize,
+        /// Continue a run that was interrupted, from its journal in --out.
+        #[arg(long)]
+        resume: bool,
+        /// Who chooses directions: `offline` rules (default), or `llm` (an OpenAI-compatible
+        /// endpoint from HYPOMICS_LLM_BASE_URL, falling back to the rules step by step).
+        #[arg(long, value_enum, default_value_t = PlannerKind::Offline)]
+        planner: PlannerKind,
+        /// Re-test every hypothesis on this external cohort as well (a study folder).
+        #[arg(long)]
+        validate_with: Option<PathBuf>,
+        /// Graph store (SQLite) the run records itself in; several runs and studies can share
+        /// one. Default: OUT/hypomics.db.
+        #[arg(long)]
+        store: Option<PathBuf>,
+    },
+    /// Score a run on a synthetic study against its truth.json: recall of planted relations
+    /// among the hypotheses, and the fraction of hypotheses that are not planted.
+    Eval {
+        /// The synthetic study folder (with truth.json).
+        dir: PathBuf,
+        /// The run's output folder (with hypotheses.json); without it, the agent runs first.
+        #[arg(long)]
+        run: Option<PathBuf>,
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
@@ -59,17 +114,101 @@ fn main() -> std::process::ExitCode {
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Inspect { dir, demo, json } => {
-            let study = match (dir, demo) {
-                (Some(dir), _) => datasets::Study::load(&dir)
-                    .with_context(|| format!("loading study {}", dir.display()))?,
-                (None, true) => datasets::demo::load().context("loading the bundled demo study")?,
-                (None, false) => anyhow::bail!("give a study folder, or --demo"),
-            };
+            let study = load_study(dir, demo)?;
             let summary = datasets::StudySummary::of(&study);
             if json {
                 emit(&serde_json::to_string_pretty(&summary)?)?;
             } else {
                 emit(&summary.to_string())?;
+            }
+        }
+        Command::Run {
+            dir,
+            demo,
+            out,
+            seed,
+            max_analyses,
+            max_seconds,
+            permutations,
+            resume,
+            planner,
+            validate_with,
+            store,
+        } => {
+            let study = load_study(dir, demo)?;
+            let external = validate_with
+                .map(|d| load_study(Some(d), false))
+                .transpose()?;
+            let config = agent::run::RunConfig {
+                seed,
+                budget: agent::run::Budget {
+                    max_analyses,
+                    max_seconds,
+                },
+                permutations,
+                ..Default::default()
+            };
+            let store = store.unwrap_or_else(|| out.join("hypomics.db"));
+            run_agent(
+                &study,
+                &config,
+                out,
+                resume,
+                planner,
+                external.as_ref(),
+                Some(store),
+            )?;
+        }
+        Command::Eval { dir, run, json } => {
+            let study = load_study(Some(dir.clone()), false)?;
+            let truth = datasets::synth::Truth::read(&dir)?;
+            let out = run.unwrap_or_else(|| dir.join("hypomics-out"));
+            if !out.join("hypotheses.json").exists() {
+                run_agent(
+                    &study,
+                    &agent::run::RunConfig::default(),
+                    out.clone(),
+                    false,
+                    PlannerKind::Offline,
+                    None,
+                    None,
+                )?;
+            }
+            let path = out.join("hypotheses.json");
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            let parsed: serde_json::Value = serde_json::from_str(&text)?;
+            let hypotheses: Vec<agent::hypothesis::Hypothesis> =
+                serde_json::from_value(parsed["hypotheses"].clone())
+                    .with_context(|| format!("{}: not a hypotheses file", path.display()))?;
+            let report = agent::eval::evaluate(&truth, &hypotheses, &study);
+            if json {
+                emit(&serde_json::to_string_pretty(&report)?)?;
+            } else {
+                let mut t = format!(
+                    "recall {:.0}% ({} of {} planted relations), {:.0}% of {} hypotheses not planted\n",
+                    report.recall * 100.0,
+                    report.recovered,
+                    report.planted,
+                    report.not_planted_fraction * 100.0,
+                    report.hypotheses
+                );
+                for r in &report.relations {
+                    t.push_str(&format!(
+                        "  {} {:<30} {}\n",
+                        r.id,
+                        r.kind,
+                        if r.recovered {
+                            format!("found by {}", r.by.join(", "))
+                        } else {
+                            "missed".into()
+                        }
+                    ));
+                }
+                for u in &report.unmatched_hypotheses {
+                    t.push_str(&format!("  not planted: {u}\n"));
+                }
+                emit(&t)?;
             }
         }
         Command::Synth { out, seed, tumours } => {
@@ -93,6 +232,121 @@ fn run(cli: Cli) -> Result<()> {
         }
     }
     Ok(())
+}
+
+fn load_study(dir: Option<PathBuf>, demo: bool) -> Result<datasets::Study> {
+    match (dir, demo) {
+        (Some(dir), _) => {
+            datasets::Study::load(&dir).with_context(|| format!("loading study {}", dir.display()))
+        }
+        (None, true) => datasets::demo::load().context("loading the bundled demo study"),
+        (None, false) => anyhow::bail!("give a study folder, or --demo"),
+    }
+}
+
+fn run_agent(
+    study: &datasets::Study,
+    config: &agent::run::RunConfig,
+    out: PathBuf,
+    resume: bool,
+    planner_kind: PlannerKind,
+    external: Option<&datasets::Study>,
+    store: Option<PathBuf>,
+) -> Result<()> {
+    use agent::run::Event;
+    let mut planner: Box<dyn agent::planner::Planner> = match planner_kind {
+        PlannerKind::Offline => Box::new(agent::planner::OfflinePlanner::default()),
+        PlannerKind::Llm => {
+            let config = agent::llm::LlmConfig::from_env()?.ok_or_else(|| {
+                anyhow::anyhow!(
+                    "--planner llm needs HYPOMICS_LLM_BASE_URL (an OpenAI-compatible endpoint ending in /v1); see the README"
+                )
+            })?;
+            Box::new(agent::llm_planner::LlmPlanner::new(config)?)
+        }
+    };
+    let knowledge = agent::knowledge::Knowledge::embedded().map_err(anyhow::Error::msg)?;
+    let bar = indicatif::ProgressBar::new(config.budget.max_analyses as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} analyses {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let mut on_event = |event: Event<'_>| {
+        match event {
+        Event::Profiled(p) => bar.println(format!(
+            "profiled {}: {} layers, {} groupings, {} numeric variables, {} recurrent mutations, survival: {}",
+            p.study,
+            p.layers.len(),
+            p.groupings.len(),
+            p.numeric_variables.len(),
+            p.mutations.len(),
+            p.survival.as_deref().unwrap_or("none")
+        )),
+        Event::Resumed { steps } => bar.println(format!("resuming: {steps} steps in the journal")),
+        Event::Step {
+            step,
+            direction,
+            tests,
+            strong,
+            opened,
+            replayed,
+        } => {
+            bar.inc(1);
+            bar.println(format!(
+                "[{step:>3}] {}{}: {tests} tests, {strong} strong{}",
+                direction.question.describe(),
+                if replayed { " (from journal)" } else { "" },
+                if opened > 0 { format!(", {opened} follow-ups opened") } else { String::new() }
+            ));
+        }
+        Event::StepFailed {
+            step,
+            direction,
+            reason,
+        } => {
+            bar.inc(1);
+            bar.println(format!("[{step:>3}] {}: skipped ({reason})", direction.question.describe()));
+        }
+        Event::PlannerFallback { step, reason } => {
+            bar.println(format!("[{step:>3}] planner: {reason}"))
+        }
+        Event::Stopped { reason } => bar.println(format!("exploration stopped: {reason}")),
+        Event::Validating { hypotheses } => {
+            bar.set_message(format!("validating {hypotheses} hypotheses on held-out samples"))
+        }
+        Event::Calibrating { permutation, of } => {
+            bar.set_message(format!("calibrating: label-shuffled run {permutation} of {of}"))
+        }
+    }
+    };
+    if let Some(store) = &store {
+        std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+        bar.println(format!("recording in graph store {}", store.display()));
+    }
+    let persistence = agent::run::Persistence {
+        out_dir: out.clone(),
+        resume,
+        store,
+    };
+    let mut result = agent::run::run(
+        study,
+        &knowledge,
+        config,
+        Some(&persistence),
+        planner.as_mut(),
+        &mut on_event,
+    )?;
+    bar.finish_and_clear();
+    if let Some(other) = external {
+        agent::validate::validate_external(
+            &mut result.hypotheses,
+            other,
+            &knowledge.gene_sets,
+            config.seed,
+        );
+    }
+    agent::output::write_outputs(&result, study, &out)?;
+    emit(&agent::output::text_summary(&result, &out))
 }
 
 /// Writes to stdout; a closed pipe (`hypomics inspect | head`) is not an error.

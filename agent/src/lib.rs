@@ -1,1 +1,26 @@
-//! placeholder
+//! The research agent: profiles a study, proposes research directions, runs analyses over whole
+//! layers, follows up where evidence is strong, and assembles scored, validated hypotheses whose
+//! every number comes from an analysis. Planning is offline and deterministic by default; an
+//! OpenAI-compatible LLM can plan and write prose through the `llm` module.
+
+pub mod eval;
+pub mod execute;
+pub mod followup;
+pub mod hypothesis;
+pub mod journal;
+pub mod knowledge;
+pub mod ledger;
+pub mod llm;
+pub mod llm_planner;
+pub mod output;
+pub mod permute;
+pub mod planner;
+pub mod plots;
+pub mod profile;
+pub mod question;
+pub mod record;
+pub mod report;
+pub mod run;
+pub mod score;
+pub mod split;
+pub mod validate;

@@ -1,1 +1,24 @@
-//! placeholder
+//! Statistical modules for hypomics: pure functions over matrices from the `datasets` crate and
+//! sample groupings, returning results with effect sizes, confidence intervals and p-values. No
+//! file or network I/O happens here, so every module can be tested against reference values and
+//! benchmarked in isolation.
+
+pub mod align;
+pub mod cis;
+pub mod cluster;
+pub mod compare;
+pub mod contingency;
+pub mod correlation;
+pub mod distributions;
+pub mod enrichment;
+pub mod gmt;
+pub mod groups;
+pub mod multiple_testing;
+pub mod mutation_impact;
+pub mod outcome;
+pub mod pca;
+pub mod ranks;
+pub mod regression;
+pub mod survival;
+
+pub use outcome::{NotTestable, Outcome};

@@ -221,6 +221,15 @@ impl Study {
         self.layers.iter().find(|l| l.kind == kind)
     }
 
+    /// The gene-level mutation layer analyses should use: from MAF calls when the study has them
+    /// (they cover every sequenced sample and only non-silent classes), else a variant matrix.
+    pub fn mutation_layer(&self) -> Option<&Layer> {
+        self.layers
+            .iter()
+            .filter(|l| l.kind == LayerKind::Mutation)
+            .min_by_key(|l| l.mutation_source != Some(MutationSource::MafCalls))
+    }
+
     pub fn layer_named(&self, name: &str) -> Option<&Layer> {
         self.layers.iter().find(|l| l.name == name)
     }

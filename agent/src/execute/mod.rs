@@ -1,0 +1,280 @@
+//! Step 3 of the loop: turning a question into analyses over whole layers and their test rows.
+//! Everything here is deterministic for a given study, sample scope and question, which is what
+//! lets a resumed run replay earlier steps and lets validation re-ask a question on held-out samples.
+
+mod association;
+mod explore;
+mod groups;
+
+use crate::ledger::TestRow;
+use crate::question::Question;
+use analysis::compare::TwoGroupComparison;
+use analysis::{NotTestable, Outcome};
+use datasets::clinical::{Levels, Tissue, VariableKind};
+use datasets::{FeatureId, Layer, Matrix, SampleId, Study};
+use std::collections::{BTreeMap, HashSet};
+
+#[derive(Debug, thiserror::Error, Clone, PartialEq)]
+pub enum ExecError {
+    #[error("no layer named {0:?} in the study")]
+    UnknownLayer(String),
+    #[error("no usable clinical variable {0:?}")]
+    UnknownVariable(String),
+    #[error("nothing to test: {0}")]
+    NothingToTest(String),
+}
+
+/// What an analysis produced, before the ledger numbers it.
+#[derive(Debug, Default)]
+pub struct Produced {
+    pub module: &'static str,
+    pub params: serde_json::Value,
+    pub layers: Vec<String>,
+    pub samples: Vec<SampleId>,
+    pub rows: Vec<TestRow>,
+    pub not_testable: usize,
+    pub notes: Vec<String>,
+}
+
+/// The data an analysis may see: the study, the samples in scope (discovery or validation half)
+/// and prior-knowledge gene sets.
+pub struct Context<'a> {
+    pub study: &'a Study,
+    pub scope: &'a HashSet<SampleId>,
+    pub gene_sets: &'a [analysis::gmt::GeneSet],
+    pub seed: u64,
+}
+
+pub fn execute(ctx: &Context<'_>, question: &Question) -> Result<Produced, ExecError> {
+    match question {
+        Question::TumorVsNormal { layer } => groups::tumor_vs_normal(ctx, layer),
+        Question::ClinicalGroups { variable, layer } => {
+            groups::clinical_groups(ctx, variable, layer)
+        }
+        Question::MutationImpact { gene, layer } => groups::mutation_impact(ctx, gene, layer, None),
+        Question::MutationMechanism {
+            gene,
+            layer,
+            features,
+        } => groups::mutation_impact(ctx, gene, layer, Some(features)),
+        Question::AdjustedGroups {
+            variable,
+            layer,
+            features,
+            covariates,
+        } => groups::adjusted_groups(ctx, variable, layer, features, covariates),
+        Question::ClinicalNumeric { variable, layer } => {
+            association::clinical_numeric(ctx, variable, layer)
+        }
+        Question::Cis { source, target } => association::cis(ctx, source, target),
+        Question::Survival { layer } => association::survival(ctx, layer, None),
+        Question::AdjustedSurvival {
+            layer,
+            features,
+            covariates,
+        } => association::survival(ctx, layer, Some((features, covariates))),
+        Question::Subtypes { layer } => explore::subtypes(ctx, layer),
+        Question::Enrichment {
+            label,
+            up,
+            down,
+            universe,
+            ..
+        } => explore::enrichment(ctx, label, up, down, universe),
+    }
+}
+
+impl Context<'_> {
+    pub fn layer(&self, name: &str) -> Result<&Layer, ExecError> {
+        self.study
+            .layer_named(name)
+            .ok_or_else(|| ExecError::UnknownLayer(name.to_owned()))
+    }
+
+    fn is_tumor(&self, sample: &SampleId) -> bool {
+        let c = &self.study.clinical;
+        c.tissue.is_none()
+            || c.sample_index()
+                .get(sample.as_str())
+                .is_some_and(|&i| c.tissue_of(i) == Some(Tissue::Tumor))
+    }
+
+    /// The layer restricted to in-scope samples (and to tumours, unless `with_normals`).
+    pub fn scoped(&self, layer: &Layer, with_normals: bool) -> Matrix {
+        let tumors: HashSet<&SampleId> = if with_normals {
+            HashSet::new()
+        } else {
+            layer
+                .matrix
+                .samples()
+                .iter()
+                .filter(|s| self.is_tumor(s))
+                .collect()
+        };
+        let rows: Vec<usize> = layer
+            .matrix
+            .samples()
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| self.scope.contains(*s) && (with_normals || tumors.contains(s)))
+            .map(|(i, _)| i)
+            .collect();
+        layer.matrix.select_samples(&rows)
+    }
+
+    /// A clinical variable's levels, by sample ID.
+    pub fn levels(&self, variable: &str) -> Result<(&Levels, &VariableKind), ExecError> {
+        let v = self
+            .study
+            .clinical
+            .variable(variable)
+            .ok_or_else(|| ExecError::UnknownVariable(variable.to_owned()))?;
+        let levels = v
+            .kind
+            .levels()
+            .ok_or_else(|| ExecError::UnknownVariable(variable.to_owned()))?;
+        Ok((levels, &v.kind))
+    }
+
+    /// A numeric clinical variable (or ordinal ranks) per sample of `samples`, NaN when missing.
+    pub fn numeric_values(
+        &self,
+        variable: &str,
+        samples: &[SampleId],
+    ) -> Result<Vec<f64>, ExecError> {
+        let c = &self.study.clinical;
+        let v = c
+            .variable(variable)
+            .ok_or_else(|| ExecError::UnknownVariable(variable.to_owned()))?;
+        let index = c.sample_index();
+        let value_at = |i: usize| -> f64 {
+            match &v.kind {
+                VariableKind::Numeric(values) => values.get(i).copied().unwrap_or(f64::NAN),
+                // Ordinal (and binary) levels as ranks 0, 1, 2, ... in their order.
+                VariableKind::Ordinal(l) | VariableKind::Binary(l) => l
+                    .codes
+                    .get(i)
+                    .copied()
+                    .flatten()
+                    .map_or(f64::NAN, f64::from),
+                _ => f64::NAN,
+            }
+        };
+        if !matches!(
+            v.kind,
+            VariableKind::Numeric(_) | VariableKind::Ordinal(_) | VariableKind::Binary(_)
+        ) {
+            return Err(ExecError::UnknownVariable(variable.to_owned()));
+        }
+        Ok(samples
+            .iter()
+            .map(|s| index.get(s.as_str()).map_or(f64::NAN, |&i| value_at(i)))
+            .collect())
+    }
+
+    /// Level name per sample of `samples`.
+    pub fn labels(
+        &self,
+        variable: &str,
+        samples: &[SampleId],
+    ) -> Result<Vec<Option<String>>, ExecError> {
+        let (levels, _) = self.levels(variable)?;
+        let index = self.study.clinical.sample_index();
+        Ok(samples
+            .iter()
+            .map(|s| {
+                index
+                    .get(s.as_str())
+                    .and_then(|&i| levels.level_name(i))
+                    .map(str::to_owned)
+            })
+            .collect())
+    }
+}
+
+/// Keeps the features whose ID (or gene symbol, with `by_gene`) is listed.
+pub fn restrict_features(matrix: &Matrix, wanted: &[String], by_gene: bool) -> Matrix {
+    let wanted: HashSet<&str> = wanted.iter().map(String::as_str).collect();
+    let keep: Vec<bool> = matrix
+        .features()
+        .iter()
+        .map(|f| wanted.contains(if by_gene { f.gene_symbol() } else { f.as_str() }))
+        .collect();
+    let mut m = matrix.clone();
+    m.retain_features(&keep);
+    m
+}
+
+/// Tally of not-testable reasons, for the analysis notes.
+#[derive(Default)]
+pub struct Untestable {
+    counts: BTreeMap<String, usize>,
+}
+
+impl Untestable {
+    pub fn add(&mut self, reason: &NotTestable) {
+        let key = match reason {
+            NotTestable::TooFewObservations { .. } => "too few observations",
+            NotTestable::GroupTooSmall { .. } => "a group too small",
+            NotTestable::ConstantValues => "constant values",
+            NotTestable::NoEvents => "no events",
+            NotTestable::DidNotConverge { .. } => "fit did not converge",
+            NotTestable::SingularDesign => "singular design",
+            NotTestable::InvalidInput { .. } => "invalid input",
+        };
+        *self.counts.entry(key.to_owned()).or_default() += 1;
+    }
+
+    pub fn total(&self) -> usize {
+        self.counts.values().sum()
+    }
+
+    pub fn notes(&self) -> Vec<String> {
+        self.counts
+            .iter()
+            .map(|(k, n)| format!("{n} not testable: {k}"))
+            .collect()
+    }
+}
+
+/// A test row from a two-group comparison (A minus B).
+pub fn comparison_row(
+    layer: &str,
+    feature: &FeatureId,
+    variable: &str,
+    contrast: String,
+    c: &TwoGroupComparison,
+) -> TestRow {
+    TestRow {
+        layer: layer.to_owned(),
+        feature: feature.to_string(),
+        gene: feature.gene_symbol().to_owned(),
+        variable: variable.to_owned(),
+        contrast,
+        test: "welch_t".into(),
+        effect: c.mean_difference.value,
+        ci_low: c.mean_difference.ci_low,
+        ci_high: c.mean_difference.ci_high,
+        std_effect: c.hedges_g.value,
+        statistic: c.welch.statistic,
+        p: c.welch.p_value,
+        n: c.n_a + c.n_b,
+    }
+}
+
+/// Collects rows from per-feature outcomes, counting the untestable ones.
+pub fn collect_rows<T>(
+    outcomes: &[Outcome<T>],
+    features: &[FeatureId],
+    untestable: &mut Untestable,
+    mut row: impl FnMut(&FeatureId, &T) -> Option<TestRow>,
+) -> Vec<TestRow> {
+    let mut rows = Vec::with_capacity(outcomes.len());
+    for (outcome, feature) in outcomes.iter().zip(features) {
+        match outcome {
+            Ok(value) => rows.extend(row(feature, value)),
+            Err(reason) => untestable.add(reason),
+        }
+    }
+    rows
+}

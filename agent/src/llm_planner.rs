@@ -1,0 +1,295 @@
+//! The LLM planner: an OpenAI-compatible model chooses among the directions the offline rules rank
+//! highest, and rewrites hypothesis statements as prose. The model never supplies a number: its
+//! prose is rejected (and re-asked) unless every number in it matches a value of the findings the
+//! hypothesis cites. Any failure — unreachable server, timeouts, rate limits, refusals, malformed
+//! replies, an exhausted token budget — falls back to the offline planner for that step.
+
+use crate::hypothesis::Hypothesis;
+use crate::ledger::Ledger;
+use crate::llm::{LlmClient, LlmConfig, StructuredRequest, check_numbers};
+use crate::planner::{Choice, OfflinePlanner, PlanContext, Planner};
+use crate::question::{Direction, QuestionKind};
+use serde::Deserialize;
+use serde_json::json;
+
+/// Directions offered to the model: the offline planner's best few, so every option is sensible.
+const CANDIDATES: usize = 6;
+
+#[derive(Debug, Default, serde::Serialize)]
+struct LlmStats {
+    choices_by_model: u32,
+    fallbacks: u32,
+    statements_written: u32,
+    statements_kept_as_template: u32,
+    last_errors: Vec<String>,
+}
+
+pub struct LlmPlanner {
+    offline: OfflinePlanner,
+    client: LlmClient,
+    runtime: tokio::runtime::Runtime,
+    stats: LlmStats,
+    /// Set after a persistent error (budget spent, request rejected): later calls would fail the
+    /// same way, so the planner stops asking and the offline rules decide.
+    disabled: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct DirectionReply {
+    choice: String,
+    rationale: String,
+}
+
+#[derive(Deserialize)]
+struct StatementReply {
+    statement: String,
+}
+
+impl LlmPlanner {
+    pub fn new(config: LlmConfig) -> std::io::Result<Self> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        Ok(Self {
+            offline: OfflinePlanner::default(),
+            client: LlmClient::new(config),
+            runtime,
+            stats: LlmStats::default(),
+            disabled: None,
+        })
+    }
+
+    fn note_error(&mut self, e: &crate::llm::LlmError) -> String {
+        let text = e.to_string();
+        if e.is_persistent() {
+            self.disabled = Some(text.clone());
+        }
+        if self.stats.last_errors.len() < 10 {
+            self.stats.last_errors.push(text.clone());
+        }
+        text
+    }
+}
+
+fn profile_text(context: &PlanContext<'_>) -> String {
+    let p = context.profile;
+    let mut t = format!(
+        "Study {}: {} tumours, {} normals. Layers: {}. Recurrent mutations: {}. Clinical groupings: {}. Survival: {}.\n",
+        p.study,
+        p.tumors,
+        p.normals,
+        p.layers
+            .iter()
+            .map(|l| format!("{} ({} features)", l.name, l.features))
+            .collect::<Vec<_>>()
+            .join(", "),
+        p.mutations
+            .iter()
+            .map(|m| format!("{} ({} carriers)", m.gene, m.carriers))
+            .collect::<Vec<_>>()
+            .join(", "),
+        p.groupings
+            .iter()
+            .map(|g| g.variable.clone())
+            .collect::<Vec<_>>()
+            .join(", "),
+        p.survival.as_deref().unwrap_or("none")
+    );
+    let done = context.ledger.analyses();
+    if !done.is_empty() {
+        t.push_str("Recent analyses (strong findings at q <= 0.05):\n");
+        for (i, a) in done.iter().enumerate().rev().take(6) {
+            t.push_str(&format!(
+                "- {}: {} strong of {} tests\n",
+                a.direction.question.describe(),
+                context.ledger.strong_rows(i, crate::ledger::Q_STRONG).len(),
+                a.rows.len()
+            ));
+        }
+    }
+    t
+}
+
+/// Every value a hypothesis's evidence carries, on every scale its prose may use.
+pub fn allowed_numbers(h: &Hypothesis, ledger: &Ledger) -> Vec<f64> {
+    let mut out = vec![0.05, 95.0];
+    for e in &h.evidence {
+        let Some(i) = ledger.index_of(e.step) else {
+            continue;
+        };
+        let Some(row) = ledger.analyses()[i].rows.get(e.row) else {
+            continue;
+        };
+        let q = ledger.q(i, e.row);
+        for x in [
+            row.effect,
+            row.ci_low,
+            row.ci_high,
+            row.std_effect,
+            row.statistic,
+            row.p,
+            q,
+            row.n as f64,
+        ] {
+            if x.is_finite() {
+                out.extend([x, x.exp(), x.exp2()]);
+            }
+        }
+    }
+    out
+}
+
+impl Planner for LlmPlanner {
+    fn choose(&mut self, open: &[Direction], context: &PlanContext<'_>) -> Choice {
+        let Some(offline_pick) = self.offline.choose(open) else {
+            return Choice::default();
+        };
+        if let Some(why) = &self.disabled {
+            self.stats.fallbacks += 1;
+            return Choice {
+                index: Some(offline_pick),
+                rationale: None,
+                fallback: Some(format!("LLM planner stopped ({why}); offline rule chose")),
+            };
+        }
+        let mut ranked: Vec<(usize, f64)> = open
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (i, self.offline.value(d)))
+            .collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        ranked.truncate(CANDIDATES);
+        let ids: Vec<String> = ranked
+            .iter()
+            .map(|(i, _)| format!("D{}", open[*i].id))
+            .collect();
+        let mut user = profile_text(context);
+        user.push_str("Candidate next analyses:\n");
+        for ((i, value), id) in ranked.iter().zip(&ids) {
+            user.push_str(&format!(
+                "{id}: {} (prior value {value:.2}; {})\n",
+                open[*i].question.describe(),
+                open[*i].rationale
+            ));
+        }
+        user.push_str("Choose the one that is most informative next.");
+        let schema = json!({
+            "type": "object",
+            "properties": {
+                "choice": {"type": "string", "enum": ids},
+                "rationale": {"type": "string", "maxLength": 400}
+            },
+            "required": ["choice", "rationale"],
+            "additionalProperties": false
+        });
+        let request = StructuredRequest::new(
+            "next_direction",
+            schema,
+            "You plan an exploratory analysis of a cancer multiomics study. Pick the next analysis \
+             that best builds on what has been found, favouring well-powered, clinically relevant \
+             questions and follow-ups of strong findings.",
+            &user,
+        )
+        .with_max_tokens(200)
+        .with_temperature(0.0);
+        let valid = ids.clone();
+        let reply =
+            self.runtime.block_on(
+                self.client
+                    .structured::<DirectionReply>(&request, move |r| {
+                        if valid.contains(&r.choice) {
+                            Ok(())
+                        } else {
+                            Err(format!("choice must be one of {valid:?}"))
+                        }
+                    }),
+            );
+        match reply {
+            Ok(r) => {
+                let pos = ids
+                    .iter()
+                    .position(|id| id == &r.value.choice)
+                    .map(|k| ranked[k].0);
+                self.stats.choices_by_model += 1;
+                Choice {
+                    index: pos.or(Some(offline_pick)),
+                    rationale: Some(r.value.rationale),
+                    fallback: None,
+                }
+            }
+            Err(e) => {
+                self.stats.fallbacks += 1;
+                let why = self.note_error(&e);
+                Choice {
+                    index: Some(offline_pick),
+                    rationale: None,
+                    fallback: Some(format!(
+                        "LLM planner unavailable for this step ({why}); offline rule chose"
+                    )),
+                }
+            }
+        }
+    }
+
+    fn update(&mut self, kind: QuestionKind, success: bool) {
+        self.offline.update(kind, success);
+    }
+
+    fn report(&self) -> serde_json::Value {
+        json!({
+            "planner": "llm",
+            "model": self.client.config().model,
+            "tokens_spent": self.client.budget().spent(),
+            "stats": self.stats,
+            "arms": self.offline.arms(),
+        })
+    }
+
+    fn write_statement(&mut self, h: &Hypothesis, ledger: &Ledger) -> Option<String> {
+        if self.disabled.is_some() {
+            self.stats.statements_kept_as_template += 1;
+            return None;
+        }
+        let allowed = allowed_numbers(h, ledger);
+        let mut user = format!("Hypothesis (template): {}\nEvidence:\n", h.statement);
+        for e in &h.evidence {
+            user.push_str(&format!("- {} [{}]: {}\n", e.finding, e.role, e.summary));
+        }
+        user.push_str("Write it as one or two clear sentences for a biologist, citing numbers only from the evidence.");
+        let schema = json!({
+            "type": "object",
+            "properties": {"statement": {"type": "string", "minLength": 20, "maxLength": 700}},
+            "required": ["statement"],
+            "additionalProperties": false
+        });
+        let request = StructuredRequest::new(
+            "hypothesis_statement",
+            schema,
+            "You write precise scientific hypotheses. Never invent numbers: every number you write \
+             must appear in the evidence given.",
+            &user,
+        )
+        .with_max_tokens(300)
+        .with_temperature(0.0);
+        let reply =
+            self.runtime.block_on(
+                self.client
+                    .structured::<StatementReply>(&request, move |r| {
+                        check_numbers(&r.statement, &allowed).map_err(|bad| {
+                            format!("these numbers are not in the evidence: {}", bad.join(", "))
+                        })
+                    }),
+            );
+        match reply {
+            Ok(r) => {
+                self.stats.statements_written += 1;
+                Some(r.value.statement.trim().to_owned())
+            }
+            Err(e) => {
+                self.stats.statements_kept_as_template += 1;
+                self.note_error(&e);
+                None
+            }
+        }
+    }
+}

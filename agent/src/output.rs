@@ -1,0 +1,170 @@
+//! What a run leaves in its output folder: `findings.tsv` (every test), `hypotheses.json` (ranked,
+//! with evidence chains and scores), `summary.json`, and `report.html` (see `report`).
+
+use crate::hypothesis::finding_id;
+use crate::run::{AgentError, RunResult};
+use serde_json::json;
+use std::io::Write;
+use std::path::Path;
+
+fn io_err(path: &Path) -> impl Fn(std::io::Error) -> AgentError + '_ {
+    move |source| AgentError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// Writes a file atomically (temp file + rename) so a crash never leaves half an output.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), AgentError> {
+    let tmp = path.with_extension("tmp");
+    let mut f = std::fs::File::create(&tmp).map_err(io_err(&tmp))?;
+    f.write_all(bytes).map_err(io_err(&tmp))?;
+    f.sync_data().map_err(io_err(&tmp))?;
+    std::fs::rename(&tmp, path).map_err(io_err(path))
+}
+
+fn num(x: f64) -> String {
+    if x.is_nan() {
+        "NA".into()
+    } else {
+        format!("{x}")
+    }
+}
+
+pub fn findings_tsv(result: &RunResult) -> String {
+    let mut out = String::from(
+        "finding_id\tanalysis\tmodule\tlayer\tfeature\tgene\tvariable\tcontrast\ttest\teffect\tci_low\tci_high\tstatistic\tp\tq\tn\tdirection\n",
+    );
+    for (i, a) in result.ledger.analyses().iter().enumerate() {
+        for (r, row) in a.rows.iter().enumerate() {
+            let fields = [
+                finding_id(a.step, r),
+                format!("A{}", a.step),
+                a.module.clone(),
+                row.layer.clone(),
+                row.feature.clone(),
+                row.gene.clone(),
+                row.variable.clone(),
+                row.contrast.clone(),
+                row.test.clone(),
+                num(row.effect),
+                num(row.ci_low),
+                num(row.ci_high),
+                num(row.statistic),
+                num(row.p),
+                num(result.ledger.q(i, r)),
+                row.n.to_string(),
+                row.direction().to_owned(),
+            ];
+            let clean: Vec<String> = fields
+                .iter()
+                .map(|f| f.replace(['\t', '\n'], " "))
+                .collect();
+            out.push_str(&clean.join("\t"));
+            out.push('\n');
+        }
+    }
+    out
+}
+
+pub fn hypotheses_json(result: &RunResult) -> serde_json::Value {
+    json!({
+        "study": result.summary.study,
+        "summary": result.summary,
+        "hypotheses": result.hypotheses,
+    })
+}
+
+/// Writes every output of a run; `study` is the study the run used (the report plots its values).
+pub fn write_outputs(
+    result: &RunResult,
+    study: &datasets::Study,
+    out_dir: &Path,
+) -> Result<(), AgentError> {
+    std::fs::create_dir_all(out_dir).map_err(io_err(out_dir))?;
+    write_atomic(
+        &out_dir.join("findings.tsv"),
+        findings_tsv(result).as_bytes(),
+    )?;
+    let pretty = |v: &serde_json::Value| serde_json::to_vec_pretty(v).unwrap_or_default();
+    write_atomic(
+        &out_dir.join("hypotheses.json"),
+        &pretty(&hypotheses_json(result)),
+    )?;
+    write_atomic(
+        &out_dir.join("summary.json"),
+        &pretty(
+            &json!({"summary": result.summary, "profile": result.profile, "split": result.split}),
+        ),
+    )?;
+    write_atomic(
+        &out_dir.join("report.html"),
+        crate::report::report_html(result, study).as_bytes(),
+    )?;
+    Ok(())
+}
+
+/// What the terminal shows at the end of a run: the top hypotheses and the error-control figures.
+pub fn text_summary(result: &RunResult, out_dir: &Path) -> String {
+    let s = &result.summary;
+    let mut t = format!(
+        "\n{} analyses ({} directions skipped), {} tests, {} strong findings (session-wide q <= 0.05) in {:.1} s\n",
+        s.analyses, s.failed_directions, s.tests, s.strong_findings, s.seconds
+    );
+    t.push_str(&format!(
+        "discovery {} samples, validation {} held-out samples; {} hypotheses, {} replicated\n",
+        s.discovery_samples, s.validation_samples, s.hypotheses, s.replicated
+    ));
+    let c = &s.calibration;
+    if c.permutations > 0 {
+        t.push_str(&format!(
+            "calibration: {} label-shuffled runs gave {:?} label-dependent hypotheses ({:?} replicated) vs {} ({} replicated) on the real labels; empirical false-hypothesis rate {}, among replicated {}\n",
+            c.permutations,
+            c.null_hypotheses,
+            c.null_replicated,
+            c.real_hypotheses,
+            c.real_replicated,
+            percent(c.false_hypothesis_rate),
+            percent(c.false_replicated_rate)
+        ));
+    }
+    let external: Vec<_> = result
+        .hypotheses
+        .iter()
+        .filter_map(|h| h.external_replication.as_ref())
+        .collect();
+    if let Some(first) = external.first() {
+        let replicated = external
+            .iter()
+            .filter(|r| r.status == crate::validate::ReplicationStatus::Replicated)
+            .count();
+        t.push_str(&format!(
+            "external cohort {}: {replicated} of {} hypotheses replicated\n",
+            first.cohort,
+            external.len()
+        ));
+    }
+    t.push_str("\nTop hypotheses\n");
+    for h in result.hypotheses.iter().take(10) {
+        t.push_str(&format!(
+            "{:>3}. [{:.2}] {} ({})\n",
+            h.rank,
+            h.score.total,
+            h.statement,
+            match h.replication.status {
+                crate::validate::ReplicationStatus::Replicated => "replicated".to_owned(),
+                crate::validate::ReplicationStatus::NotReplicated => "not replicated".to_owned(),
+                crate::validate::ReplicationStatus::NotTested => "not re-testable".to_owned(),
+            }
+        ));
+    }
+    t.push_str(&format!(
+        "\nwritten to {}: report.html, hypotheses.json, findings.tsv, summary.json, journal.jsonl\n",
+        out_dir.display()
+    ));
+    t
+}
+
+fn percent(rate: Option<f64>) -> String {
+    rate.map_or("n/a".to_owned(), |r| format!("{:.0}%", r * 100.0))
+}

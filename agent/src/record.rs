@@ -1,0 +1,425 @@
+//! Recording the research process in the graph store as the agent works: the run, each direction
+//! and analysis with its provenance (module, parameters, layers, samples, input file hashes), its
+//! findings with the entity relations they support, and at the end the hypotheses with their
+//! evidence and the run's final q-values. Each analysis is one transaction, so a crash loses at
+//! most the analysis in flight; a resumed run finds what it already recorded and does not repeat it.
+
+use crate::hypothesis::Hypothesis;
+use crate::ledger::{AnalysisRecord, Ledger, Q_STRONG, TestRow};
+use crate::question::Question;
+use crate::validate::ReplicationStatus;
+use datasets::{FeatureId, Study};
+use graph::{
+    AnalysisId, Claim, EntityClass, EntityKind, EntityRef, FindingId, GraphError, HypothesisStatus,
+    InputFile, NewAnalysis, NewDirection, NewFinding, NewHypothesis, RelationKind, ResearchGraph,
+    RunId,
+};
+use std::collections::HashMap;
+use std::path::Path;
+
+/// Kinds whose every test result is kept in the graph: follow-ups are small, and a non-change
+/// ("its RNA does not change") is evidence too. Screens keep their nominally significant rows;
+/// findings.tsv keeps every test.
+fn keeps_all_rows(q: &Question) -> bool {
+    q.kind().is_follow_up()
+}
+
+const SCREEN_P_KEPT: f64 = 0.05;
+
+pub struct GraphRecorder {
+    graph: ResearchGraph,
+    run: RunId,
+    study: String,
+    inputs: Vec<InputFile>,
+    /// step -> (analysis, finding id per ledger row when the row was recorded)
+    steps: HashMap<usize, (AnalysisId, Vec<Option<FindingId>>)>,
+}
+
+impl GraphRecorder {
+    /// Opens (or creates) the store, imports the pathway knowledge once, and starts the run — or
+    /// finds it again when resuming (runs are labelled by study, seed and output folder).
+    pub fn open(path: &Path, study: &Study, label: &str, resume: bool) -> Result<Self, GraphError> {
+        let mut graph = ResearchGraph::open(path)?;
+        graph.import_knowledge(graph::KnowledgeSelection::pathways())?;
+        let existing = if resume {
+            graph
+                .runs()
+                .filter(|r| r.label == label)
+                .map(|r| r.id)
+                .max()
+        } else {
+            None
+        };
+        let run = match existing {
+            Some(run) => run,
+            None => graph.start_run(label, Some("hypomics run"))?,
+        };
+        let inputs = study
+            .files
+            .iter()
+            .filter_map(|f| {
+                f.sha256.as_ref().map(|sha| InputFile {
+                    path: f.name.clone(),
+                    sha256: sha.clone(),
+                })
+            })
+            .collect();
+        Ok(Self {
+            graph,
+            run,
+            study: study.name.clone(),
+            inputs,
+            steps: HashMap::new(),
+        })
+    }
+
+    pub fn run_id(&self) -> RunId {
+        self.run
+    }
+
+    pub fn graph(&self) -> &ResearchGraph {
+        &self.graph
+    }
+
+    fn new_analysis(
+        &self,
+        record: &AnalysisRecord,
+        direction: Option<graph::DirectionId>,
+    ) -> NewAnalysis {
+        let derived_from = record
+            .direction
+            .parent_step
+            .and_then(|s| self.steps.get(&s).map(|(a, _)| *a))
+            .into_iter()
+            .collect();
+        NewAnalysis {
+            run: self.run,
+            study: self.study.clone(),
+            direction,
+            module: record.module.clone(),
+            params: serde_json::json!({"step": record.step, "question": record.direction.question, "settings": record.params}),
+            input_layers: record.layers.clone(),
+            sample_set: record.samples.clone(),
+            inputs: self.inputs.clone(),
+            software_version: env!("CARGO_PKG_VERSION").to_owned(),
+            derived_from,
+        }
+    }
+
+    /// Records one completed analysis (skipped when a resumed run already recorded it).
+    pub fn record_step(
+        &mut self,
+        record: &AnalysisRecord,
+        ledger: &Ledger,
+    ) -> Result<(), GraphError> {
+        let index = ledger.index_of(record.step);
+        let strong: std::collections::HashSet<usize> = index
+            .map(|i| ledger.strong_rows(i, Q_STRONG).into_iter().collect())
+            .unwrap_or_default();
+        let probe = self.new_analysis(record, None);
+        let hash =
+            graph::fingerprint::input_hash(&probe.inputs, &probe.input_layers, &probe.sample_set);
+        if let Some(done) = self
+            .graph
+            .find_analysis(&probe.module, &probe.params, &hash)
+        {
+            // Already recorded before an interruption: map its findings back to rows.
+            let ids = self.graph.findings_of(done);
+            let mut it = ids.into_iter();
+            let rows = record
+                .rows
+                .iter()
+                .map(|row| {
+                    kept(&record.direction.question, row)
+                        .then(|| it.next())
+                        .flatten()
+                })
+                .collect();
+            self.steps.insert(record.step, (done, rows));
+            return Ok(());
+        }
+        let (subject, relation, object, focus) =
+            direction_classes(&record.direction.question, &record.layers);
+        let direction = self.graph.add_direction(NewDirection {
+            run: self.run,
+            question: record.direction.question.describe(),
+            subject,
+            relation,
+            object,
+            rationale: Some(record.direction.rationale.clone()),
+            focus,
+        })?;
+        let analysis = self.new_analysis(record, Some(direction));
+        let mut findings = Vec::new();
+        let mut row_of_finding = Vec::new();
+        for (r, row) in record.rows.iter().enumerate() {
+            if !kept(&record.direction.question, row) {
+                continue;
+            }
+            let claim = if strong.contains(&r) {
+                claim(&record.direction.question, row, ledger)
+            } else {
+                None
+            };
+            findings.push(NewFinding {
+                layer: row.layer.clone(),
+                feature: FeatureId::new(row.feature.as_str()),
+                variable: row.variable.clone(),
+                contrast: Some(row.contrast.clone()),
+                test: row.test.clone(),
+                statistic: finite_or_zero(row.statistic),
+                effect: finite_or_zero(row.effect),
+                ci_low: row.ci_low.is_finite().then_some(row.ci_low),
+                ci_high: row.ci_high.is_finite().then_some(row.ci_high),
+                p: row.p.clamp(0.0, 1.0),
+                q: None,
+                n: u32::try_from(row.n).unwrap_or(u32::MAX),
+                claim,
+            });
+            row_of_finding.push(r);
+        }
+        let recorded = self.graph.record_analysis(analysis, findings)?;
+        let mut rows = vec![None; record.rows.len()];
+        for (r, id) in row_of_finding.into_iter().zip(recorded.findings) {
+            rows[r] = Some(id);
+        }
+        self.steps.insert(record.step, (recorded.analysis, rows));
+        Ok(())
+    }
+
+    /// The graph id of a ledger row, if it was recorded.
+    pub fn finding(&self, step: usize, row: usize) -> Option<FindingId> {
+        self.steps.get(&step)?.1.get(row).copied().flatten()
+    }
+
+    /// Writes the run's final session-wide q-values onto the recorded findings: q depends on every
+    /// test of the run, so it is only final when exploration ends.
+    pub fn record_final_q(&mut self, ledger: &Ledger) -> Result<(), GraphError> {
+        let mut updates = Vec::new();
+        for (i, a) in ledger.analyses().iter().enumerate() {
+            let Some((_, rows)) = self.steps.get(&a.step) else {
+                continue;
+            };
+            for (r, id) in rows.iter().enumerate() {
+                let q = ledger.q(i, r);
+                if let (Some(id), true) = (id, q.is_finite()) {
+                    updates.push((*id, q.clamp(0.0, 1.0)));
+                }
+            }
+        }
+        self.graph.set_finding_qs(&updates)
+    }
+
+    /// Records the run's hypotheses with the findings behind them.
+    pub fn record_hypotheses(&mut self, hypotheses: &[Hypothesis]) -> Result<(), GraphError> {
+        for h in hypotheses {
+            let mut supported_by = Vec::new();
+            let mut contradicted_by = Vec::new();
+            for e in &h.evidence {
+                let Some(id) = self.finding(e.step, e.row) else {
+                    continue;
+                };
+                let against = e.summary.contains("does not")
+                    || (e.role == "adjusted" && !h.statement.contains("holds"));
+                if against && e.role != "primary" {
+                    contradicted_by.push(id);
+                } else {
+                    supported_by.push(id);
+                }
+            }
+            let status = match h.replication.status {
+                ReplicationStatus::Replicated => HypothesisStatus::Supported,
+                _ => HypothesisStatus::Proposed,
+            };
+            self.graph.add_hypothesis(NewHypothesis {
+                run: self.run,
+                statement: h.statement.clone(),
+                score: serde_json::json!({"id": h.id, "rank": h.rank, "kind": h.kind, "score": h.score, "replication": h.replication}),
+                status,
+                supported_by,
+                contradicted_by,
+                derived_from: Vec::new(),
+                concerns: h.entities.iter().filter_map(|e| entity_of_label(e)).collect(),
+            })?;
+        }
+        Ok(())
+    }
+}
+
+fn finite_or_zero(x: f64) -> f64 {
+    if x.is_finite() { x } else { 0.0 }
+}
+
+fn kept(q: &Question, row: &TestRow) -> bool {
+    (keeps_all_rows(q) || row.p <= SCREEN_P_KEPT)
+        && row.p.is_finite()
+        && row.effect.is_finite()
+        && row.statistic.is_finite()
+}
+
+fn feature_entity(row: &TestRow) -> EntityRef {
+    EntityRef::from_feature(&FeatureId::new(row.feature.as_str()))
+}
+
+fn sign_relation(effect: f64) -> RelationKind {
+    if effect > 0.0 {
+        RelationKind::HigherIn
+    } else {
+        RelationKind::LowerIn
+    }
+}
+
+/// The entity relation a strong finding supports.
+fn claim(q: &Question, row: &TestRow, ledger: &Ledger) -> Option<Claim> {
+    let make = |subject, relation, object| {
+        Some(Claim {
+            subject,
+            relation,
+            object,
+        })
+    };
+    match q {
+        Question::MutationImpact { gene, .. } | Question::MutationMechanism { gene, .. } => make(
+            feature_entity(row),
+            sign_relation(row.effect),
+            EntityRef::Mutation(gene.clone()),
+        ),
+        Question::TumorVsNormal { .. } => make(
+            feature_entity(row),
+            sign_relation(row.effect),
+            EntityRef::SampleGroup("tumour".into()),
+        ),
+        Question::ClinicalGroups { variable, .. } | Question::AdjustedGroups { variable, .. } => {
+            if let Some(gene) = variable.strip_suffix(" mutation") {
+                return make(
+                    feature_entity(row),
+                    sign_relation(row.effect),
+                    EntityRef::Mutation(gene.to_owned()),
+                );
+            }
+            match row.contrast.split_once(" vs ") {
+                Some((level, _)) if !row.test.starts_with("spearman") => make(
+                    feature_entity(row),
+                    sign_relation(row.effect),
+                    EntityRef::ClinicalLevel {
+                        variable: variable.clone(),
+                        level: level.to_owned(),
+                    },
+                ),
+                _ => make(
+                    feature_entity(row),
+                    RelationKind::AssociatedWith,
+                    EntityRef::ClinicalVariable(variable.clone()),
+                ),
+            }
+        }
+        Question::ClinicalNumeric { variable, .. } => make(
+            feature_entity(row),
+            RelationKind::CorrelatesWith,
+            EntityRef::ClinicalVariable(variable.clone()),
+        ),
+        Question::Survival { .. } | Question::AdjustedSurvival { .. } => make(
+            feature_entity(row),
+            RelationKind::PrognosticFor,
+            EntityRef::ClinicalVariable(row.variable.clone()),
+        ),
+        Question::Subtypes { layer } => make(
+            EntityRef::SampleGroup(format!("{layer} clusters")),
+            RelationKind::AssociatedWith,
+            EntityRef::ClinicalVariable(row.variable.clone()),
+        ),
+        Question::Enrichment { source_step, .. } => {
+            let source = ledger.analysis(*source_step)?;
+            let object = match &source.direction.question {
+                Question::MutationImpact { gene, .. } => EntityRef::Mutation(gene.clone()),
+                Question::ClinicalGroups { variable, .. }
+                | Question::ClinicalNumeric { variable, .. } => {
+                    EntityRef::ClinicalVariable(variable.clone())
+                }
+                Question::TumorVsNormal { .. } => EntityRef::SampleGroup("tumour".into()),
+                _ => return None,
+            };
+            make(
+                EntityRef::GeneSet(row.feature.clone()),
+                RelationKind::EnrichedIn,
+                object,
+            )
+        }
+        // Copy number, RNA and protein of one gene are one gene entity: a cis effect is a property
+        // of the gene, carried by the finding itself rather than by an edge to itself.
+        Question::Cis { .. } => None,
+    }
+}
+
+fn layer_class(layers: &[String], kind: EntityKind) -> EntityClass {
+    match layers.last() {
+        Some(layer) => EntityClass::measured_in(kind, layer.clone()),
+        None => EntityClass::new(kind),
+    }
+}
+
+fn direction_classes(
+    q: &Question,
+    layers: &[String],
+) -> (EntityClass, RelationKind, EntityClass, Vec<EntityRef>) {
+    let features = layer_class(layers, EntityKind::Gene);
+    match q {
+        Question::MutationImpact { gene, .. } | Question::MutationMechanism { gene, .. } => (
+            EntityClass::new(EntityKind::Mutation),
+            RelationKind::AssociatedWith,
+            features,
+            vec![EntityRef::Mutation(gene.clone())],
+        ),
+        Question::ClinicalGroups { variable, .. }
+        | Question::ClinicalNumeric { variable, .. }
+        | Question::AdjustedGroups { variable, .. } => (
+            EntityClass::new(EntityKind::ClinicalVariable),
+            RelationKind::AssociatedWith,
+            features,
+            vec![EntityRef::ClinicalVariable(variable.clone())],
+        ),
+        Question::TumorVsNormal { .. } => (
+            EntityClass::new(EntityKind::SampleGroup),
+            RelationKind::AssociatedWith,
+            features,
+            vec![EntityRef::SampleGroup("tumour".into())],
+        ),
+        Question::Cis { .. } => (
+            EntityClass::new(EntityKind::Gene),
+            RelationKind::CisRegulates,
+            features,
+            Vec::new(),
+        ),
+        Question::Survival { .. } | Question::AdjustedSurvival { .. } => (
+            features,
+            RelationKind::PrognosticFor,
+            EntityClass::new(EntityKind::ClinicalVariable),
+            Vec::new(),
+        ),
+        Question::Subtypes { .. } => (
+            EntityClass::new(EntityKind::SampleGroup),
+            RelationKind::AssociatedWith,
+            EntityClass::new(EntityKind::ClinicalVariable),
+            Vec::new(),
+        ),
+        Question::Enrichment { .. } => (
+            EntityClass::new(EntityKind::GeneSet),
+            RelationKind::EnrichedIn,
+            EntityClass::new(EntityKind::ClinicalVariable),
+            Vec::new(),
+        ),
+    }
+}
+
+/// Entities named in a hypothesis (`mutation:PTEN`, `gene:TP53`, `clinical:Stage`, `pathway:...`).
+fn entity_of_label(label: &str) -> Option<EntityRef> {
+    let (kind, name) = label.split_once(':')?;
+    Some(match kind {
+        "mutation" => EntityRef::Mutation(name.to_owned()),
+        "gene" => EntityRef::Gene(name.to_owned()),
+        "clinical" => EntityRef::ClinicalVariable(name.to_owned()),
+        "pathway" => EntityRef::GeneSet(name.to_owned()),
+        "sample_group" => EntityRef::SampleGroup(name.to_owned()),
+        _ => return None,
+    })
+}

@@ -1,0 +1,229 @@
+//! The HTML report of a real run on the bundled demo study: it must be one well-formed,
+//! self-contained page that names every hypothesis and shows the data behind the top ones.
+
+use agent::knowledge::Knowledge;
+use agent::planner::OfflinePlanner;
+use agent::plots::escape;
+use agent::question::QuestionKind;
+use agent::report::{PLOTTED_HYPOTHESES, report_html};
+use agent::run::{Budget, RunConfig, RunResult, run};
+
+fn demo_report() -> (RunResult, String) {
+    let study = datasets::demo::load().unwrap();
+    let knowledge = Knowledge::embedded().unwrap();
+    let config = RunConfig {
+        permutations: 0,
+        budget: Budget {
+            max_analyses: 15,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let mut planner = OfflinePlanner::default();
+    let result = run(&study, &knowledge, &config, None, &mut planner, &mut |_| {}).unwrap();
+    let html = report_html(&result, &study);
+    (result, html)
+}
+
+const VOID: [&str; 7] = ["meta", "br", "hr", "img", "col", "input", "link"];
+
+/// Checks that tags nest and close, attribute values are quoted and hold no raw `<`, and every
+/// `&` in text or attributes starts an entity. `xml` = true also requires every element to be
+/// closed (SVG is XML); otherwise HTML void elements may stand alone.
+fn check_markup(doc: &str, xml: bool) -> Result<(), String> {
+    let mut stack: Vec<String> = Vec::new();
+    let mut rest = doc;
+    let entity_ok = |s: &str| {
+        s.match_indices('&').all(|(i, _)| {
+            let tail = &s[i..];
+            ["&amp;", "&lt;", "&gt;", "&quot;", "&#39;"]
+                .iter()
+                .any(|e| tail.starts_with(e))
+        })
+    };
+    while let Some(open) = rest.find('<') {
+        let text = &rest[..open];
+        if !entity_ok(text) {
+            return Err(format!("raw & in text {text:?}"));
+        }
+        rest = &rest[open..];
+        if rest.starts_with("<!DOCTYPE") {
+            let end = rest.find('>').ok_or("unclosed doctype")?;
+            rest = &rest[end + 1..];
+            continue;
+        }
+        if !xml && rest.starts_with("<style>") {
+            let end = rest.find("</style>").ok_or("unclosed style")?;
+            rest = &rest[end + "</style>".len()..];
+            continue;
+        }
+        // Find the end of the tag, skipping quoted attribute values.
+        let mut in_quote = false;
+        let mut end = None;
+        for (i, c) in rest.char_indices().skip(1) {
+            match c {
+                '"' => in_quote = !in_quote,
+                '<' if !in_quote => return Err(format!("'<' inside a tag near {:?}", &rest[..i])),
+                '>' if !in_quote => {
+                    end = Some(i);
+                    break;
+                }
+                _ => {}
+            }
+        }
+        let end =
+            end.ok_or_else(|| format!("unterminated tag {:?}", &rest[..rest.len().min(80)]))?;
+        let tag = &rest[1..end];
+        rest = &rest[end + 1..];
+        if let Some(name) = tag.strip_prefix('/') {
+            match stack.pop() {
+                Some(open) if open == name => {}
+                other => return Err(format!("</{name}> closes {other:?}")),
+            }
+            continue;
+        }
+        let self_closing = tag.ends_with('/');
+        let body = tag.trim_end_matches('/');
+        let name: String = body
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+            .collect();
+        if name.is_empty() {
+            return Err(format!("bad tag <{tag}>"));
+        }
+        // Attributes: name="value" pairs (HTML boolean attributes are not used by the report).
+        let mut attrs = body[name.len()..].trim();
+        while !attrs.is_empty() {
+            let eq = attrs
+                .find("=\"")
+                .ok_or_else(|| format!("unquoted attribute in <{tag}>"))?;
+            let after = &attrs[eq + 2..];
+            let close = after
+                .find('"')
+                .ok_or_else(|| format!("unclosed value in <{tag}>"))?;
+            let value = &after[..close];
+            if value.contains('<') || !entity_ok(value) {
+                return Err(format!("unescaped attribute value {value:?}"));
+            }
+            attrs = after[close + 1..].trim_start();
+        }
+        let void = !xml && VOID.contains(&name.as_str());
+        if !self_closing && !void {
+            stack.push(name);
+        }
+    }
+    if !entity_ok(rest) {
+        return Err("raw & after the last tag".into());
+    }
+    match stack.last() {
+        None => Ok(()),
+        Some(open) => Err(format!("<{open}> never closed")),
+    }
+}
+
+/// Every `<svg>...</svg>` fragment of the page.
+fn svgs(html: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some(start) = rest.find("<svg") {
+        let Some(len) = rest[start..].find("</svg>") else {
+            out.push(&rest[start..]);
+            break;
+        };
+        let end = start + len + "</svg>".len();
+        out.push(&rest[start..end]);
+        rest = &rest[end..];
+    }
+    out
+}
+
+/// The card of one hypothesis: from its opening tag to the first `</section>` after it (cards
+/// hold no nested sections).
+fn card<'a>(html: &'a str, id: &str) -> &'a str {
+    let open = format!("<section class=\"hyp\" id=\"{id}\">");
+    let start = html
+        .find(&open)
+        .unwrap_or_else(|| panic!("no card for {id}"));
+    let len = html[start..].find("</section>").unwrap();
+    &html[start..start + len]
+}
+
+#[test]
+fn demo_report_is_complete_well_formed_and_offline() {
+    let (result, html) = demo_report();
+    assert!(
+        !result.hypotheses.is_empty(),
+        "the demo run should find hypotheses"
+    );
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.trim_end().ends_with("</html>"));
+    check_markup(&html, false).unwrap();
+
+    // Self-contained: no external reference of any kind, no script.
+    for needle in ["http://", "https://", "<script", "<link", "src=", "url("] {
+        assert!(!html.contains(needle), "report contains {needle}");
+    }
+
+    // Every figure is a closed, well-formed SVG element.
+    let figures = svgs(&html);
+    assert_eq!(html.matches("<svg").count(), html.matches("</svg>").count());
+    for svg in &figures {
+        assert!(svg.ends_with("</svg>"));
+        assert!(svg.contains("viewBox=\""));
+        check_markup(svg, true).unwrap_or_else(|e| panic!("{e} in {}", &svg[..200]));
+    }
+
+    // The run summary and the whole research record.
+    assert!(html.contains(&escape(&result.summary.stop_reason)));
+    assert!(html.contains(&format!("<th>tests</th><td>{}</td>", result.summary.tests)));
+    for a in result.ledger.analyses() {
+        assert!(html.contains(&format!("<tr id=\"A{}\">", a.step)));
+        assert!(html.contains(&escape(&a.direction.question.describe())));
+    }
+
+    // Every hypothesis with its statement and evidence; the top ones with real figures.
+    for (i, h) in result.hypotheses.iter().enumerate() {
+        let card = card(&html, &h.id);
+        assert!(card.contains(&escape(&h.statement)), "{} statement", h.id);
+        for e in &h.evidence {
+            assert!(card.contains(&escape(&e.finding)) && card.contains(&escape(&e.summary)));
+        }
+        let plots = svgs(card);
+        if i < PLOTTED_HYPOTHESES {
+            // A per-sample figure (none for data-driven subtypes) and the volcano of the primary
+            // analysis, all with data.
+            let expected = if h.kind == QuestionKind::Subtypes {
+                1
+            } else {
+                2
+            };
+            assert!(
+                plots.len() >= expected,
+                "{} has {} figures",
+                h.id,
+                plots.len()
+            );
+            for svg in &plots {
+                assert!(
+                    svg.contains("<circle") || svg.contains("<path"),
+                    "{} figure without marks",
+                    h.id
+                );
+                assert!(!svg.contains("no data"), "{} figure is a placeholder", h.id);
+            }
+        } else {
+            assert!(plots.is_empty(), "{} is beyond the plotted top", h.id);
+        }
+    }
+}
+
+#[test]
+fn markup_checker_rejects_what_the_report_must_not_contain() {
+    assert!(check_markup("<p>a &amp; b</p>", false).is_ok());
+    assert!(check_markup("<p>a & b</p>", false).is_err());
+    assert!(check_markup("<p><b>x</p></b>", false).is_err());
+    assert!(check_markup("<p title=\"<x>\">x</p>", false).is_err());
+    assert!(check_markup("<p title=x>x</p>", false).is_err());
+    assert!(check_markup("<svg><circle r=\"1\"></svg>", true).is_err());
+    assert!(check_markup("<meta charset=\"utf-8\"><p>x</p>", false).is_ok());
+}

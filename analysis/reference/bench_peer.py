@@ -1,0 +1,254 @@
+#!/usr/bin/env python3
+"""The Python peer of analysis/benches/screens.rs: the same screens on the same files with
+scipy / statsmodels / lifelines, timed step by step and printed as the same table.
+
+When the Rust bench has run (it writes target/bench-screens-rust.json), the table gains the Rust
+median and the ratio Python / Rust.
+
+Each step is written the way an analyst would with these libraries: scipy's vectorised
+`ttest_ind` / `mannwhitneyu` with `nan_policy="omit"` over a features x samples array, per-feature
+`spearmanr` on complete pairs, one lifelines `CoxPHFitter` per feature, statsmodels'
+`multipletests`. Python runs on one core; the Rust bench uses every core rayon finds.
+
+lifelines fits ~30 ms per feature, so the proteome-sized Cox step runs on the first
+`--cox-features` features (default 500) and is scaled linearly to the whole layer; the table says
+so. Pass `--cox-features 0` to fit every feature.
+
+Run:  python3 analysis/reference/bench_peer.py [--data /work/shared/data]
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+import warnings
+
+import lifelines
+import numpy as np
+import pandas as pd
+import scipy
+from lifelines import CoxPHFitter
+from scipy import stats
+from statsmodels.stats.multitest import multipletests
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+# ---------------------------------------------------------------- inputs (as the Rust bench)
+
+
+def read_tsv(path):
+    """features x samples, NA -> NaN."""
+    return pd.read_csv(path, sep="\t", index_col=0, na_values=["NA"], keep_default_na=False).astype(float)
+
+
+def gene_symbol(feature):
+    """Mirror of datasets::FeatureId::gene_symbol."""
+    if "_p." in feature:
+        return feature.split("_p.", 1)[0]
+    if "-" in feature:
+        gene, site = feature.rsplit("-", 1)
+        if len(site) >= 2 and site[0] in "STYK" and site[1].isdigit():
+            return gene
+    return feature
+
+
+def top_mutated_genes(variants, n):
+    genes = (variants > 0).groupby([gene_symbol(f) for f in variants.index]).any()
+    counts = genes.sum(axis=1)
+    order = sorted(counts.index, key=lambda g: (-counts[g], g))[:n]
+    return genes.loc[order].astype(float)
+
+
+def synthetic_follow_up(n):
+    i = np.arange(n)
+    return 100.0 + (i * 7919) % 1000, (i % 3 != 0)
+
+
+def read_acc(folder):
+    c = pd.read_csv(os.path.join(folder, "clinical_colData.csv"), index_col=0)
+    death, follow = c["days_to_death"].astype(float), c["days_to_last_followup"].astype(float)
+    time_ = death.where(death.notna(), follow)
+    event = death.notna().astype(float).where(time_.notna())
+    rna = pd.read_csv(os.path.join(folder, "RNASeq2GeneNorm.csv"), index_col=0)
+    rna.columns = [col[:12] for col in rna.columns]
+    return np.log2(rna + 1.0), time_, event
+
+
+# ---------------------------------------------------------------- steps
+
+
+def welch_mwu(layer, a_cols, b_cols):
+    a = layer[[c for c in layer.columns if c in a_cols]].to_numpy()
+    b = layer[[c for c in layer.columns if c in b_cols]].to_numpy()
+    t = stats.ttest_ind(a, b, axis=1, equal_var=False, nan_policy="omit")
+    u = stats.mannwhitneyu(a, b, axis=1, nan_policy="omit")
+    return np.asarray(t.pvalue, dtype=float), u
+
+
+def spearman_layer(layer, variable):
+    y = variable.reindex(layer.columns).to_numpy(dtype=float)
+    out = []
+    for x in layer.to_numpy():
+        m = ~np.isnan(x) & ~np.isnan(y)
+        out.append(stats.spearmanr(x[m], y[m]) if m.sum() >= 3 else None)
+    return out
+
+
+def mutation_impact(mutations, layer):
+    shared = [s for s in layer.columns if s in mutations.columns]
+    values = layer[shared].to_numpy()
+    out = []
+    for _, status in mutations[shared].iterrows():
+        mut, wt = status.to_numpy() > 0, status.to_numpy() == 0
+        out.append(stats.ttest_ind(values[:, mut], values[:, wt], axis=1, equal_var=False, nan_policy="omit"))
+    return out
+
+
+def cis(source, target):
+    shared = [s for s in target.columns if s in source.columns]
+    src, tgt = source[shared].to_numpy(), target[shared].to_numpy()
+    by_gene = {}
+    for i, f in enumerate(source.index):
+        by_gene.setdefault(gene_symbol(f), []).append(i)
+    out = []
+    for t, f in enumerate(target.index):
+        for s in by_gene.get(gene_symbol(f), []):
+            x, y = src[s], tgt[t]
+            m = ~np.isnan(x) & ~np.isnan(y)
+            out.append(stats.spearmanr(x[m], y[m]) if m.sum() >= 3 else None)
+    return out
+
+
+def cox_layer(layer, time_, event, limit=None):
+    rows = layer.index if limit is None else layer.index[:limit]
+    base = pd.DataFrame({"T": np.asarray(time_, dtype=float), "E": np.asarray(event, dtype=float)}, index=layer.columns)
+    out = []
+    for f in rows:
+        df = base.assign(x=layer.loc[f].to_numpy()).dropna()
+        try:
+            out.append(CoxPHFitter().fit(df, "T", "E").summary)
+        except Exception as e:  # constant features, failed convergence: not testable
+            out.append(e)
+    return out
+
+
+def pca(layer, n_components=10, max_missing=0.2, max_sample_missing=0.5):
+    """Same preprocessing as analysis::pca defaults, then numpy SVD."""
+    x = layer.to_numpy().T  # samples x features
+    miss = np.isnan(x).mean(axis=1)
+    x = x[(miss <= max_sample_missing) & (miss < 1)]
+    n = x.shape[0]
+    obs = ~np.isnan(x)
+    keep = (obs.sum(0) >= 2) & ((n - obs.sum(0)) <= max_missing * n)
+    x = x[:, keep]
+    mean = np.nanmean(x, axis=0)
+    xc = np.where(np.isnan(x), 0.0, x - mean)
+    xc = xc[:, (xc**2).sum(0) > 0]
+    u, s, vt = np.linalg.svd(xc, full_matrices=False)
+    return u[:, :n_components] * s[:n_components], s[:n_components] ** 2 / (n - 1)
+
+
+# ---------------------------------------------------------------- timing
+
+
+def timed(rows, step, size, reps, fn, scale=1.0, note=""):
+    times, result = [], None
+    for _ in range(reps):
+        start = time.perf_counter()
+        result = fn()
+        times.append((time.perf_counter() - start) * scale)
+        if times[-1] > 20:  # slow steps: one repetition is enough
+            break
+    times.sort()
+    rows.append({"step": step, "input": size, "reps": len(times), "median_s": times[len(times) // 2],
+                 "min_s": times[0], "note": note})
+    print(f"  {step:<44} {times[len(times) // 2]:>10.4f} s {note}", file=sys.stderr)
+    return result
+
+
+def shape(df):
+    return f"{df.shape[0]} x {df.shape[1]}"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", default=os.path.join(HERE, "..", "..", "..", "shared", "data"))
+    ap.add_argument("--cox-features", type=int, default=500)
+    ap.add_argument("--rust-json", default=os.path.join(HERE, "..", "..", "target", "bench-screens-rust.json"))
+    args = ap.parse_args()
+    ucec = os.path.join(args.data, "cptac-ucec")
+    if not os.path.exists(os.path.join(ucec, "proteomics.cct.gz")):
+        print(f"skipping: {ucec} not found (pass --data)")
+        return
+    warnings.simplefilter("ignore")
+
+    t0 = time.perf_counter()
+    proteome = read_tsv(os.path.join(ucec, "proteomics.cct.gz"))
+    rna = read_tsv(os.path.join(ucec, "transcriptomics_linear.cct.gz"))
+    phospho = read_tsv(os.path.join(ucec, "phosphoproteomics_site.cct.gz"))
+    cna = read_tsv(os.path.join(ucec, "CNA.cct.gz"))
+    variants = read_tsv(os.path.join(ucec, "somatic_binary.cbt.gz"))
+    clinical = pd.read_csv(os.path.join(ucec, "clinical.txt"), sep="\t", index_col=0, encoding="cp1252")
+    print(f"read inputs in {time.perf_counter() - t0:.1f} s (not timed below)", file=sys.stderr)
+
+    tissue = clinical["Proteomics_Tumor_Normal"].fillna("")
+    tumor = set(tissue.index[tissue == "Tumor"])
+    normal = set(tissue.index[tissue.str.endswith("normal")])
+    immune = pd.to_numeric(clinical["ESTIMATE_ImmuneScore"], errors="coerce")
+    mutations = top_mutated_genes(variants, 50)
+
+    rows = []
+    phospho_p = None
+    for name, layer, reps in [("proteome", proteome, 5), ("RNA", rna, 5), ("phosphosites", phospho, 3)]:
+        p, _ = timed(rows, f"Welch + Mann-Whitney, {name}", shape(layer), reps, lambda l=layer: welch_mwu(l, tumor, normal))
+        if name == "phosphosites":
+            phospho_p = p
+    timed(rows, "Spearman vs immune score, proteome", shape(proteome), 5, lambda: spearman_layer(proteome, immune))
+    timed(rows, "mutation impact (Welch), 50 genes x proteome", f"50 x {shape(proteome)}", 3,
+          lambda: mutation_impact(mutations, proteome))
+    for name, src, tgt in [("CNV -> RNA", cna, rna), ("RNA -> protein", rna, proteome), ("CNV -> protein", cna, proteome)]:
+        timed(rows, f"cis Spearman, {name}", f"{src.shape[0]} ~ {tgt.shape[0]}", 3, lambda s=src, t=tgt: cis(s, t))
+
+    acc = os.path.join(args.data, "tcga-acc-mini")
+    if os.path.exists(os.path.join(acc, "clinical_colData.csv")):
+        acc_rna, acc_time, acc_event = read_acc(acc)
+        acc_time, acc_event = acc_time.reindex(acc_rna.columns), acc_event.reindex(acc_rna.columns)
+        timed(rows, "univariate Cox, TCGA-ACC RNA", shape(acc_rna), 3, lambda: cox_layer(acc_rna, acc_time, acc_event))
+    t_syn, e_syn = synthetic_follow_up(proteome.shape[1])
+    limit = args.cox_features if 0 < args.cox_features < proteome.shape[0] else None
+    scale = proteome.shape[0] / limit if limit else 1.0
+    note = f"(fitted {limit} features, scaled x{scale:.1f})" if limit else ""
+    timed(rows, "univariate Cox, proteome (synthetic follow-up)", shape(proteome), 1,
+          lambda: cox_layer(proteome, t_syn, e_syn, limit), scale=scale, note=note)
+
+    p = phospho_p[~np.isnan(phospho_p)]
+    timed(rows, "Benjamini-Hochberg, phosphosite Welch p", f"{len(phospho_p)} p-values", 20,
+          lambda: multipletests(p, method="fdr_bh"))
+    timed(rows, "PCA (10 components), proteome", shape(proteome), 5, lambda: pca(proteome))
+
+    rust = {}
+    if os.path.exists(args.rust_json):
+        with open(args.rust_json) as fh:
+            rust = {r["step"]: r for r in json.load(fh)}
+    print()
+    print(f"hypomics analysis screens (Python {sys.version.split()[0]}: numpy {np.__version__}, scipy {scipy.__version__}, "
+          f"lifelines {lifelines.__version__}; 1 thread)")
+    head = f"{'step':<46} {'features x samples':>18} {'reps':>5} {'median s':>12} {'min s':>12}"
+    if rust:
+        head += f" {'Rust median s':>14} {'Python/Rust':>12}"
+    print(head)
+    for r in rows:
+        line = f"{r['step']:<46} {r['input']:>18} {r['reps']:>5} {r['median_s']:>12.4f} {r['min_s']:>12.4f}"
+        if rust and r["step"] in rust:
+            rs = rust[r["step"]]["median_s"]
+            line += f" {rs:>14.4f} {r['median_s'] / rs:>11.1f}x"
+        print(line + (f"  {r['note']}" if r["note"] else ""))
+    for step, r in rust.items():
+        if step not in {row["step"] for row in rows}:
+            print(f"{step:<46} {r['input']:>18} {'':>5} {'-':>12} {'-':>12} {r['median_s']:>14.4f}  (no Python counterpart)")
+
+
+if __name__ == "__main__":
+    main()

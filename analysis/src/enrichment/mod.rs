@@ -1,0 +1,47 @@
+//! Gene-set enrichment: over-representation of a hit list (hypergeometric upper tail against a
+//! universe) and a rank-based test of set members' scores against all other scored genes
+//! (Mann-Whitney). Every set is tested in one call and the p-values are Benjamini-Hochberg
+//! adjusted across the sets that could be tested.
+
+mod ora;
+mod rank_sum;
+
+pub use ora::{OraOptions, OraResult, over_representation};
+pub use rank_sum::{RankSumOptions, RankSumResult, rank_sum_enrichment};
+
+use crate::outcome::Outcome;
+use serde::Serialize;
+
+/// The outcome for one gene set, tagged with the set's name.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SetResult<T> {
+    pub set: String,
+    pub outcome: Outcome<T>,
+}
+
+/// Why a set-level analysis could not start.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum EnrichmentError {
+    #[error("{genes} genes but {scores} scores")]
+    LengthMismatch { genes: usize, scores: usize },
+    #[error("gene {0} is scored twice")]
+    DuplicateGene(String),
+}
+
+/// Fills `q_value` of each tested set with Benjamini-Hochberg over the tested sets.
+fn attach_q_values<T>(
+    results: &mut [SetResult<T>],
+    p_of: impl Fn(&T) -> f64,
+    set_q: impl Fn(&mut T, f64),
+) {
+    let p: Vec<f64> = results
+        .iter()
+        .map(|r| r.outcome.as_ref().map_or(f64::NAN, &p_of))
+        .collect();
+    let q = crate::multiple_testing::benjamini_hochberg(&p);
+    for (r, q) in results.iter_mut().zip(q) {
+        if let Ok(t) = r.outcome.as_mut() {
+            set_q(t, q);
+        }
+    }
+}

@@ -1,0 +1,224 @@
+//! Ordinary least squares with covariates, per feature over a layer: e.g. protein abundance ~
+//! tumour/normal + purity + batch, to separate a group effect from composition and batch.
+//! Results match `statsmodels` OLS (`missing="drop"`): coefficients, standard errors, t
+//! statistics and two-sided p-values on `n - p` residual degrees of freedom.
+//!
+//! Rows with a missing response or covariate are dropped per feature. A design whose columns are
+//! linearly dependent on the remaining rows (collinear covariates, a level with no samples left)
+//! is [`NotTestable::SingularDesign`]. The QR factorisation of the design is computed once for
+//! all features observed in every complete row and only recomputed for features with missing
+//! values.
+
+mod design;
+mod qr;
+
+pub use design::{Design, DesignBuilder, INTERCEPT};
+
+use crate::distributions::t_two_sided_p;
+use crate::outcome::{NotTestable, Outcome};
+use datasets::Matrix;
+use qr::Qr;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// One fitted coefficient.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Coefficient {
+    pub estimate: f64,
+    pub std_error: f64,
+    pub t: f64,
+    pub p_value: f64,
+}
+
+/// An OLS fit of one feature.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OlsFit {
+    /// Rows used.
+    pub n: usize,
+    pub df_residual: usize,
+    /// In the order of [`Design::names`].
+    pub coefficients: Vec<Coefficient>,
+    /// `1 - RSS / TSS` with the centred total sum of squares (the design has an intercept).
+    pub r_squared: f64,
+    /// Residual standard error `sqrt(RSS / df_residual)`.
+    pub residual_se: f64,
+}
+
+/// Per-thread buffers.
+#[derive(Clone, Debug, Default)]
+struct Scratch {
+    rows: Vec<usize>,
+    x: Vec<f64>,
+    y: Vec<f64>,
+    qty: Vec<f64>,
+    beta: Vec<f64>,
+    diag: Vec<f64>,
+    column: Vec<f64>,
+    qr: Qr,
+}
+
+/// Fits `y` on the design restricted to `s.rows`, using `shared` when it already holds the
+/// factorisation for exactly these rows.
+fn fit(y: &[f64], design: &Design, shared: Option<&Qr>, s: &mut Scratch) -> Outcome<OlsFit> {
+    let (n, p) = (s.rows.len(), design.n_terms());
+    if n < p + 1 {
+        return Err(NotTestable::TooFewObservations {
+            observed: n,
+            required: p + 1,
+        });
+    }
+    s.y.clear();
+    s.y.extend(s.rows.iter().map(|&r| y[r]));
+    let first = s.y[0];
+    if s.y.iter().all(|&v| v == first) {
+        return Err(NotTestable::ConstantValues);
+    }
+    let qr = match shared {
+        Some(qr) => qr,
+        None => {
+            s.x.clear();
+            for j in 0..p {
+                s.x.extend(s.rows.iter().map(|&r| design.value(r, j)));
+            }
+            s.qr.factor(&s.x, n, p)
+                .map_err(|_| NotTestable::SingularDesign)?;
+            &s.qr
+        }
+    };
+    s.qty.clear();
+    s.qty.extend_from_slice(&s.y);
+    qr.apply_qt(&mut s.qty);
+    qr.solve(&s.qty, &mut s.beta);
+    let rss: f64 = s.qty[p..].iter().map(|v| v * v).sum();
+    let mean = s.y.iter().sum::<f64>() / n as f64;
+    let tss: f64 = s.y.iter().map(|v| (v - mean) * (v - mean)).sum();
+    if rss.is_nan() || rss <= 1e-24 * tss {
+        return Err(NotTestable::InvalidInput {
+            detail: "the design fits the response exactly; no residual variance".to_owned(),
+        });
+    }
+    let df = n - p;
+    let sigma2 = rss / df as f64;
+    qr.inverse_gram_diagonal(&mut s.diag, &mut s.column);
+    let coefficients = s
+        .beta
+        .iter()
+        .zip(&s.diag)
+        .map(|(&estimate, &d)| {
+            let std_error = (sigma2 * d).sqrt();
+            let t = estimate / std_error;
+            Coefficient {
+                estimate,
+                std_error,
+                t,
+                p_value: t_two_sided_p(t, df as f64),
+            }
+        })
+        .collect();
+    Ok(OlsFit {
+        n,
+        df_residual: df,
+        coefficients,
+        r_squared: 1.0 - rss / tss,
+        residual_se: sigma2.sqrt(),
+    })
+}
+
+/// Fits `y` (one value per design row, NaN = missing) on `design`.
+pub fn ols(y: &[f64], design: &Design) -> Outcome<OlsFit> {
+    if y.len() != design.n_rows() {
+        return Err(NotTestable::InvalidInput {
+            detail: format!("{} responses for {} design rows", y.len(), design.n_rows()),
+        });
+    }
+    let mut s = Scratch::default();
+    s.rows.extend(
+        design
+            .complete_rows()
+            .iter()
+            .enumerate()
+            .filter(|&(r, &c)| c && y[r].is_finite())
+            .map(|(r, _)| r),
+    );
+    fit(y, design, None, &mut s)
+}
+
+/// Fits every feature of `matrix` on the covariates of `builder`, matched by sample ID. Returns
+/// the design (for coefficient names) and one fit per feature.
+pub fn regress_layer(matrix: &Matrix, builder: &DesignBuilder) -> (Design, Vec<Outcome<OlsFit>>) {
+    let design = builder.build_for(matrix.samples());
+    let complete: Vec<usize> = design
+        .complete_rows()
+        .iter()
+        .enumerate()
+        .filter(|&(_, &c)| c)
+        .map(|(r, _)| r)
+        .collect();
+    let p = design.n_terms();
+    let mut shared = Qr::default();
+    let x: Vec<f64> = (0..p)
+        .flat_map(|j| complete.iter().map(move |&r| (r, j)))
+        .map(|(r, j)| design.value(r, j))
+        .collect();
+    let shared = shared
+        .factor(&x, complete.len(), p)
+        .is_ok()
+        .then_some(shared);
+
+    let fits = (0..matrix.n_features())
+        .into_par_iter()
+        .map_init(Scratch::default, |s, f| {
+            let y = matrix.feature(f);
+            s.rows.clear();
+            s.rows
+                .extend(complete.iter().copied().filter(|&r| y[r].is_finite()));
+            // Reuse the shared factorisation when this feature uses exactly its rows; a design
+            // that is singular on them is found again (after the cheaper checks) by `fit`.
+            let reuse = shared.as_ref().filter(|_| s.rows.len() == complete.len());
+            fit(y, &design, reuse, s)
+        })
+        .collect();
+    (design, fits)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn simple_regression_closed_form() {
+        // y = 1 + 2x + e with e = (+1, -1, -1, +1) orthogonal to x = (0, 1, 2, 3)?
+        // e . x = 0 - 1 - 2 + 3 = 0 and sum e = 0, so beta = (1, 2) exactly; RSS = 4, df = 2.
+        let design = Design::from_columns(4, vec![("x".into(), vec![0.0, 1.0, 2.0, 3.0])]).unwrap();
+        let y = [2.0, 2.0, 4.0, 8.0];
+        let fit = ols(&y, &design).unwrap();
+        assert!((fit.coefficients[0].estimate - 1.0).abs() < 1e-13);
+        assert!((fit.coefficients[1].estimate - 2.0).abs() < 1e-13);
+        // se(slope) = sqrt(sigma^2 / Sxx) = sqrt(2 / 5).
+        assert!((fit.coefficients[1].std_error - 0.4f64.sqrt()).abs() < 1e-13);
+        assert_eq!(fit.df_residual, 2);
+        assert!((fit.residual_se - 2.0f64.sqrt()).abs() < 1e-13);
+    }
+
+    #[test]
+    fn degenerate_designs() {
+        let x = vec![0.0, 1.0, 2.0, 3.0, 4.0];
+        let twice: Vec<f64> = x.iter().map(|v| 2.0 * v).collect();
+        let design =
+            Design::from_columns(5, vec![("x".into(), x.clone()), ("2x".into(), twice)]).unwrap();
+        let y = [1.0, 3.0, 2.0, 5.0, 4.0];
+        assert_eq!(ols(&y, &design).unwrap_err(), NotTestable::SingularDesign);
+        let design = Design::from_columns(5, vec![("x".into(), x)]).unwrap();
+        assert_eq!(
+            ols(&[2.0; 5], &design).unwrap_err(),
+            NotTestable::ConstantValues
+        );
+        assert_eq!(
+            ols(&[1.0, 2.0, f64::NAN, f64::NAN, f64::NAN], &design).unwrap_err(),
+            NotTestable::TooFewObservations {
+                observed: 2,
+                required: 3
+            }
+        );
+    }
+}

@@ -1,0 +1,91 @@
+//! The prior-knowledge files, compiled into the binary so an installed `hypomics` needs no data
+//! directory. Licences and attribution: `graph/knowledge/LICENSE.md`.
+
+use crate::error::KnowledgeError;
+use flate2::read::GzDecoder;
+use sha2::{Digest, Sha256};
+use std::io::Read;
+
+/// One embedded, gzip-compressed knowledge file.
+#[derive(Clone, Copy, Debug)]
+pub struct EmbeddedFile {
+    pub name: &'static str,
+    pub gz: &'static [u8],
+}
+
+impl EmbeddedFile {
+    /// The decompressed UTF-8 text.
+    pub fn text(&self) -> Result<String, KnowledgeError> {
+        let mut text = String::with_capacity(self.gz.len() * 4);
+        GzDecoder::new(self.gz)
+            .read_to_string(&mut text)
+            .map_err(|source| KnowledgeError::Io {
+                file: self.name,
+                source,
+            })?;
+        Ok(text)
+    }
+
+    /// SHA-256 of the compressed bytes (the files are reproducible, see SOURCES.md), used to
+    /// mark a store as holding exactly this version.
+    pub fn sha256(&self) -> String {
+        let digest = Sha256::digest(self.gz);
+        digest.iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+pub const GENES: EmbeddedFile = EmbeddedFile {
+    name: "genes.tsv.gz",
+    gz: include_bytes!("../../knowledge/genes.tsv.gz"),
+};
+
+pub const GO_BP: EmbeddedFile = EmbeddedFile {
+    name: "go_bp.gmt.gz",
+    gz: include_bytes!("../../knowledge/go_bp.gmt.gz"),
+};
+
+pub const WIKIPATHWAYS: EmbeddedFile = EmbeddedFile {
+    name: "wikipathways.gmt.gz",
+    gz: include_bytes!("../../knowledge/wikipathways.gmt.gz"),
+};
+
+pub const PROGENY: EmbeddedFile = EmbeddedFile {
+    name: "progeny_human.tsv.gz",
+    gz: include_bytes!("../../knowledge/progeny_human.tsv.gz"),
+};
+
+/// Attribution the data licences ask for; show it wherever knowledge-derived results appear.
+pub const ATTRIBUTION: &str = "\
+Gene annotation from NCBI Gene (2022-09-12) via Bioconductor org.Hs.eg.db 3.16.0 (Carlson M.); \
+UniProt accessions (c) UniProt Consortium, CC BY 4.0.
+Gene Ontology data (c) Gene Ontology Consortium, http://geneontology.org, CC BY 4.0 \
+(go-basic.obo 2022-07-01; annotations via NCBI gene2go 2022-09-12).
+WikiPathways (Homo sapiens, about mid-2020), CC0 1.0; Agrawal et al., NAR 2024.
+PROGENy model (c) 2017-2021 M. Schubert, A. Valdeolivas, C.H. Holland, I. Bulanov, A. Dugourd; \
+Apache License 2.0; Schubert et al., Nat Commun 2018, 9:20.";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_files_match_the_published_checksums() {
+        // SOURCES.md lists these hashes; a mismatch means the copy in graph/knowledge drifted.
+        assert_eq!(
+            GENES.sha256(),
+            "84bd0469d89c4e7b8e366f003169de0dafe430b420decef6e54aaef58137453e"
+        );
+        assert_eq!(
+            WIKIPATHWAYS.sha256(),
+            "dd114d7ae78f33e793ae35985a25f73617e73cc8502e612cb67869ae3a19dfdf"
+        );
+        assert_eq!(
+            PROGENY.sha256(),
+            "335ac73c92824c0441d6d8b9d34d51b0a172005cc667833b8fb929d2f263efa2"
+        );
+        assert_eq!(
+            GO_BP.sha256(),
+            "cd19b2e43161a363061fc5fb637d021c818d11709e703879836b184c05161f7a"
+        );
+    }
+}

@@ -1,0 +1,129 @@
+//! Durable storage behind a small trait. The in-memory graph is a cache: every change is first
+//! committed as one [`ChangeSet`] (one transaction) and only then applied in memory, and on open
+//! the graph is rebuilt from [`GraphStore::load`]. A second backend (PostgreSQL) only has to
+//! store and return change sets.
+
+mod read_rows;
+pub mod schema;
+pub mod sqlite;
+mod write_rows;
+
+use crate::error::StoreError;
+use crate::ids::{EdgeId, FindingId, HypothesisId, NodeId, RunId};
+use crate::model::{EdgeKind, HypothesisStatus, KnowledgeSource, Node, Run};
+use crate::time::Timestamp;
+use serde::Serialize;
+
+pub use sqlite::SqliteStore;
+
+/// A node with its persistent id.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NodeRecord {
+    pub id: NodeId,
+    pub node: Node,
+}
+
+/// A stored edge. Derived process edges (`produced`, `ran`, `data_from`) are never stored: they
+/// follow from columns of the finding and analysis records.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EdgeRecord {
+    pub id: EdgeId,
+    pub source: NodeId,
+    pub target: NodeId,
+    pub kind: EdgeKind,
+    pub prior: Option<KnowledgeSource>,
+    pub weight: Option<f64>,
+}
+
+/// A change to a hypothesis after it was stated.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HypothesisUpdate {
+    pub id: HypothesisId,
+    pub status: HypothesisStatus,
+    pub score: serde_json::Value,
+    pub updated_at: Timestamp,
+}
+
+/// A finding's q-value set after it was recorded: Benjamini-Hochberg runs over every test of a
+/// run, so the final q is only known when the run ends. The rest of a finding never changes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FindingQUpdate {
+    pub id: FindingId,
+    pub q: f64,
+}
+
+/// Everything one logical write changes; committed all-or-nothing. `load` returns the whole
+/// store as a change set of additions, so rebuilding memory and applying a write are one path.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ChangeSet {
+    pub runs: Vec<Run>,
+    pub nodes: Vec<NodeRecord>,
+    pub edges: Vec<EdgeRecord>,
+    pub hypothesis_updates: Vec<HypothesisUpdate>,
+    pub finding_q_updates: Vec<FindingQUpdate>,
+    pub removed_runs: Vec<RunId>,
+    pub removed_nodes: Vec<NodeId>,
+    pub removed_edges: Vec<EdgeId>,
+    /// Store-level facts (which knowledge files were imported).
+    pub meta: Vec<(String, String)>,
+}
+
+impl ChangeSet {
+    pub fn is_empty(&self) -> bool {
+        self.runs.is_empty()
+            && self.nodes.is_empty()
+            && self.edges.is_empty()
+            && self.hypothesis_updates.is_empty()
+            && self.finding_q_updates.is_empty()
+            && self.removed_runs.is_empty()
+            && self.removed_nodes.is_empty()
+            && self.removed_edges.is_empty()
+            && self.meta.is_empty()
+    }
+}
+
+/// An analysis whose stored findings do not match the count it declared.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct IncompleteAnalysis {
+    pub analysis: NodeId,
+    pub declared: i64,
+    pub stored: i64,
+}
+
+/// Result of a consistency check of the store.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct IntegrityReport {
+    /// Problems reported by the backend's own check (SQLite `integrity_check`), empty when fine.
+    pub backend: Vec<String>,
+    /// Rows pointing at rows that do not exist.
+    pub foreign_key_violations: Vec<String>,
+    pub incomplete_analyses: Vec<IncompleteAnalysis>,
+    /// `nodes` rows without their detail row, or detail rows without a `nodes` row.
+    pub dangling_nodes: i64,
+}
+
+impl IntegrityReport {
+    pub fn is_consistent(&self) -> bool {
+        self.backend.is_empty()
+            && self.foreign_key_violations.is_empty()
+            && self.incomplete_analyses.is_empty()
+            && self.dangling_nodes == 0
+    }
+}
+
+/// A durable home for the graph. `Sync` so a graph can be shared behind an `RwLock`.
+pub trait GraphStore: Send + Sync {
+    /// Reads the whole store in one consistent snapshot (one read transaction), as additions.
+    fn load(&mut self) -> Result<ChangeSet, StoreError>;
+
+    /// Writes a change set atomically.
+    fn commit(&mut self, changes: &ChangeSet) -> Result<(), StoreError>;
+
+    /// A store-level fact written through [`ChangeSet::meta`].
+    fn meta(&mut self, key: &str) -> Result<Option<String>, StoreError>;
+
+    /// Checks storage-level and graph-level consistency.
+    fn check_integrity(&mut self) -> Result<IntegrityReport, StoreError>;
+
+    fn is_read_only(&self) -> bool;
+}

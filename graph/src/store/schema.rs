@@ -1,0 +1,187 @@
+//! The SQLite schema and its migrations. `PRAGMA user_version` holds the number of migrations
+//! applied; each migration runs in its own transaction, so a store is always at a whole version.
+//! Add a migration by appending to [`MIGRATIONS`]; never edit a released one.
+//!
+//! Foreign keys are `DEFERRABLE INITIALLY DEFERRED`: they are checked at commit, so a change set
+//! can be written in any order while a finding without its analysis still cannot be committed.
+
+use crate::error::StoreError;
+use rusqlite::{Connection, TransactionBehavior};
+
+pub struct Migration {
+    pub version: i64,
+    pub description: &'static str,
+    pub sql: &'static str,
+}
+
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    description: "initial graph schema",
+    sql: V1,
+}];
+
+/// The schema version this build reads and writes.
+pub fn current_version() -> i64 {
+    MIGRATIONS.last().map_or(0, |m| m.version)
+}
+
+const V1: &str = r#"
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE runs (
+    id         INTEGER PRIMARY KEY,
+    label      TEXT NOT NULL,
+    notes      TEXT,
+    started_at INTEGER NOT NULL
+);
+
+-- One id space for all nodes, so edges can reference any node.
+CREATE TABLE nodes (
+    id   INTEGER PRIMARY KEY,
+    type TEXT NOT NULL CHECK (type IN ('entity','direction','analysis','finding','hypothesis'))
+);
+
+CREATE TABLE entities (
+    node_id INTEGER PRIMARY KEY REFERENCES nodes(id) DEFERRABLE INITIALLY DEFERRED,
+    kind    TEXT NOT NULL,
+    key     TEXT NOT NULL,
+    label   TEXT NOT NULL,
+    attrs   TEXT NOT NULL,
+    UNIQUE (kind, key)
+);
+
+CREATE TABLE directions (
+    node_id       INTEGER PRIMARY KEY REFERENCES nodes(id) DEFERRABLE INITIALLY DEFERRED,
+    run_id        INTEGER NOT NULL REFERENCES runs(id) DEFERRABLE INITIALLY DEFERRED,
+    question      TEXT NOT NULL,
+    subject_class TEXT NOT NULL,
+    relation      TEXT NOT NULL,
+    object_class  TEXT NOT NULL,
+    rationale     TEXT,
+    created_at    INTEGER NOT NULL
+);
+CREATE INDEX directions_run ON directions(run_id);
+
+CREATE TABLE analyses (
+    node_id          INTEGER PRIMARY KEY REFERENCES nodes(id) DEFERRABLE INITIALLY DEFERRED,
+    run_id           INTEGER NOT NULL REFERENCES runs(id) DEFERRABLE INITIALLY DEFERRED,
+    study_node       INTEGER NOT NULL REFERENCES entities(node_id) DEFERRABLE INITIALLY DEFERRED,
+    direction_node   INTEGER REFERENCES directions(node_id) DEFERRABLE INITIALLY DEFERRED,
+    module           TEXT NOT NULL,
+    params           TEXT NOT NULL,
+    input_layers     TEXT NOT NULL,
+    sample_set       TEXT NOT NULL,
+    input_hash       TEXT NOT NULL,
+    software_version TEXT NOT NULL,
+    created_at       INTEGER NOT NULL,
+    n_findings       INTEGER NOT NULL
+);
+CREATE INDEX analyses_run ON analyses(run_id);
+CREATE INDEX analyses_direction ON analyses(direction_node);
+CREATE INDEX analyses_input_hash ON analyses(input_hash);
+
+CREATE TABLE analysis_inputs (
+    analysis_node INTEGER NOT NULL REFERENCES analyses(node_id) DEFERRABLE INITIALLY DEFERRED,
+    ordinal       INTEGER NOT NULL,
+    path          TEXT NOT NULL,
+    sha256        TEXT NOT NULL,
+    PRIMARY KEY (analysis_node, ordinal)
+) WITHOUT ROWID;
+
+CREATE TABLE edges (
+    id     INTEGER PRIMARY KEY,
+    source INTEGER NOT NULL REFERENCES nodes(id) DEFERRABLE INITIALLY DEFERRED,
+    target INTEGER NOT NULL REFERENCES nodes(id) DEFERRABLE INITIALLY DEFERRED,
+    kind   TEXT NOT NULL,
+    prior  TEXT,
+    weight REAL,
+    UNIQUE (source, target, kind)
+);
+CREATE INDEX edges_target ON edges(target);
+
+CREATE TABLE findings (
+    node_id       INTEGER PRIMARY KEY REFERENCES nodes(id) DEFERRABLE INITIALLY DEFERRED,
+    analysis_node INTEGER NOT NULL REFERENCES analyses(node_id) DEFERRABLE INITIALLY DEFERRED,
+    layer         TEXT NOT NULL,
+    feature       TEXT NOT NULL,
+    variable      TEXT NOT NULL,
+    contrast      TEXT,
+    test          TEXT NOT NULL,
+    statistic     REAL NOT NULL,
+    effect        REAL NOT NULL,
+    ci_low        REAL,
+    ci_high       REAL,
+    p             REAL NOT NULL,
+    q             REAL,
+    n             INTEGER NOT NULL,
+    direction     TEXT NOT NULL,
+    claim_edge    INTEGER REFERENCES edges(id) DEFERRABLE INITIALLY DEFERRED
+);
+CREATE INDEX findings_analysis ON findings(analysis_node);
+CREATE INDEX findings_claim ON findings(claim_edge);
+
+CREATE TABLE hypotheses (
+    node_id    INTEGER PRIMARY KEY REFERENCES nodes(id) DEFERRABLE INITIALLY DEFERRED,
+    run_id     INTEGER NOT NULL REFERENCES runs(id) DEFERRABLE INITIALLY DEFERRED,
+    statement  TEXT NOT NULL,
+    score      TEXT NOT NULL,
+    status     TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE INDEX hypotheses_run ON hypotheses(run_id);
+"#;
+
+/// The store's schema version.
+pub fn version(conn: &Connection) -> Result<i64, StoreError> {
+    Ok(conn.pragma_query_value(None, "user_version", |row| row.get(0))?)
+}
+
+/// Brings a writable store up to [`current_version`].
+pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    for migration in MIGRATIONS {
+        // Re-read inside the write lock: another process may have migrated meanwhile.
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let found = version(&tx)?;
+        if found > current_version() {
+            return Err(StoreError::SchemaTooNew {
+                found,
+                supported: current_version(),
+            });
+        }
+        if found >= migration.version {
+            continue;
+        }
+        tx.execute_batch(migration.sql)?;
+        tx.pragma_update(None, "user_version", migration.version)?;
+        tx.execute(
+            "INSERT INTO meta(key, value) VALUES (?1, ?2)
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (
+                format!("migration.{}", migration.version),
+                migration.description,
+            ),
+        )?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+/// Read-only connections cannot migrate; they refuse stores of any other version.
+pub fn require_current(conn: &Connection) -> Result<(), StoreError> {
+    let found = version(conn)?;
+    let required = current_version();
+    if found > required {
+        Err(StoreError::SchemaTooNew {
+            found,
+            supported: required,
+        })
+    } else if found < required {
+        Err(StoreError::NeedsMigration { found, required })
+    } else {
+        Ok(())
+    }
+}

@@ -1,0 +1,172 @@
+//! Readers on their own connections (the dashboard) while the writer (the agent) commits: WAL
+//! lets them read without blocking, and each read sees whole analyses only.
+
+mod common;
+
+use common::{analysis, de_finding};
+use graph::store::{ChangeSet, GraphStore, SqliteStore};
+use graph::{Node, ResearchGraph};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::thread;
+use std::time::{Duration, Instant};
+
+const ANALYSES: usize = 24;
+const FINDINGS_PER_ANALYSIS: usize = 60;
+const READERS: usize = 3;
+
+/// Checks one snapshot: every finding's analysis is there and every analysis has all its
+/// findings. Returns the number of analyses seen.
+fn check_snapshot(snapshot: &ChangeSet) -> usize {
+    let mut declared: HashMap<i64, u32> = HashMap::new();
+    let mut found: HashMap<i64, u32> = HashMap::new();
+    for record in &snapshot.nodes {
+        match &record.node {
+            Node::Analysis(a) => {
+                declared.insert(record.id.get(), a.n_findings);
+            }
+            Node::Finding(f) => *found.entry(f.analysis.node().get()).or_default() += 1,
+            _ => {}
+        }
+    }
+    for analysis in found.keys() {
+        assert!(
+            declared.contains_key(analysis),
+            "finding without its analysis"
+        );
+    }
+    for (analysis, n) in &declared {
+        assert_eq!(
+            found.get(analysis).copied().unwrap_or(0),
+            *n,
+            "partial analysis visible"
+        );
+    }
+    declared.len()
+}
+
+#[test]
+fn readers_see_whole_analyses_while_a_writer_commits() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hypomics.db");
+    drop(ResearchGraph::open(&path).unwrap()); // create the schema before readers open
+
+    let done = Arc::new(AtomicBool::new(false));
+    let newest_seen = Arc::new(AtomicUsize::new(0));
+    let observed = Arc::new(Mutex::new(Vec::<usize>::new()));
+
+    let readers: Vec<_> = (0..READERS)
+        .map(|r| {
+            let (path, done, newest_seen, observed) = (
+                path.clone(),
+                done.clone(),
+                newest_seen.clone(),
+                observed.clone(),
+            );
+            thread::spawn(move || {
+                let mut store = SqliteStore::open_read_only(&path).unwrap();
+                let mut last = 0;
+                let mut loads = 0;
+                loop {
+                    let finished = done.load(Ordering::SeqCst);
+                    let seen = check_snapshot(&store.load().unwrap());
+                    assert!(
+                        seen >= last,
+                        "reader {r} went back in time: {last} -> {seen}"
+                    );
+                    last = seen;
+                    loads += 1;
+                    newest_seen.fetch_max(seen, Ordering::SeqCst);
+                    observed.lock().unwrap().push(seen);
+                    if loads % 10 == 0 {
+                        assert!(store.check_integrity().unwrap().is_consistent());
+                        // A full graph rebuild on a third connection works mid-write too.
+                        let g = ResearchGraph::open_read_only(&path).unwrap();
+                        assert!(g.stats().nodes.get("analysis").copied().unwrap_or(0) >= seen);
+                    }
+                    if finished {
+                        return (loads, last);
+                    }
+                }
+            })
+        })
+        .collect();
+
+    let writer = {
+        let (path, done, newest_seen) = (path.clone(), done.clone(), newest_seen.clone());
+        thread::spawn(move || {
+            let mut g = ResearchGraph::open(&path).unwrap();
+            let run = g.start_run("concurrent", None).unwrap();
+            for i in 0..ANALYSES {
+                let findings = (0..FINDINGS_PER_ANALYSIS)
+                    .map(|j| de_finding(&format!("GENE{i}X{j}"), "Tumor", 1.0, 0.01, 0.02))
+                    .collect();
+                g.record_analysis(analysis(run, "study", "screen"), findings)
+                    .unwrap();
+                // Every few commits let the readers catch up, so they certainly observe
+                // intermediate states (reads still overlap the other commits).
+                if i % 6 == 5 {
+                    let deadline = Instant::now() + Duration::from_secs(20);
+                    while newest_seen.load(Ordering::SeqCst) < i + 1 && Instant::now() < deadline {
+                        thread::sleep(Duration::from_millis(2));
+                    }
+                }
+            }
+            done.store(true, Ordering::SeqCst);
+        })
+    };
+
+    writer.join().unwrap();
+    for reader in readers {
+        let (loads, last) = reader.join().unwrap();
+        assert!(loads >= 2);
+        assert_eq!(
+            last, ANALYSES,
+            "the last load after the writer finished sees everything"
+        );
+    }
+    let mut counts = observed.lock().unwrap().clone();
+    counts.sort_unstable();
+    counts.dedup();
+    assert!(
+        counts.iter().filter(|c| **c > 0 && **c < ANALYSES).count() >= 3,
+        "readers saw intermediate states: {counts:?}"
+    );
+}
+
+#[test]
+fn one_graph_can_be_shared_by_threads_behind_a_rwlock() {
+    let g = Arc::new(RwLock::new(ResearchGraph::open_in_memory().unwrap()));
+    let run = g.write().unwrap().start_run("shared", None).unwrap();
+    let readers: Vec<_> = (0..READERS)
+        .map(|_| {
+            let g = g.clone();
+            thread::spawn(move || {
+                let mut last = 0;
+                for _ in 0..200 {
+                    let guard = g.read().unwrap();
+                    let n = guard.stats().nodes.get("finding").copied().unwrap_or(0);
+                    assert!(n >= last && n % FINDINGS_PER_ANALYSIS == 0, "{last} -> {n}");
+                    last = n;
+                }
+            })
+        })
+        .collect();
+    for i in 0..10 {
+        let findings = (0..FINDINGS_PER_ANALYSIS)
+            .map(|j| de_finding(&format!("GENE{i}X{j}"), "Tumor", 1.0, 0.01, 0.02))
+            .collect();
+        g.write()
+            .unwrap()
+            .record_analysis(analysis(run, "study", "screen"), findings)
+            .unwrap();
+    }
+    for reader in readers {
+        reader.join().unwrap();
+    }
+    assert_eq!(
+        g.read().unwrap().stats().nodes["finding"],
+        10 * FINDINGS_PER_ANALYSIS
+    );
+}

@@ -1,0 +1,222 @@
+//! Durability: what is written can be read back identically, failed writes leave no trace, and
+//! the schema is versioned.
+
+mod common;
+
+use common::{analysis, de_finding, write_story};
+use graph::store::{GraphStore, SqliteStore, schema};
+use graph::{
+    EdgeKind, EntityKind, GraphError, NewFinding, ProcessKind, RelationKind, ResearchGraph,
+    StoreError,
+};
+
+#[test]
+fn reopening_rebuilds_an_identical_graph() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hypomics.db");
+    let (before, stats, story_hypothesis) = {
+        let mut g = ResearchGraph::open(&path).unwrap();
+        let story = write_story(&mut g, "run one", "cptac-ucec");
+        g.mark_replicated(story.first.findings[0], story.second.findings[0])
+            .unwrap();
+        let json = g.export_json(&g.select_all()).unwrap();
+        (json, g.stats(), story.hypothesis)
+    };
+    let mut g = ResearchGraph::open(&path).unwrap();
+    assert_eq!(g.export_json(&g.select_all()).unwrap(), before);
+    assert_eq!(g.stats(), stats);
+    assert!(g.check_integrity().unwrap().is_consistent());
+
+    // Spot checks that the content, not just its shape, survived.
+    let h = g.hypothesis(story_hypothesis).unwrap();
+    assert_eq!(h.status, graph::HypothesisStatus::Supported);
+    assert_eq!(h.score["total"], 0.85);
+    assert_eq!(stats.nodes["analysis"], 2);
+    assert_eq!(stats.nodes["finding"], 6);
+    assert_eq!(stats.edges["produced"], 6);
+    assert_eq!(stats.edges["replicated_by"], 1);
+    // CTGF was recorded under its outdated symbol and stored as CCN2.
+    assert!(g.entity_by_key(EntityKind::Gene, "CCN2").is_some());
+    assert!(g.entity_by_key(EntityKind::Gene, "CTGF").is_none());
+}
+
+#[test]
+fn new_ids_continue_after_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hypomics.db");
+    let (first_run, first) = {
+        let mut g = ResearchGraph::open(&path).unwrap();
+        let run = g.start_run("a", None).unwrap();
+        let recorded = g
+            .record_analysis(
+                analysis(run, "s", "m"),
+                vec![de_finding("TP53", "Tumor", 1.0, 0.01, 0.05)],
+            )
+            .unwrap();
+        (run, recorded)
+    };
+    let mut g = ResearchGraph::open(&path).unwrap();
+    let run = g.start_run("b", None).unwrap();
+    assert!(run > first_run);
+    let second = g
+        .record_analysis(
+            analysis(run, "s", "m"),
+            vec![de_finding("TP53", "Tumor", 1.1, 0.01, 0.05)],
+        )
+        .unwrap();
+    assert!(second.findings[0].node() > first.findings[0].node());
+    // Both findings support the same relation: one edge, two pieces of evidence.
+    let f1 = g.finding(first.findings[0]).unwrap().claim.unwrap();
+    let f2 = g.finding(second.findings[0]).unwrap().claim.unwrap();
+    assert_eq!(f1, f2);
+    assert_eq!(
+        g.edge(f1).unwrap().edge.evidence,
+        vec![first.findings[0], second.findings[0]]
+    );
+}
+
+#[test]
+fn a_rejected_analysis_leaves_no_trace() {
+    let mut g = ResearchGraph::open_in_memory().unwrap();
+    let run = g.start_run("r", None).unwrap();
+    let before = g.export_json(&g.select_all()).unwrap();
+    let bad = NewFinding {
+        p: f64::NAN,
+        ..de_finding("EGFR", "Tumor", 1.0, 0.01, 0.02)
+    };
+    let err = g
+        .record_analysis(
+            analysis(run, "s", "m"),
+            vec![de_finding("MYC", "Tumor", 1.0, 0.01, 0.02), bad],
+        )
+        .unwrap_err();
+    assert!(
+        matches!(err, GraphError::InvalidFinding { index: 1, .. }),
+        "{err}"
+    );
+    let reversed = NewFinding {
+        ci_low: Some(2.0),
+        ci_high: Some(1.0),
+        ..de_finding("EGFR", "Tumor", 1.0, 0.01, 0.02)
+    };
+    assert!(
+        g.record_analysis(analysis(run, "s", "m"), vec![reversed])
+            .is_err()
+    );
+    let unknown_run = graph::RunId::new(999);
+    assert!(matches!(
+        g.record_analysis(analysis(unknown_run, "s", "m"), vec![]),
+        Err(GraphError::UnknownRun(_))
+    ));
+    assert_eq!(g.export_json(&g.select_all()).unwrap(), before);
+    assert!(g.entity_by_key(EntityKind::Gene, "MYC").is_none());
+}
+
+#[test]
+fn read_only_instances_refuse_writes_and_see_new_commits_on_reload() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hypomics.db");
+    let mut writer = ResearchGraph::open(&path).unwrap();
+    let run = writer.start_run("r", None).unwrap();
+    let mut reader = ResearchGraph::open_read_only(&path).unwrap();
+    assert!(reader.is_read_only());
+    assert!(matches!(
+        reader.start_run("nope", None),
+        Err(GraphError::Store(StoreError::ReadOnly))
+    ));
+    writer
+        .record_analysis(
+            analysis(run, "s", "m"),
+            vec![de_finding("MYC", "Tumor", 1.0, 0.01, 0.02)],
+        )
+        .unwrap();
+    assert_eq!(reader.stats().nodes.get("finding"), None);
+    reader.reload().unwrap();
+    assert_eq!(reader.stats().nodes["finding"], 1);
+    assert_eq!(
+        reader.export_json(&reader.select_all()).unwrap(),
+        writer.export_json(&writer.select_all()).unwrap()
+    );
+}
+
+#[test]
+fn schema_is_versioned_and_newer_stores_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hypomics.db");
+    {
+        let mut store = SqliteStore::open(&path).unwrap();
+        assert_eq!(
+            schema::version(store.connection()).unwrap(),
+            schema::current_version()
+        );
+        assert!(!store.is_read_only());
+        // Migrating twice is a no-op.
+        drop(store);
+        let mut again = SqliteStore::open(&path).unwrap();
+        assert_eq!(
+            again.meta("migration.1").unwrap().as_deref(),
+            Some("initial graph schema")
+        );
+        again
+            .connection()
+            .pragma_update(None, "user_version", schema::current_version() + 1)
+            .unwrap();
+    }
+    match ResearchGraph::open(&path) {
+        Err(GraphError::Store(StoreError::SchemaTooNew { found, supported })) => {
+            assert_eq!(found, schema::current_version() + 1);
+            assert_eq!(supported, schema::current_version());
+        }
+        other => panic!("expected SchemaTooNew, got {:?}", other.err()),
+    }
+    assert!(matches!(
+        ResearchGraph::open_read_only(&path),
+        Err(GraphError::Store(StoreError::SchemaTooNew { .. }))
+    ));
+}
+
+#[test]
+fn deleting_a_run_keeps_other_runs_and_their_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hypomics.db");
+    let mut g = ResearchGraph::open(&path).unwrap();
+    let keep = write_story(&mut g, "keep", "cptac-ucec");
+    let drop_run = g.start_run("discard", None).unwrap();
+    let dropped = g
+        .record_analysis(
+            analysis(drop_run, "cptac-ucec", "differential_abundance"),
+            vec![
+                de_finding("PTEN", "Tumor", -1.0, 1e-4, 1e-3), // shared relation
+                de_finding("BRCA1", "Tumor", 0.9, 1e-4, 1e-3), // only this run
+            ],
+        )
+        .unwrap();
+    let shared_edge = g.finding(dropped.findings[0]).unwrap().claim.unwrap();
+    let own_edge = g.finding(dropped.findings[1]).unwrap().claim.unwrap();
+    assert_eq!(g.edge(shared_edge).unwrap().edge.evidence.len(), 2);
+
+    let deleted = g.delete_run(drop_run).unwrap();
+    assert_eq!(deleted.nodes, 3); // analysis + 2 findings
+    assert!(g.run(drop_run).is_none());
+    assert!(g.finding(dropped.findings[0]).is_none());
+    assert_eq!(
+        g.edge(shared_edge).unwrap().edge.evidence,
+        vec![keep.first.findings[0]]
+    );
+    assert!(
+        g.edge(own_edge).is_none(),
+        "relation with no evidence left is removed"
+    );
+    // Entities stay; ids of the kept run are still valid.
+    assert!(g.entity_by_key(EntityKind::Gene, "BRCA1").is_some());
+    assert!(g.evidence_chain(keep.hypothesis).is_ok());
+    let memory = g.export_json(&g.select_all()).unwrap();
+    drop(g);
+    let mut g = ResearchGraph::open(&path).unwrap();
+    assert_eq!(g.export_json(&g.select_all()).unwrap(), memory);
+    assert!(g.check_integrity().unwrap().is_consistent());
+    // Derived edges of the kept run survive too.
+    let produced = g.stats().edges[EdgeKind::Process(ProcessKind::Produced).as_str()];
+    assert_eq!(produced, 6);
+    assert!(g.stats().edges.contains_key(RelationKind::LowerIn.as_str()));
+}
