@@ -62,7 +62,10 @@ fn demo_run_writes_ranked_hypotheses_with_evidence() {
         assert!(["replicated", "not_replicated", "not_tested"].contains(&status));
     }
     let summary = &parsed["summary"];
-    assert_eq!(summary["analyses"], 14);
+    assert_eq!(
+        summary["analyses"].as_u64().unwrap() + summary["failed_directions"].as_u64().unwrap(),
+        14
+    );
     assert_eq!(summary["calibration"]["permutations"], 1);
     assert!(summary["calibration"]["null_hypotheses"][0].is_u64());
     // Every q is at least its p (BH never makes evidence stronger).
@@ -164,7 +167,12 @@ fn sigkilled_run_resumes_with_nothing_lost_or_duplicated() {
         "0",
         "--resume",
     ]);
-    assert!(text.contains("24 analyses"), "{text}");
+    assert!(text.contains("Top hypotheses"), "{text}");
+    let summary: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let steps = summary["summary"]["analyses"].as_u64().unwrap()
+        + summary["summary"]["failed_directions"].as_u64().unwrap();
+    assert_eq!(steps, 24, "every budgeted step ran once");
     let after = std::fs::read_to_string(&journal).unwrap();
     // Header + one line per step: nothing duplicated, and the earlier steps kept as they were.
     assert_eq!(after.lines().count(), 25);

@@ -255,10 +255,22 @@ fn from_primary(ledger: &Ledger, index: usize, row_index: usize) -> Option<Hypot
                     .contrast
                     .split_once(" vs ")
                     .unwrap_or((&row.contrast, "others"));
+                // Numeric codes read badly alone ("1 tumours"): name the variable with them.
+                let group = |level: &str| {
+                    if level.parse::<f64>().is_ok() {
+                        format!("tumours with {variable} = {level}")
+                    } else if level == "rest" || level == "others" {
+                        "other tumours".to_owned()
+                    } else {
+                        format!("{level} tumours ({variable})")
+                    }
+                };
                 format!(
-                    "{a_level} tumours ({variable}) have {} {} {layer} than {b_level} ({stats})",
+                    "{} have {} {} {layer} than {} ({stats})",
+                    group(a_level),
                     higher_lower(row.effect),
-                    row.feature
+                    row.feature,
+                    group(b_level).replace(&format!(" ({variable})"), "")
                 )
             }
         }
@@ -350,13 +362,21 @@ fn from_primary(ledger: &Ledger, index: usize, row_index: usize) -> Option<Hypot
         ledger,
         QuestionKind::AdjustedGroups,
         |fq| match (fq, &a.direction.question) {
-            (Question::AdjustedGroups { variable, .. }, Question::MutationImpact { gene, .. }) => {
-                variable == &format!("{gene} mutation")
-            }
             (
-                Question::AdjustedGroups { variable, .. },
-                Question::ClinicalGroups { variable: v, .. },
-            ) => variable == v,
+                Question::AdjustedGroups {
+                    variable, layer, ..
+                },
+                Question::MutationImpact { gene, layer: l },
+            ) => variable == &format!("{gene} mutation") && layer == l,
+            (
+                Question::AdjustedGroups {
+                    variable, layer, ..
+                },
+                Question::ClinicalGroups {
+                    variable: v,
+                    layer: l,
+                },
+            ) => variable == v && layer == l,
             _ => false,
         },
         |fr| {

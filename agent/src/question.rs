@@ -200,6 +200,9 @@ pub fn two_group_power(n_a: usize, n_b: usize) -> f64 {
 pub fn clinical_relevance(variable: &str) -> f64 {
     let v = variable.to_ascii_lowercase();
     let has = |words: &[&str]| words.iter().any(|w| v.contains(w));
+    if is_derived_from_omics(variable) {
+        return 0.3;
+    }
     if has(&[
         "batch", "plex", "channel", "excluded", "country", "date", "year", "ethnic", "race",
     ]) {
@@ -227,6 +230,27 @@ pub fn clinical_relevance(variable: &str) -> f64 {
     } else {
         0.4
     }
+}
+
+/// Whether a "clinical" column is a score computed from the omics data itself (immune and stromal
+/// scores, deconvolution fractions, pathway activities). Its associations with the same data are
+/// partly circular: worth knowing, but neither new nor clinically decisive.
+pub fn is_derived_from_omics(variable: &str) -> bool {
+    let v = variable.to_ascii_lowercase();
+    [
+        "estimate",
+        "immunescore",
+        "stromalscore",
+        "cibersort",
+        "xcell",
+        "epic_",
+        "purity_",
+        "stemness",
+        "pathway_activity",
+        "_score",
+    ]
+    .iter()
+    .any(|w| v.contains(w))
 }
 
 /// Layers worth screening first: proteins are the study's point, RNA and phospho next.

@@ -130,6 +130,17 @@ fn novelty(h: &Hypothesis, knowledge: &Knowledge) -> (f64, String) {
             0.5,
             "data-driven subtypes, compared with known clinical groups".into(),
         ),
+        _ if h
+            .entities
+            .iter()
+            .filter_map(|e| e.strip_prefix("clinical:"))
+            .any(crate::question::is_derived_from_omics) =>
+        {
+            (
+                0.25,
+                "the variable is itself computed from expression data, so the link is partly circular".into(),
+            )
+        }
         _ => {
             let has_pathway = h.entities.iter().any(|e| e.starts_with("pathway:"));
             if has_pathway {

@@ -14,6 +14,29 @@ use crate::read::RawTable;
 use serde::Serialize;
 use std::collections::HashMap;
 
+/// Clinical-sheet entries that mean "no value" in words. They are missing data, not a group:
+/// "Cannot be determined" tumours are not a biological category.
+const MISSING_WORDS: &[&str] = &[
+    "unknown",
+    "not reported",
+    "not available",
+    "not evaluated",
+    "not assessed",
+    "not applicable",
+    "cannot be determined",
+    "indeterminate",
+    "[unknown]",
+    "[not available]",
+    "[not evaluated]",
+    "[not applicable]",
+    "[discrepancy]",
+];
+
+fn is_missing_word(cell: &str) -> bool {
+    let c = cell.trim().to_ascii_lowercase();
+    MISSING_WORDS.contains(&c.as_str())
+}
+
 /// Up to this many distinct text values make a categorical variable; more is free text.
 const MAX_CATEGORICAL_LEVELS: usize = 20;
 
@@ -198,7 +221,15 @@ impl ClinicalTable {
         };
         let mut columns = Vec::with_capacity(table.n_columns());
         for i in 0..table.n_columns() {
-            columns.push(table.text_column(i)?);
+            let mut cells = table.text_column(i)?;
+            if i != id_index {
+                for cell in cells.iter_mut() {
+                    if cell.as_deref().is_some_and(is_missing_word) {
+                        *cell = None;
+                    }
+                }
+            }
+            columns.push(cells);
         }
         let samples = sample_ids(table, &columns[id_index], id_index)?;
         let mut variables = Vec::new();
@@ -477,6 +508,13 @@ mod tests {
         };
         assert_eq!(levels.levels[0].name, "Endometrioid");
         assert_eq!(levels.level_name(0), Some("Serous"));
+    }
+
+    #[test]
+    fn words_for_missing_are_missing() {
+        assert!(is_missing_word("Cannot be determined"));
+        assert!(is_missing_word(" [Not Available] "));
+        assert!(!is_missing_word("Negative"));
     }
 
     #[test]
