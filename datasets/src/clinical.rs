@@ -203,6 +203,25 @@ impl ClinicalTable {
             .collect()
     }
 
+    /// Time and event of the study's first survival outcome for each of `samples` (NaN/None where
+    /// a sample has no follow-up), or `None` when the study has no survival data.
+    pub fn survival_for(&self, samples: &[SampleId]) -> Option<(Vec<f64>, Vec<Option<bool>>)> {
+        let outcome = self.survival.first()?;
+        let index = self.sample_index();
+        Some(
+            samples
+                .iter()
+                .map(|s| match index.get(s.as_str()) {
+                    Some(&i) => (
+                        outcome.time.get(i).copied().unwrap_or(f64::NAN),
+                        outcome.event.get(i).copied().flatten(),
+                    ),
+                    None => (f64::NAN, None),
+                })
+                .unzip(),
+        )
+    }
+
     pub fn tissue_of(&self, sample: usize) -> Option<Tissue> {
         self.tissue.as_ref()?.1.get(sample).copied().flatten()
     }

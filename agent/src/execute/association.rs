@@ -13,7 +13,7 @@ use serde_json::json;
 
 const MIN_PAIRS: usize = 10;
 
-fn correlation_row(
+pub(super) fn correlation_row(
     layer: &str,
     f: &FeatureId,
     variable: &str,
@@ -121,18 +121,12 @@ pub fn survival(
     if let Some((features, _)) = adjusted {
         matrix = restrict_features(&matrix, features, false);
     }
-    let index = ctx.study.clinical.sample_index();
     let samples = matrix.samples().to_vec();
-    let (time, event): (Vec<f64>, Vec<Option<bool>>) = samples
-        .iter()
-        .map(|s| match index.get(s.as_str()) {
-            Some(&i) => (
-                outcome.time.get(i).copied().unwrap_or(f64::NAN),
-                outcome.event.get(i).copied().flatten(),
-            ),
-            None => (f64::NAN, None),
-        })
-        .unzip();
+    let (time, event) = ctx
+        .study
+        .clinical
+        .survival_for(&samples)
+        .ok_or_else(|| ExecError::NothingToTest("the study has no survival data".into()))?;
     let surv = SurvivalTimes::new(samples.clone(), time, event)
         .map_err(|e| ExecError::NothingToTest(e.to_string()))?;
     let options = CoxOptions::default();

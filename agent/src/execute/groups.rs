@@ -120,21 +120,10 @@ pub fn clinical_groups(
                 matrix.features(),
                 &mut untestable,
                 |f, c| {
-                    Some(TestRow {
-                        layer: layer_name.to_owned(),
-                        feature: f.to_string(),
-                        gene: f.gene_symbol().to_owned(),
-                        variable: variable.to_owned(),
-                        contrast: "trend over ordered levels".into(),
-                        test: "spearman_trend".into(),
-                        effect: c.coefficient.value,
-                        ci_low: c.coefficient.ci_low,
-                        ci_high: c.coefficient.ci_high,
-                        std_effect: c.coefficient.value,
-                        statistic: c.coefficient.value,
-                        p: c.p_value,
-                        n: c.n,
-                    })
+                    let mut row = super::association::correlation_row(layer_name, f, variable, c);
+                    row.contrast = "trend over ordered levels".into();
+                    row.test = "spearman_trend".into();
+                    Some(row)
                 },
             ));
             contrasts.push("trend".to_owned());

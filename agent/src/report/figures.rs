@@ -373,23 +373,15 @@ fn cis_scatter(c: &Primary<'_>, study: &Study) -> Figure {
 fn survival_km(p: &Primary<'_>, layer: &str, study: &Study) -> Figure {
     let title = format!("{} {layer}, split at the median", p.row.feature);
     let samples = &p.analysis.samples;
-    let Some(outcome) = study.clinical.survival.first() else {
+    let (Some(outcome), Some((time, event))) = (
+        study.clinical.survival.first(),
+        study.clinical.survival_for(samples),
+    ) else {
         return Figure {
             svg: placeholder(&title, "the study has no survival data"),
             caption: caption(p, "No survival data to draw."),
         };
     };
-    let index = study.clinical.sample_index();
-    let (time, event): (Vec<f64>, Vec<Option<bool>>) = samples
-        .iter()
-        .map(|s| match index.get(s.as_str()) {
-            Some(&i) => (
-                outcome.time.get(i).copied().unwrap_or(f64::NAN),
-                outcome.event.get(i).copied().flatten(),
-            ),
-            None => (f64::NAN, None),
-        })
-        .unzip();
     let svg = match feature_values(study, layer, &p.row.feature, samples) {
         Ok(values) => {
             // The median over samples that enter the curves, so the halves are equal in size.
