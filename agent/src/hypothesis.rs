@@ -314,7 +314,7 @@ fn from_primary(ledger: &Ledger, index: usize, row_index: usize) -> Option<Hypot
             if let Some((i, r)) = find_follow_up(
                 ledger,
                 QuestionKind::AdjustedSurvival,
-                |_| true,
+                |fq| matches!(fq, Question::AdjustedSurvival { layer: l, .. } if l == layer),
                 |fr| fr.feature == row.feature,
             ) {
                 let fr = &ledger.analyses()[i].rows[r];

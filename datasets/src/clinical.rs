@@ -24,6 +24,7 @@ const MISSING_WORDS: &[&str] = &[
     "not assessed",
     "not applicable",
     "cannot be determined",
+    "staging incomplete",
     "indeterminate",
     "[unknown]",
     "[not available]",
