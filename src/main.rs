@@ -71,6 +71,26 @@ enum Command {
         #[arg(long)]
         store: Option<PathBuf>,
     },
+    /// Run the whole loop on K label-shuffled copies of a study (clinical rows and mutation
+    /// profiles reassigned at random) and report how many hypotheses survive there: the empirical
+    /// false-hypothesis rate, next to the count on the real labels.
+    Calibrate {
+        /// The study folder.
+        dir: Option<PathBuf>,
+        /// Calibrate on the bundled demo study.
+        #[arg(long, conflicts_with = "dir")]
+        demo: bool,
+        /// Label-shuffled runs.
+        #[arg(long, default_value_t = 5)]
+        permutations: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, default_value_t = 40)]
+        max_analyses: usize,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Score a run on a synthetic study against its truth.json: recall of planted relations
     /// among the hypotheses, and the fraction of hypotheses that are not planted.
     Eval {
@@ -158,6 +178,52 @@ fn run(cli: Cli) -> Result<()> {
                 external.as_ref(),
                 Some(store),
             )?;
+        }
+        Command::Calibrate {
+            dir,
+            demo,
+            permutations,
+            seed,
+            max_analyses,
+            json,
+        } => {
+            let study = load_study(dir, demo)?;
+            let knowledge = agent::knowledge::Knowledge::embedded().map_err(anyhow::Error::msg)?;
+            let config = agent::run::RunConfig {
+                seed,
+                permutations,
+                budget: agent::run::Budget {
+                    max_analyses,
+                    ..Default::default()
+                },
+                ..Default::default()
+            };
+            let mut planner = agent::planner::OfflinePlanner::default();
+            let result =
+                agent::run::run(&study, &knowledge, &config, None, &mut planner, &mut |e| {
+                    if let agent::run::Event::Calibrating { permutation, of } = e {
+                        eprintln!("label-shuffled run {permutation} of {of}");
+                    }
+                })?;
+            let c = &result.summary.calibration;
+            if json {
+                emit(&serde_json::to_string_pretty(c)?)?;
+            } else {
+                emit(&format!(
+                    "real labels: {} label-dependent hypotheses ({} replicated on held-out samples)\n\
+                     {} label-shuffled runs: {:?} hypotheses ({:?} replicated)\n\
+                     empirical false-hypothesis rate {}, among replicated {}\n",
+                    c.real_hypotheses,
+                    c.real_replicated,
+                    c.permutations,
+                    c.null_hypotheses,
+                    c.null_replicated,
+                    c.false_hypothesis_rate
+                        .map_or("n/a".to_owned(), |r| format!("{:.0}%", r * 100.0)),
+                    c.false_replicated_rate
+                        .map_or("n/a".to_owned(), |r| format!("{:.0}%", r * 100.0)),
+                ))?;
+            }
         }
         Command::Eval { dir, run, json } => {
             let study = load_study(Some(dir.clone()), false)?;

@@ -194,3 +194,33 @@ fn sigkilled_run_resumes_with_nothing_lost_or_duplicated() {
     };
     assert_eq!(hypotheses(&out), hypotheses(&reference));
 }
+
+#[test]
+fn calibrate_reports_the_null_counts() {
+    let text = run_ok(&[
+        "calibrate",
+        "--demo",
+        "--permutations",
+        "2",
+        "--max-analyses",
+        "8",
+        "--json",
+    ]);
+    let c: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(c["permutations"], 2);
+    assert_eq!(c["null_hypotheses"].as_array().unwrap().len(), 2);
+    assert_eq!(c["null_replicated"].as_array().unwrap().len(), 2);
+    let real = c["real_hypotheses"].as_u64().unwrap();
+    let replicated = c["real_replicated"].as_u64().unwrap();
+    assert!(replicated <= real);
+    if real > 0 {
+        let nulls: Vec<u64> = c["null_hypotheses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_u64().unwrap())
+            .collect();
+        let expected = (nulls.iter().sum::<u64>() as f64 / 2.0 / real as f64).min(1.0);
+        assert!((c["false_hypothesis_rate"].as_f64().unwrap() - expected).abs() < 1e-12);
+    }
+}
