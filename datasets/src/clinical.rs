@@ -262,9 +262,14 @@ impl ClinicalTable {
             if kind == VariableKind::Identifier {
                 identifier_values.push((name.clone(), cells.clone()));
             }
+            // Levels read as "not assessed" (pNX) are missing: count what the variable holds.
+            let observed = match kind.levels() {
+                Some(levels) => levels.codes.iter().flatten().count(),
+                None => cells.iter().filter(|c| c.is_some()).count(),
+            };
             variables.push(ClinicalVariable {
                 name: name.clone(),
-                observed: cells.iter().filter(|c| c.is_some()).count(),
+                observed,
                 kind,
             });
         }

@@ -73,6 +73,20 @@ fn leading_numeral(s: &str) -> Option<(f64, &str)> {
     (digit <= 5).then(|| (f64::from(digit), &s[1..]))
 }
 
+/// `X` stages ("pNX", "cMX", "Stage X") mean not assessed, whatever prefix they carry.
+fn is_unknown_level(level: &str) -> bool {
+    let l = level.trim().to_ascii_lowercase();
+    if UNKNOWN_LEVELS.contains(&l.as_str()) {
+        return true;
+    }
+    let rest = ["stage", "grade", "figo", "p", "c", "y"]
+        .iter()
+        .fold(l.as_str(), |r, p| {
+            r.strip_prefix(p).unwrap_or(r).trim_start()
+        });
+    UNKNOWN_LEVELS.contains(&rest)
+}
+
 /// Orders the levels of a stage/grade column, or returns `None` if it is not one. The column must
 /// say so in its name or its values, so that a column of `I`/`II` codes for something else is not
 /// mistaken for a stage.
@@ -88,7 +102,7 @@ pub fn ordered_levels(name: &str, values: &[(String, usize)]) -> Option<Vec<Stri
     }
     let mut ranked = Vec::with_capacity(values.len());
     for (v, _) in values {
-        if UNKNOWN_LEVELS.contains(&v.to_ascii_lowercase().as_str()) {
+        if is_unknown_level(v) {
             continue;
         }
         ranked.push((v.clone(), ordinal_rank(v)?));
