@@ -115,6 +115,15 @@ enum Command {
         #[arg(long)]
         tumours: Option<usize>,
     },
+    /// Serve the read-only REST API over a graph store (OpenAPI at /api/openapi.json).
+    Serve {
+        /// The graph store (SQLite) a run recorded itself in, e.g. OUT/hypomics.db.
+        #[arg(long)]
+        store: PathBuf,
+        /// Address to listen on; loopback by default, as the API has no authentication.
+        #[arg(long, default_value = web::DEFAULT_ADDR)]
+        addr: std::net::SocketAddr,
+    },
 }
 
 fn main() -> std::process::ExitCode {
@@ -295,6 +304,9 @@ fn run(cli: Cli) -> Result<()> {
                 truth.planted.len(),
                 out.join(datasets::synth::TRUTH_FILE).display()
             ))?;
+        }
+        Command::Serve { store, addr } => {
+            web::serve_blocking(web::ServerConfig { store, addr })?;
         }
     }
     Ok(())

@@ -524,6 +524,16 @@ fn conclude(
     });
     let mut seen = HashSet::new();
     hypotheses.retain(|h| seen.insert(h.statement.clone()));
+    // A report of 25 tumour-vs-normal differences says less than one that spans the study: keep
+    // at most a quarter of the slots for any one kind of question.
+    let per_kind = (config.max_hypotheses / 4).max(3);
+    let mut taken: std::collections::HashMap<crate::question::QuestionKind, usize> =
+        Default::default();
+    hypotheses.retain(|h| {
+        let n = taken.entry(h.kind).or_default();
+        *n += 1;
+        *n <= per_kind
+    });
     hypotheses.truncate(config.max_hypotheses);
     for (i, h) in hypotheses.iter_mut().enumerate() {
         h.rank = i + 1;

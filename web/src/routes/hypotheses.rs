@@ -1,0 +1,114 @@
+//! `GET /api/runs/{run}/hypotheses` (a run's hypotheses in the agent's rank order) and
+//! `GET /api/hypotheses/{id}` (one hypothesis with its evidence chain down to input hashes).
+
+use crate::error::ApiError;
+use crate::params::{self, Params, PathParam};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::State;
+use graph::{GraphError, Hypothesis, HypothesisId, HypothesisStatus, ResearchGraph, RunId, Scope};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+/// One row of a run's ranked list.
+#[derive(Serialize)]
+struct RankedHypothesis<'a> {
+    id: HypothesisId,
+    /// The agent's rank (1 = best), from the score JSON it recorded.
+    rank: Option<u64>,
+    /// The total score, from the same JSON.
+    total: Option<f64>,
+    kind: Option<&'a str>,
+    statement: &'a str,
+    status: HypothesisStatus,
+    score: &'a Value,
+}
+
+fn rank(h: &Hypothesis) -> Option<u64> {
+    h.score.get("rank").and_then(Value::as_u64)
+}
+
+fn total(h: &Hypothesis) -> Option<f64> {
+    h.score
+        .pointer("/score/total")
+        .or_else(|| h.score.get("total"))
+        .and_then(Value::as_f64)
+}
+
+/// Hypotheses of a run, in id order.
+fn hypotheses_of(graph: &ResearchGraph, run: RunId) -> Vec<(HypothesisId, &Hypothesis)> {
+    let selection = graph.subgraph(&Scope::run(run), false);
+    graph
+        .selection_nodes(&selection)
+        .into_iter()
+        .filter_map(|n| graph.hypothesis_id(n).ok())
+        .filter_map(|id| graph.hypothesis(id).map(|h| (id, h)))
+        .filter(|(_, h)| h.run == run)
+        .collect()
+}
+
+pub async fn of_run(
+    State(state): State<AppState>,
+    PathParam(run): PathParam,
+    params: Params,
+) -> Result<Json<Value>, ApiError> {
+    params.only(&["min_score", "status"])?;
+    let min_score = params.number("min_score")?;
+    let expected_status = HypothesisStatus::ALL
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let status =
+        params.parse::<HypothesisStatus>("status", &format!("one of {expected_status}"))?;
+    let graph = state.read()?;
+    let run = params::run_id("run", &run, &graph)?;
+    let mut rows: Vec<RankedHypothesis<'_>> = hypotheses_of(&graph, run)
+        .into_iter()
+        .filter(|(_, h)| status.is_none_or(|s| s == h.status))
+        .filter(|(_, h)| min_score.is_none_or(|m| total(h).is_some_and(|t| t >= m)))
+        .map(|(id, h)| RankedHypothesis {
+            id,
+            rank: rank(h),
+            total: total(h),
+            kind: h.score.get("kind").and_then(Value::as_str),
+            statement: &h.statement,
+            status: h.status,
+            score: &h.score,
+        })
+        .collect();
+    // Unranked ones (recorded by another tool) after the ranked, by id.
+    rows.sort_by_key(|r| (r.rank.is_none(), r.rank, r.id));
+    Ok(Json(json!({ "run": run, "hypotheses": rows })))
+}
+
+pub async fn detail(
+    State(state): State<AppState>,
+    PathParam(id): PathParam,
+    params: Params,
+) -> Result<Json<Value>, ApiError> {
+    params.only(&[])?;
+    let node = params::node_id("id", &id)?;
+    let graph = state.read()?;
+    let not_found = || ApiError::NotFound {
+        what: "hypothesis",
+        id: node.to_string(),
+    };
+    let id = graph.hypothesis_id(node).map_err(|_| not_found())?;
+    let hypothesis = graph.hypothesis(id).ok_or_else(not_found)?;
+    let chain = graph.evidence_chain(id).map_err(|e| match e {
+        GraphError::UnknownNode(_) => not_found(),
+        other => other.into(),
+    })?;
+    Ok(Json(json!({
+        "id": id,
+        "run": hypothesis.run,
+        "rank": rank(hypothesis),
+        "statement": chain.statement,
+        "status": chain.status,
+        "score": chain.score,
+        "created_at": hypothesis.created_at,
+        "updated_at": hypothesis.updated_at,
+        "evidence": chain.links,
+    })))
+}

@@ -1,0 +1,622 @@
+//! The API end to end: the real agent records a small run of the bundled demo study in a store,
+//! the real server serves it on a loopback port, and a minimal HTTP client checks the answers
+//! against what the agent returned and what the study's files hash to.
+
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// One recorded run, shared by every test (the agent run is the slow part).
+struct Fixture {
+    _dir: tempfile::TempDir,
+    store: PathBuf,
+    /// (rank, statement, total score) as the agent returned them, best first.
+    hypotheses: Vec<(usize, String, f64)>,
+    /// File name -> SHA-256 of the study's files.
+    file_hashes: BTreeMap<String, String>,
+    study_name: String,
+}
+
+fn fixture() -> &'static Fixture {
+    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
+    FIXTURE.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = dir.path().join("hypomics.db");
+        let study = datasets::demo::load().expect("demo study");
+        let knowledge = agent::knowledge::Knowledge::embedded().expect("knowledge");
+        let config = agent::run::RunConfig {
+            permutations: 0,
+            budget: agent::run::Budget {
+                max_analyses: 8,
+                max_seconds: 600.0,
+            },
+            ..Default::default()
+        };
+        let persistence = agent::run::Persistence {
+            out_dir: dir.path().join("out"),
+            resume: false,
+            store: Some(store.clone()),
+        };
+        std::fs::create_dir_all(&persistence.out_dir).expect("out dir");
+        let mut planner = agent::planner::OfflinePlanner::default();
+        let result = agent::run::run(
+            &study,
+            &knowledge,
+            &config,
+            Some(&persistence),
+            &mut planner,
+            &mut |_| {},
+        )
+        .expect("agent run");
+        let mut hypotheses: Vec<(usize, String, f64)> = result
+            .hypotheses
+            .iter()
+            .map(|h| (h.rank, h.statement.clone(), h.score.total))
+            .collect();
+        hypotheses.sort_by_key(|h| h.0);
+        assert!(
+            !hypotheses.is_empty(),
+            "the demo run should yield hypotheses"
+        );
+        let file_hashes = study
+            .files
+            .iter()
+            .filter_map(|f| f.sha256.clone().map(|s| (f.name.clone(), s)))
+            .collect();
+        Fixture {
+            _dir: dir,
+            store,
+            hypotheses,
+            file_hashes,
+            study_name: study.name.clone(),
+        }
+    })
+}
+
+/// Starts the real server on an ephemeral loopback port over `store`.
+async fn start(store: &Path) -> SocketAddr {
+    let server = web::Server::bind(web::ServerConfig {
+        store: store.to_path_buf(),
+        addr: "127.0.0.1:0".parse().expect("addr"),
+    })
+    .await
+    .expect("bind");
+    let addr = server.local_addr();
+    tokio::spawn(server.run());
+    addr
+}
+
+struct Reply {
+    status: u16,
+    content_type: String,
+    body: String,
+}
+
+impl Reply {
+    fn json(&self) -> Value {
+        assert!(
+            self.content_type.starts_with("application/json"),
+            "content type {} for {}",
+            self.content_type,
+            self.body
+        );
+        serde_json::from_str(&self.body).expect("JSON body")
+    }
+
+    /// The `error` message of a JSON error body with the expected status.
+    fn error(&self, status: u16) -> String {
+        assert_eq!(self.status, status, "body: {}", self.body);
+        self.json()["error"]
+            .as_str()
+            .expect("error message")
+            .to_owned()
+    }
+}
+
+/// A GET over HTTP/1.0 (the server closes the connection and sends no chunked encoding).
+async fn get(addr: SocketAddr, path: &str) -> Reply {
+    request(addr, "GET", path).await
+}
+
+async fn request(addr: SocketAddr, method: &str, path: &str) -> Reply {
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    stream
+        .write_all(
+            format!("{method} {path} HTTP/1.0\r\nHost: {addr}\r\nContent-Length: 0\r\n\r\n")
+                .as_bytes(),
+        )
+        .await
+        .expect("send");
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await.expect("read");
+    let text = String::from_utf8(raw).expect("UTF-8 reply");
+    let (head, body) = text.split_once("\r\n\r\n").expect("header/body split");
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("status");
+    let content_type = head
+        .lines()
+        .find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case("content-type")
+                .then(|| v.trim().to_owned())
+        })
+        .unwrap_or_default();
+    Reply {
+        status,
+        content_type,
+        body: body.to_owned(),
+    }
+}
+
+async fn ok_json(addr: SocketAddr, path: &str) -> Value {
+    let reply = get(addr, path).await;
+    assert_eq!(reply.status, 200, "{path}: {}", reply.body);
+    reply.json()
+}
+
+async fn only_run(addr: SocketAddr) -> i64 {
+    let runs = ok_json(addr, "/api/runs").await;
+    runs["runs"][0]["id"].as_i64().expect("run id")
+}
+
+#[tokio::test]
+async fn health_and_runs() {
+    let f = fixture();
+    let addr = start(&f.store).await;
+    let health = ok_json(addr, "/api/health").await;
+    assert_eq!(health["status"], "ok");
+    assert_eq!(health["runs"], 1);
+    let runs = ok_json(addr, "/api/runs").await;
+    let runs = runs["runs"].as_array().expect("runs array");
+    assert_eq!(runs.len(), 1);
+    let label = runs[0]["label"].as_str().expect("label");
+    assert!(label.contains(&f.study_name), "label {label}");
+    assert!(
+        runs[0]["started_at"]
+            .as_str()
+            .is_some_and(|t| t.len() >= 20)
+    );
+}
+
+#[tokio::test]
+async fn hypotheses_are_ranked_as_the_agent_returned_them() {
+    let f = fixture();
+    let addr = start(&f.store).await;
+    let run = only_run(addr).await;
+    let body = ok_json(addr, &format!("/api/runs/{run}/hypotheses")).await;
+    let rows = body["hypotheses"].as_array().expect("hypotheses");
+    let ranks: Vec<u64> = rows
+        .iter()
+        .map(|h| h["rank"].as_u64().expect("rank"))
+        .collect();
+    let expected: Vec<u64> = (1..=f.hypotheses.len() as u64).collect();
+    assert_eq!(ranks, expected);
+    let statements: Vec<&str> = rows
+        .iter()
+        .map(|h| h["statement"].as_str().expect("statement"))
+        .collect();
+    let agent: Vec<&str> = f.hypotheses.iter().map(|h| h.1.as_str()).collect();
+    assert_eq!(statements, agent);
+
+    // min_score keeps exactly the hypotheses at or above it.
+    let cut = f.hypotheses[f.hypotheses.len() / 2].2;
+    let body = ok_json(
+        addr,
+        &format!("/api/runs/run{run}/hypotheses?min_score={cut}"),
+    )
+    .await;
+    let kept = body["hypotheses"].as_array().expect("hypotheses");
+    assert_eq!(
+        kept.len(),
+        f.hypotheses.iter().filter(|h| h.2 >= cut).count()
+    );
+    assert!(
+        kept.iter()
+            .all(|h| h["total"].as_f64().is_some_and(|t| t >= cut))
+    );
+
+    let body = ok_json(
+        addr,
+        &format!("/api/runs/{run}/hypotheses?status=supported"),
+    )
+    .await;
+    assert!(
+        body["hypotheses"]
+            .as_array()
+            .expect("hypotheses")
+            .iter()
+            .all(|h| h["status"] == "supported")
+    );
+}
+
+#[tokio::test]
+async fn hypothesis_detail_carries_numbers_and_provenance() {
+    let f = fixture();
+    let addr = start(&f.store).await;
+    let run = only_run(addr).await;
+    let list = ok_json(addr, &format!("/api/runs/{run}/hypotheses")).await;
+    let id = list["hypotheses"][0]["id"].as_i64().expect("id");
+    let detail = ok_json(addr, &format!("/api/hypotheses/{id}")).await;
+    assert_eq!(detail["rank"], 1);
+    assert_eq!(
+        detail["statement"].as_str(),
+        Some(f.hypotheses[0].1.as_str())
+    );
+    let evidence = detail["evidence"].as_array().expect("evidence");
+    assert!(!evidence.is_empty(), "the top hypothesis rests on findings");
+    for link in evidence {
+        let finding = &link["finding"];
+        assert!(
+            finding["p"]
+                .as_f64()
+                .is_some_and(|p| (0.0..=1.0).contains(&p)),
+            "{finding}"
+        );
+        assert!(
+            finding["q"]
+                .as_f64()
+                .is_some_and(|q| (0.0..=1.0).contains(&q)),
+            "{finding}"
+        );
+        assert!(
+            finding["effect"].as_f64().is_some_and(f64::is_finite),
+            "{finding}"
+        );
+        let analysis = &link["analysis"];
+        assert!(analysis["params"].is_object());
+        assert!(
+            !analysis["input_layers"]
+                .as_array()
+                .expect("layers")
+                .is_empty()
+        );
+        assert!(
+            !analysis["software_version"]
+                .as_str()
+                .expect("version")
+                .is_empty()
+        );
+        let inputs: BTreeMap<String, String> = analysis["inputs"]
+            .as_array()
+            .expect("inputs")
+            .iter()
+            .map(|i| {
+                (
+                    i["path"].as_str().expect("path").to_owned(),
+                    i["sha256"].as_str().expect("sha256").to_owned(),
+                )
+            })
+            .collect();
+        assert_eq!(inputs, f.file_hashes);
+    }
+}
+
+fn belongs_to_gene(feature: &str, gene: &str) -> bool {
+    feature == gene
+        || feature
+            .strip_prefix(gene)
+            .is_some_and(|rest| rest.starts_with('-') || rest.starts_with("_p."))
+}
+
+#[tokio::test]
+async fn findings_filter_and_paginate_consistently() {
+    let f = fixture();
+    let addr = start(&f.store).await;
+    let run = only_run(addr).await;
+
+    let all = ok_json(
+        addr,
+        &format!("/api/findings?run={run}&max_q=0.1&limit=1000"),
+    )
+    .await;
+    let rows = all["findings"].as_array().expect("findings");
+    assert!(!rows.is_empty());
+    assert!(
+        rows.iter()
+            .all(|r| r["q"].as_f64().is_some_and(|q| q <= 0.1) && r["run"] == run)
+    );
+    let qs: Vec<f64> = rows.iter().map(|r| r["q"].as_f64().expect("q")).collect();
+    assert!(qs.windows(2).all(|w| w[0] <= w[1]), "ranked by q");
+
+    // Pages are slices of the same order, with the same total.
+    let total = all["total"].as_u64().expect("total");
+    let mut paged = Vec::new();
+    for page in 0..4 {
+        let body = ok_json(
+            addr,
+            &format!(
+                "/api/findings?run={run}&max_q=0.1&limit=5&offset={}",
+                page * 5
+            ),
+        )
+        .await;
+        assert_eq!(body["total"].as_u64(), Some(total));
+        paged.extend(
+            body["findings"]
+                .as_array()
+                .expect("page")
+                .iter()
+                .map(|r| r["id"].clone()),
+        );
+    }
+    let first: Vec<Value> = rows.iter().take(20).map(|r| r["id"].clone()).collect();
+    assert_eq!(paged, first);
+    let beyond = ok_json(
+        addr,
+        &format!("/api/findings?run={run}&max_q=0.1&offset={total}"),
+    )
+    .await;
+    assert_eq!(beyond["total"].as_u64(), Some(total));
+    assert_eq!(beyond["findings"].as_array().map(Vec::len), Some(0));
+
+    // Gene, layer, effect and q filters: every row satisfies them.
+    let gene = rows
+        .iter()
+        .find(|r| r["layer"] == "proteome")
+        .and_then(|r| r["feature"].as_str())
+        .expect("a proteome finding")
+        .to_owned();
+    let body = ok_json(
+        addr,
+        &format!("/api/findings?gene={gene}&max_q=0.5&limit=1000"),
+    )
+    .await;
+    let hits = body["findings"].as_array().expect("findings");
+    assert!(!hits.is_empty());
+    assert!(
+        hits.iter().all(
+            |r| belongs_to_gene(r["feature"].as_str().unwrap_or(""), &gene)
+                && r["q"].as_f64().is_some_and(|q| q <= 0.5)
+        ),
+        "{hits:?}"
+    );
+    let unfiltered = ok_json(addr, "/api/findings?max_q=0.5&limit=1").await;
+    assert!(
+        body["total"].as_u64() < unfiltered["total"].as_u64(),
+        "the gene filter removes other genes' findings"
+    );
+    let body = ok_json(
+        addr,
+        "/api/findings?layer=proteome&min_abs_effect=0.5&limit=1000",
+    )
+    .await;
+    let hits = body["findings"].as_array().expect("findings");
+    assert!(!hits.is_empty());
+    assert!(
+        hits.iter()
+            .all(|r| r["layer"] == "proteome"
+                && r["effect"].as_f64().is_some_and(|e| e.abs() >= 0.5))
+    );
+}
+
+#[tokio::test]
+async fn entity_search_resolves_aliases_to_the_current_gene() {
+    let f = fixture();
+    let addr = start(&f.store).await;
+    let genes = graph::GeneIndex::embedded().expect("gene index");
+    // Genes the run's hypotheses rest on, best hypothesis first.
+    let run = only_run(addr).await;
+    let list = ok_json(addr, &format!("/api/runs/{run}/hypotheses")).await;
+    let mut features = Vec::new();
+    for h in list["hypotheses"].as_array().expect("hypotheses") {
+        let detail = ok_json(addr, &format!("/api/hypotheses/{}", h["id"])).await;
+        for link in detail["evidence"].as_array().expect("evidence") {
+            if let Some(feature) = link["finding"]["feature"].as_str() {
+                features.push(feature.to_owned());
+            }
+        }
+    }
+    // One of them with an alias that resolves to it (and not to another gene).
+    let (symbol, alias) = features
+        .iter()
+        .filter_map(|s| genes.get(s))
+        .find_map(|g| {
+            g.aliases
+                .iter()
+                .find(|a| {
+                    matches!(genes.resolve(a), graph::knowledge::GeneResolution::Resolved { gene, via: graph::knowledge::GeneMatch::Alias, .. } if gene.symbol == g.symbol)
+                })
+                .map(|a| (g.symbol.clone(), a.clone()))
+        })
+        .expect("a gene with an unambiguous alias");
+    let body = ok_json(addr, &format!("/api/entities?search={alias}")).await;
+    assert_eq!(
+        body["gene"]["symbol"].as_str(),
+        Some(symbol.as_str()),
+        "{body}"
+    );
+    assert_eq!(body["gene"]["via"], "alias");
+    let gene = body["entities"]
+        .as_array()
+        .expect("entities")
+        .iter()
+        .find(|e| e["kind"] == "gene")
+        .expect("the gene entity");
+    assert_eq!(gene["key"].as_str(), Some(symbol.as_str()));
+
+    let id = gene["id"].as_i64().expect("id");
+    let hood = ok_json(addr, &format!("/api/entities/{id}/neighbourhood")).await;
+    assert_eq!(hood["centre"].as_i64(), Some(id));
+    assert_eq!(hood["entity"]["key"].as_str(), Some(symbol.as_str()));
+    let shown = ["neighbours", "explored_by", "hypotheses"]
+        .iter()
+        .map(|k| hood[*k].as_array().map_or(0, Vec::len))
+        .sum::<usize>();
+    assert!(
+        shown > 0,
+        "the page of a gene a hypothesis rests on is not empty: {hood}"
+    );
+}
+
+#[tokio::test]
+async fn errors_are_json_with_status_and_parameter() {
+    let f = fixture();
+    let addr = start(&f.store).await;
+    let msg = get(addr, "/api/hypotheses/999999999").await.error(404);
+    assert!(msg.contains("not found"), "{msg}");
+    let msg = get(addr, "/api/runs/424242/hypotheses").await.error(404);
+    assert!(msg.contains("run"), "{msg}");
+    // An entity id is not a hypothesis.
+    let entity = ok_json(addr, "/api/entities?search=PTEN").await["entities"][0]["id"]
+        .as_i64()
+        .expect("PTEN entity");
+    get(addr, &format!("/api/hypotheses/{entity}"))
+        .await
+        .error(404);
+    get(addr, "/api/no/such/route").await.error(404);
+    let msg = request(addr, "POST", "/api/runs").await.error(405);
+    assert!(msg.contains("read-only"), "{msg}");
+
+    for (path, param) in [
+        ("/api/findings?max_q=abc", "max_q"),
+        ("/api/findings?min_abs_effect=NaN", "min_abs_effect"),
+        ("/api/findings?limit=0", "limit"),
+        ("/api/findings?offset=-1", "offset"),
+        ("/api/findings?run=x", "run"),
+        ("/api/findings?maxq=0.1", "maxq"),
+        ("/api/hypotheses/abc", "id"),
+        ("/api/runs/xyz/hypotheses", "run"),
+        ("/api/runs/1/hypotheses?status=maybe", "status"),
+        ("/api/entities", "search"),
+        (
+            "/api/entities/1/neighbourhood?include_prior=perhaps",
+            "include_prior",
+        ),
+    ] {
+        let msg = get(addr, path).await.error(400);
+        assert!(msg.contains(&format!("`{param}`")), "{path}: {msg}");
+    }
+}
+
+#[tokio::test]
+async fn exports_are_scoped_by_run() {
+    let f = fixture();
+    let addr = start(&f.store).await;
+    let run = only_run(addr).await;
+    let reply = get(addr, &format!("/api/export/graph.graphml?run={run}")).await;
+    assert_eq!(reply.status, 200);
+    assert!(
+        reply.body.starts_with("<?xml"),
+        "{}",
+        &reply.body[..reply.body.len().min(80)]
+    );
+    assert!(reply.content_type.starts_with("application/graphml+xml"));
+    assert!(reply.body.contains("<graph ") && reply.body.trim_end().ends_with("</graphml>"));
+
+    let export = ok_json(addr, &format!("/api/export/graph.json?run={run}")).await;
+    assert_eq!(export["format"], "hypomics-graph");
+    let node_ids: BTreeSet<i64> = export["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .filter_map(|n| n["id"].as_i64())
+        .collect();
+    let list = ok_json(addr, &format!("/api/runs/{run}/hypotheses")).await;
+    for h in list["hypotheses"].as_array().expect("hypotheses") {
+        assert!(
+            node_ids.contains(&h["id"].as_i64().expect("id")),
+            "hypothesis {} in the run's export",
+            h["id"]
+        );
+    }
+}
+
+#[tokio::test]
+async fn openapi_lists_exactly_the_served_routes() {
+    let f = fixture();
+    let addr = start(&f.store).await;
+    let spec = ok_json(addr, "/api/openapi.json").await;
+    assert!(
+        spec["openapi"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("3.0"))
+    );
+    let documented: BTreeSet<String> = spec["paths"]
+        .as_object()
+        .expect("paths")
+        .keys()
+        .cloned()
+        .collect();
+    let served: BTreeSet<String> = web::routes::paths()
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(documented, served);
+
+    // Every path parameter is declared, and every documented route answers 200 for real ids.
+    let run = only_run(addr).await;
+    let hypotheses = ok_json(addr, &format!("/api/runs/{run}/hypotheses")).await;
+    let hypothesis = hypotheses["hypotheses"][0]["id"]
+        .as_i64()
+        .expect("hypothesis");
+    let entity = ok_json(addr, "/api/entities?search=PTEN").await["entities"][0]["id"]
+        .as_i64()
+        .expect("entity");
+    for path in &served {
+        let op = &spec["paths"][path.as_str()]["get"];
+        let declared: BTreeSet<&str> = op["parameters"]
+            .as_array()
+            .expect("parameters")
+            .iter()
+            .filter(|p| p["in"] == "path")
+            .filter_map(|p| p["name"].as_str())
+            .collect();
+        let in_path: BTreeSet<&str> = path
+            .split('/')
+            .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
+            .collect();
+        assert_eq!(declared, in_path, "{path}");
+        assert!(op["responses"]["200"].is_object(), "{path}");
+        let concrete = path
+            .replace("{run}", &run.to_string())
+            .replace("/hypotheses/{id}", &format!("/hypotheses/{hypothesis}"))
+            .replace("/entities/{id}", &format!("/entities/{entity}"));
+        let concrete = if concrete == "/api/entities" {
+            "/api/entities?search=PTEN".to_owned()
+        } else {
+            concrete
+        };
+        let reply = get(addr, &concrete).await;
+        assert_eq!(
+            reply.status,
+            200,
+            "{concrete}: {}",
+            &reply.body[..reply.body.len().min(200)]
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_new_run_in_the_store_appears_without_restart() {
+    let f = fixture();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = dir.path().join("copy.db");
+    std::fs::copy(&f.store, &store).expect("copy store");
+    let addr = start(&store).await;
+    assert_eq!(
+        ok_json(addr, "/api/runs").await["runs"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+    {
+        let mut writer = graph::ResearchGraph::open(&store).expect("open for writing");
+        writer.start_run("second run", None).expect("start run");
+    }
+    let runs = ok_json(addr, "/api/runs").await;
+    let labels: Vec<&str> = runs["runs"]
+        .as_array()
+        .expect("runs")
+        .iter()
+        .filter_map(|r| r["label"].as_str())
+        .collect();
+    assert_eq!(labels.len(), 2, "{labels:?}");
+    assert_eq!(labels[1], "second run");
+}
