@@ -218,7 +218,7 @@ pub fn run(
         planner,
         on_event,
     )?;
-    let (mut hypotheses, replicated) = conclude(
+    let conclusion = conclude(
         study,
         knowledge,
         config,
@@ -226,6 +226,12 @@ pub fn run(
         &exploration.ledger,
         on_event,
     );
+    let replicated = conclusion.replicated;
+    let real_counts = (
+        conclusion.label_dependent,
+        conclusion.label_dependent_replicated,
+    );
+    let mut hypotheses = conclusion.hypotheses;
     for h in hypotheses.iter_mut().take(config.max_prose) {
         if let Some(prose) = planner.write_statement(h, &exploration.ledger) {
             h.template_statement = Some(std::mem::replace(&mut h.statement, prose));
@@ -237,7 +243,7 @@ pub fn run(
         r.record_final_q(&exploration.ledger)?;
         r.record_hypotheses(&hypotheses)?;
     }
-    let calibration = calibrate(study, knowledge, config, &hypotheses, on_event)?;
+    let calibration = calibrate(study, knowledge, config, real_counts, on_event)?;
     let summary = RunSummary {
         study: study.name.clone(),
         seed: config.seed,
@@ -500,7 +506,7 @@ fn conclude(
     split: &Split,
     ledger: &Ledger,
     on_event: &mut dyn FnMut(Event<'_>),
-) -> (Vec<Hypothesis>, usize) {
+) -> Conclusion {
     let mut hypotheses = assemble(ledger);
     on_event(Event::Validating {
         hypotheses: hypotheses.len(),
@@ -524,16 +530,12 @@ fn conclude(
     });
     let mut seen = HashSet::new();
     hypotheses.retain(|h| seen.insert(h.statement.clone()));
-    // A report of 25 tumour-vs-normal differences says less than one that spans the study: keep
-    // at most a quarter of the slots for any one kind of question.
-    let per_kind = (config.max_hypotheses / 4).max(3);
-    let mut taken: std::collections::HashMap<crate::question::QuestionKind, usize> =
-        Default::default();
-    hypotheses.retain(|h| {
-        let n = taken.entry(h.kind).or_default();
-        *n += 1;
-        *n <= per_kind
-    });
+    // Calibration compares everything the loop would claim, before the report's selection.
+    let label_dependent_all = hypotheses.iter().filter(|h| label_dependent(h)).count();
+    let label_dependent_replicated = hypotheses
+        .iter()
+        .filter(|h| label_dependent(h) && h.replication.status == ReplicationStatus::Replicated)
+        .count();
     hypotheses.truncate(config.max_hypotheses);
     for (i, h) in hypotheses.iter_mut().enumerate() {
         h.rank = i + 1;
@@ -543,7 +545,21 @@ fn conclude(
         .iter()
         .filter(|h| h.replication.status == ReplicationStatus::Replicated)
         .count();
-    (hypotheses, replicated)
+    Conclusion {
+        hypotheses,
+        replicated,
+        label_dependent: label_dependent_all,
+        label_dependent_replicated,
+    }
+}
+
+/// The ranked hypotheses a run presents, and the counts calibration compares (taken before the
+/// presentation's per-kind cap and truncation, so real and shuffled runs are counted alike).
+struct Conclusion {
+    hypotheses: Vec<Hypothesis>,
+    replicated: usize,
+    label_dependent: usize,
+    label_dependent_replicated: usize,
 }
 
 /// Whether a hypothesis depends on sample labels (clinical data or mutations); cis dosage
@@ -559,16 +575,13 @@ fn calibrate(
     study: &Study,
     knowledge: &Knowledge,
     config: &RunConfig,
-    real: &[Hypothesis],
+    (real_hypotheses, real_replicated): (usize, usize),
     on_event: &mut dyn FnMut(Event<'_>),
 ) -> Result<Calibration, AgentError> {
     let mut c = Calibration {
         permutations: config.permutations,
-        real_hypotheses: real.iter().filter(|h| label_dependent(h)).count(),
-        real_replicated: real
-            .iter()
-            .filter(|h| label_dependent(h) && h.replication.status == ReplicationStatus::Replicated)
-            .count(),
+        real_hypotheses,
+        real_replicated,
         ..Calibration::default()
     };
     for k in 0..config.permutations {
@@ -598,7 +611,7 @@ fn calibrate(
             &mut offline,
             &mut |_| {},
         )?;
-        let (hypotheses, _) = conclude(
+        let null = conclude(
             &shuffled,
             knowledge,
             &null_config,
@@ -606,16 +619,8 @@ fn calibrate(
             &exploration.ledger,
             &mut |_| {},
         );
-        c.null_hypotheses
-            .push(hypotheses.iter().filter(|h| label_dependent(h)).count());
-        c.null_replicated.push(
-            hypotheses
-                .iter()
-                .filter(|h| {
-                    label_dependent(h) && h.replication.status == ReplicationStatus::Replicated
-                })
-                .count(),
-        );
+        c.null_hypotheses.push(null.label_dependent);
+        c.null_replicated.push(null.label_dependent_replicated);
     }
     let mean = |v: &[usize]| v.iter().sum::<usize>() as f64 / v.len().max(1) as f64;
     if config.permutations > 0 {
