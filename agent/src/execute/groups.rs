@@ -88,8 +88,8 @@ pub fn tumor_vs_normal(ctx: &Context<'_>, layer_name: &str) -> Result<Produced, 
     })
 }
 
-/// Binary: A vs B. Categorical: each level with enough samples vs the rest. Ordinal: a Spearman
-/// trend over the level ranks, plus highest vs lowest level.
+/// Binary: second level vs first. Categorical: each of the four largest levels vs the rest (or
+/// the larger vs the smaller of two). Ordinal: a Spearman trend over the level ranks.
 pub fn clinical_groups(
     ctx: &Context<'_>,
     variable: &str,
