@@ -1,6 +1,7 @@
 //! The web layer of hypomics. This crate owns the read-only REST API over the graph store (built:
-//! `routes/`, described by `openapi.rs`), and later the dashboard and the scheduler for batch
-//! analysis (not built yet; see ARCHITECTURE.md). It does no statistics: every answer is a query
+//! `routes/`, described by `openapi.rs`), the
+//! server-rendered dashboard (`pages/`), and later the scheduler for batch analysis (not built
+//! yet; see ARCHITECTURE.md). It does no statistics: every answer is a query
 //! of `graph::ResearchGraph`, so the API shows exactly what the agent recorded.
 //!
 //! Layout: `state.rs` holds the one shared graph (reloaded when the store file changes),
@@ -9,6 +10,7 @@
 
 pub mod error;
 pub mod openapi;
+pub mod pages;
 pub mod params;
 pub mod routes;
 pub mod server;

@@ -21,11 +21,12 @@ pub struct ServerConfig {
     pub addr: SocketAddr,
 }
 
-/// Every route of [`routes::routes`]; unknown paths and methods get JSON errors (404, 405) like
+/// Every route of [`routes::routes`] (the JSON API) and [`crate::pages::routes`] (the dashboard); unknown paths and methods get JSON errors (404, 405) like
 /// every other failure.
 pub fn router(state: AppState) -> Router {
     routes::routes()
         .into_iter()
+        .chain(crate::pages::routes())
         .fold(Router::new(), |r, (path, method)| r.route(path, method))
         .fallback(no_route)
         .method_not_allowed_fallback(wrong_method)
@@ -100,11 +101,11 @@ impl Server {
 /// Opens the store, binds, prints the URL and serves until Ctrl-C.
 pub async fn serve(config: ServerConfig) -> Result<(), WebError> {
     let server = Server::bind(config).await?;
+    let api = server.url();
+    let dashboard = api.strip_suffix("api/").unwrap_or(&api).to_owned();
     println!(
-        "hypomics API on {} (store {}, OpenAPI at {}openapi.json); Ctrl-C stops",
-        server.url(),
+        "hypomics dashboard on {dashboard} and API on {api} (store {}, OpenAPI at {api}openapi.json); Ctrl-C stops",
         server.state.store_path().display(),
-        server.url()
     );
     server.run().await
 }

@@ -6,6 +6,7 @@ use crate::params::{self, Params, PathParam};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
+use graph::query::evidence::EvidenceChain;
 use graph::{GraphError, Hypothesis, HypothesisId, HypothesisStatus, ResearchGraph, RunId, Scope};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -24,11 +25,13 @@ struct RankedHypothesis<'a> {
     score: &'a Value,
 }
 
-fn rank(h: &Hypothesis) -> Option<u64> {
+/// The agent's rank (1 = best), from the score JSON it recorded.
+pub(crate) fn rank(h: &Hypothesis) -> Option<u64> {
     h.score.get("rank").and_then(Value::as_u64)
 }
 
-fn total(h: &Hypothesis) -> Option<f64> {
+/// The total score, from the score JSON the agent recorded.
+pub(crate) fn total(h: &Hypothesis) -> Option<f64> {
     h.score
         .pointer("/score/total")
         .or_else(|| h.score.get("total"))
@@ -47,49 +50,41 @@ fn hypotheses_of(graph: &ResearchGraph, run: RunId) -> Vec<(HypothesisId, &Hypot
         .collect()
 }
 
-pub async fn of_run(
-    State(state): State<AppState>,
-    PathParam(run): PathParam,
-    params: Params,
-) -> Result<Json<Value>, ApiError> {
-    params.only(&["min_score", "status"])?;
-    let min_score = params.number("min_score")?;
+/// A run's hypotheses with the given status and at least `min_score`, in the agent's rank order
+/// (unranked ones, recorded by another tool, after the ranked, by id). Shared by the JSON route
+/// and the dashboard so both show the same list.
+pub(crate) fn ranked(
+    graph: &ResearchGraph,
+    run: RunId,
+    status: Option<HypothesisStatus>,
+    min_score: Option<f64>,
+) -> Vec<(HypothesisId, &Hypothesis)> {
+    let mut rows: Vec<(HypothesisId, &Hypothesis)> = hypotheses_of(graph, run)
+        .into_iter()
+        .filter(|(_, h)| status.is_none_or(|s| s == h.status))
+        .filter(|(_, h)| min_score.is_none_or(|m| total(h).is_some_and(|t| t >= m)))
+        .collect();
+    rows.sort_by_key(|(id, h)| (rank(h).is_none(), rank(h), *id));
+    rows
+}
+
+/// The `status` parameter, with the valid values in its error message.
+pub(crate) fn status_param(params: &Params) -> Result<Option<HypothesisStatus>, ApiError> {
     let expected_status = HypothesisStatus::ALL
         .iter()
         .map(|s| s.as_str())
         .collect::<Vec<_>>()
         .join(", ");
-    let status =
-        params.parse::<HypothesisStatus>("status", &format!("one of {expected_status}"))?;
-    let graph = state.read()?;
-    let run = params::run_id("run", &run, &graph)?;
-    let mut rows: Vec<RankedHypothesis<'_>> = hypotheses_of(&graph, run)
-        .into_iter()
-        .filter(|(_, h)| status.is_none_or(|s| s == h.status))
-        .filter(|(_, h)| min_score.is_none_or(|m| total(h).is_some_and(|t| t >= m)))
-        .map(|(id, h)| RankedHypothesis {
-            id,
-            rank: rank(h),
-            total: total(h),
-            kind: h.score.get("kind").and_then(Value::as_str),
-            statement: &h.statement,
-            status: h.status,
-            score: &h.score,
-        })
-        .collect();
-    // Unranked ones (recorded by another tool) after the ranked, by id.
-    rows.sort_by_key(|r| (r.rank.is_none(), r.rank, r.id));
-    Ok(Json(json!({ "run": run, "hypotheses": rows })))
+    params.parse::<HypothesisStatus>("status", &format!("one of {expected_status}"))
 }
 
-pub async fn detail(
-    State(state): State<AppState>,
-    PathParam(id): PathParam,
-    params: Params,
-) -> Result<Json<Value>, ApiError> {
-    params.only(&[])?;
-    let node = params::node_id("id", &id)?;
-    let graph = state.read()?;
+/// One hypothesis by node id (as text from the path) with its evidence chain; an id that names
+/// no hypothesis is a 404. Shared by the JSON route and the dashboard.
+pub(crate) fn lookup<'g>(
+    graph: &'g ResearchGraph,
+    raw: &str,
+) -> Result<(HypothesisId, &'g Hypothesis, EvidenceChain), ApiError> {
+    let node = params::node_id("id", raw)?;
     let not_found = || ApiError::NotFound {
         what: "hypothesis",
         id: node.to_string(),
@@ -100,6 +95,42 @@ pub async fn detail(
         GraphError::UnknownNode(_) => not_found(),
         other => other.into(),
     })?;
+    Ok((id, hypothesis, chain))
+}
+
+pub async fn of_run(
+    State(state): State<AppState>,
+    PathParam(run): PathParam,
+    params: Params,
+) -> Result<Json<Value>, ApiError> {
+    params.only(&["min_score", "status"])?;
+    let min_score = params.number("min_score")?;
+    let status = status_param(&params)?;
+    let graph = state.read()?;
+    let run = params::run_id("run", &run, &graph)?;
+    let rows: Vec<RankedHypothesis<'_>> = ranked(&graph, run, status, min_score)
+        .into_iter()
+        .map(|(id, h)| RankedHypothesis {
+            id,
+            rank: rank(h),
+            total: total(h),
+            kind: h.score.get("kind").and_then(Value::as_str),
+            statement: &h.statement,
+            status: h.status,
+            score: &h.score,
+        })
+        .collect();
+    Ok(Json(json!({ "run": run, "hypotheses": rows })))
+}
+
+pub async fn detail(
+    State(state): State<AppState>,
+    PathParam(id): PathParam,
+    params: Params,
+) -> Result<Json<Value>, ApiError> {
+    params.only(&[])?;
+    let graph = state.read()?;
+    let (id, hypothesis, chain) = lookup(&graph, &id)?;
     Ok(Json(json!({
         "id": id,
         "run": hypothesis.run,

@@ -1,0 +1,161 @@
+//! HTML building blocks shared by the pages: escaping (every piece of stored text goes through
+//! [`escape`], since statements, gene names and clinical levels may contain markup characters),
+//! the page frame with its inline stylesheet, number formatting and badges.
+
+use serde_json::Value;
+
+/// Escapes text for HTML element content and quoted attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Inline so pages need nothing but themselves.
+const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:0;color:#222;background:#fafafa}\
+header{background:#234;color:#fff;padding:.6em 1.2em}header a{color:#fff;text-decoration:none;font-weight:bold}\
+main{padding:1em 1.2em;max-width:1400px}\
+table{border-collapse:collapse;margin:.5em 0;background:#fff}\
+th,td{border:1px solid #ddd;padding:.25em .5em;text-align:left;vertical-align:top;font-size:.92em}\
+th{background:#eef}td.num{text-align:right;font-variant-numeric:tabular-nums}\
+.bar{display:inline-block;height:.7em;background:#4a7;vertical-align:middle;margin-left:.3em}\
+.badge{display:inline-block;padding:0 .45em;border-radius:.6em;font-size:.8em;margin-right:.3em;white-space:nowrap}\
+.ok{background:#d4f0d4}.bad{background:#f6d4d4}.na{background:#e4e4e4}.novel{background:#dde4fb}\
+.muted{color:#666}code{font-size:.85em;word-break:break-all}form{margin:.5em 0}\
+figure{margin:1em 0}svg{max-width:760px;height:auto}";
+
+/// A whole page: `body` is trusted HTML built by the caller; `title` is escaped here.
+pub fn layout(title: &str, body: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{} · hypomics</title><style>{STYLE}</style></head>\
+         <body><header><a href=\"/\">hypomics</a></header><main>{body}</main></body></html>\n",
+        escape(title)
+    )
+}
+
+/// A number with `digits` decimals, or an en dash when absent or not finite.
+pub fn num(x: Option<f64>, digits: usize) -> String {
+    match x {
+        Some(v) if v.is_finite() => format!("{v:.digits$}"),
+        _ => "–".into(),
+    }
+}
+
+/// A p- or q-value: scientific below 0.001 so small values stay readable.
+pub fn pval(x: Option<f64>) -> String {
+    match x {
+        Some(v) if v.is_finite() && v != 0.0 && v < 1e-3 => format!("{v:.2e}"),
+        other => num(other, 3),
+    }
+}
+
+/// A score in [0, 1] as a number followed by a proportional bar.
+pub fn score_bar(total: Option<f64>) -> String {
+    let width = total
+        .filter(|t| t.is_finite())
+        .map_or(0.0, |t| t.clamp(0.0, 1.0) * 60.0);
+    format!(
+        "{}<span class=\"bar\" style=\"width:{width:.0}px\"></span>",
+        num(total, 2)
+    )
+}
+
+/// The replication badge from the hypothesis's recorded score JSON.
+pub fn replication_badge(score: &Value) -> String {
+    let status = score
+        .pointer("/replication/status")
+        .and_then(Value::as_str)
+        .unwrap_or("not_tested");
+    let detail = score
+        .pointer("/replication/detail")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let (class, label) = match status {
+        "replicated" => ("ok", "replicated"),
+        "not_replicated" => ("bad", "not replicated"),
+        _ => ("na", "not re-testable"),
+    };
+    format!(
+        "<span class=\"badge {class}\" title=\"{}\">{label}</span>",
+        escape(detail)
+    )
+}
+
+/// The novelty badge: how far prior knowledge already links the entities, with the reason as
+/// its tooltip.
+pub fn novelty_badge(score: &Value) -> String {
+    let novelty = breakdown(score, "novelty");
+    let reason = novelty_reason(score);
+    let label = match novelty {
+        Some(n) if n >= 0.7 => "novel",
+        Some(n) if n >= 0.4 => "partly known",
+        Some(_) => "known",
+        None => "novelty unknown",
+    };
+    format!(
+        "<span class=\"badge novel\" title=\"{}\">{label}</span>",
+        escape(reason)
+    )
+}
+
+/// One component of the score breakdown (`reliability`, `novelty`, ...).
+pub fn breakdown(score: &Value, key: &str) -> Option<f64> {
+    score
+        .get("score")
+        .and_then(|s| s.get(key))
+        .and_then(Value::as_f64)
+}
+
+/// Why novelty is what it is, as the agent recorded it.
+pub fn novelty_reason(score: &Value) -> &str {
+    score
+        .pointer("/score/novelty_reason")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup_and_quotes() {
+        assert_eq!(
+            escape(r#"<b>A&B</b> "x" 'y'"#),
+            "&lt;b&gt;A&amp;B&lt;/b&gt; &quot;x&quot; &#39;y&#39;"
+        );
+    }
+
+    #[test]
+    fn badges_read_the_recorded_score() {
+        let score = serde_json::json!({
+            "score": {"novelty": 0.9, "novelty_reason": "no <pathway>"},
+            "replication": {"status": "not_replicated", "detail": "p = 0.4"}
+        });
+        assert!(replication_badge(&score).contains(">not replicated<"));
+        let novelty = novelty_badge(&score);
+        assert!(novelty.contains(">novel<"), "{novelty}");
+        assert!(novelty.contains("no &lt;pathway&gt;"), "{novelty}");
+        assert!(replication_badge(&serde_json::json!({})).contains("not re-testable"));
+    }
+
+    #[test]
+    fn numbers_absent_or_not_finite_show_a_dash() {
+        assert_eq!(num(None, 2), "–");
+        assert_eq!(num(Some(f64::NAN), 2), "–");
+        assert_eq!(pval(Some(1.5e-5)), "1.50e-5");
+        assert_eq!(pval(Some(0.25)), "0.250");
+        assert!(score_bar(Some(0.5)).contains("width:30px"));
+    }
+}

@@ -1,0 +1,195 @@
+//! `GET /hypotheses/{id}`: one hypothesis with its badges, score breakdown, the evidence chain,
+//! the provenance of every analysis behind it (down to input file hashes) and a volcano plot of
+//! the primary finding's analysis. Built from the same lookup as `GET /api/hypotheses/{id}`.
+
+use super::PageResult;
+use super::html::{
+    breakdown, escape, layout, novelty_badge, novelty_reason, num, pval, replication_badge,
+    score_bar,
+};
+use crate::params::PathParam;
+use crate::routes::hypotheses::{self, rank, total};
+use crate::state::AppState;
+use agent::plots::{Volcano, VolcanoPoint, volcano_plot};
+use axum::extract::State;
+use axum::response::Html;
+use graph::model::Stance;
+use graph::query::evidence::{AnalysisProvenance, EvidenceLink};
+use graph::{AnalysisId, ResearchGraph};
+use serde_json::Value;
+
+pub async fn page(State(state): State<AppState>, PathParam(raw): PathParam) -> PageResult {
+    let graph = state.read()?;
+    let (id, h, chain) = hypotheses::lookup(&graph, &raw)?;
+    let s = &h.score;
+    let mut body = format!(
+        "<p><a href=\"/runs/{}\">← hypotheses of {}</a></p><h1>{}</h1><p>{}{} \
+         <span class=\"muted\">rank {} · status {} · {}</span></p>",
+        h.run.get(),
+        escape(&h.run.to_string()),
+        escape(&chain.statement),
+        replication_badge(s),
+        novelty_badge(s),
+        rank(h).map_or_else(|| "–".to_owned(), |r| r.to_string()),
+        escape(chain.status.as_str()),
+        escape(&id.to_string()),
+    );
+    body.push_str(&format!(
+        "<h2>Score</h2><table><tr><th>total</th><th>reliability</th><th>novelty</th>\
+         <th>clinical relevance</th><th>replication</th></tr><tr><td class=\"num\">{}</td>\
+         <td class=\"num\">{}</td><td class=\"num\" title=\"{}\">{}</td><td class=\"num\">{}</td>\
+         <td class=\"num\">{}</td></tr></table><p class=\"muted\">Novelty: {}. Replication: {}</p>",
+        score_bar(total(h)),
+        num(breakdown(s, "reliability"), 2),
+        escape(novelty_reason(s)),
+        num(breakdown(s, "novelty"), 2),
+        num(breakdown(s, "clinical_relevance"), 2),
+        num(breakdown(s, "replication"), 2),
+        escape(novelty_reason(s)),
+        escape(
+            s.pointer("/replication/detail")
+                .and_then(Value::as_str)
+                .unwrap_or("not recorded")
+        ),
+    ));
+    body.push_str(&evidence_table(&chain.links));
+    body.push_str(&provenance(&chain.links));
+    body.push_str(&figure(&graph, &chain.links));
+    Ok(Html(layout(&chain.statement, &body)))
+}
+
+fn evidence_table(links: &[EvidenceLink]) -> String {
+    let mut out = String::from(
+        "<h2>Evidence</h2><table><tr><th>finding</th><th>role</th><th>layer</th><th>feature</th>\
+         <th>variable</th><th>contrast</th><th>effect</th><th>95% CI</th><th>p</th><th>q</th>\
+         <th>n</th><th>replicated by</th></tr>",
+    );
+    for link in links {
+        let f = &link.finding.finding;
+        let ci = match (f.ci_low, f.ci_high) {
+            (Some(lo), Some(hi)) => format!("{} – {}", num(Some(lo), 3), num(Some(hi), 3)),
+            _ => "–".into(),
+        };
+        let replicated: Vec<String> = link.replicated_by.iter().map(|r| r.to_string()).collect();
+        out.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
+             <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
+             <td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
+            escape(&link.finding.id.to_string()),
+            escape(link.stance.as_str()),
+            escape(&f.layer),
+            escape(f.feature.as_str()),
+            escape(&f.variable),
+            escape(f.contrast.as_deref().unwrap_or("")),
+            num(Some(f.effect), 3),
+            ci,
+            pval(Some(f.p)),
+            pval(f.q),
+            f.n,
+            escape(&replicated.join(", ")),
+        ));
+    }
+    if links.is_empty() {
+        out.push_str("<tr><td colspan=\"12\" class=\"muted\">no findings recorded</td></tr>");
+    }
+    out.push_str("</table>");
+    out
+}
+
+/// The analyses behind the evidence, each once, in order of first appearance.
+fn analyses(links: &[EvidenceLink]) -> Vec<&AnalysisProvenance> {
+    let mut seen: Vec<AnalysisId> = Vec::new();
+    let mut out = Vec::new();
+    for link in links {
+        if !seen.contains(&link.analysis.id) {
+            seen.push(link.analysis.id);
+            out.push(&link.analysis);
+        }
+    }
+    out
+}
+
+fn provenance(links: &[EvidenceLink]) -> String {
+    let mut out = String::from("<h2>Provenance</h2>");
+    for a in analyses(links) {
+        let inputs: String = a
+            .inputs
+            .iter()
+            .map(|f| {
+                format!(
+                    "<li>{} <code>sha256:{}</code></li>",
+                    escape(&f.path),
+                    escape(&f.sha256)
+                )
+            })
+            .collect();
+        out.push_str(&format!(
+            "<h3>{} · {}</h3><table><tr><th>module</th><td>{}</td></tr>\
+             <tr><th>question</th><td>{}</td></tr><tr><th>parameters</th><td><code>{}</code></td></tr>\
+             <tr><th>layers</th><td>{}</td></tr><tr><th>samples</th><td>{}</td></tr>\
+             <tr><th>input files</th><td><ul>{}</ul></td></tr>\
+             <tr><th>input hash</th><td><code>{}</code></td></tr>\
+             <tr><th>software</th><td>{}</td></tr><tr><th>recorded</th><td>{}</td></tr></table>",
+            escape(&a.id.to_string()),
+            escape(&a.study),
+            escape(&a.module),
+            escape(a.question.as_deref().unwrap_or("–")),
+            escape(&a.params.to_string()),
+            escape(&a.input_layers.join(", ")),
+            a.n_samples,
+            inputs,
+            escape(&a.input_hash),
+            escape(&a.software_version),
+            escape(&a.created_at.to_string()),
+        ));
+    }
+    out
+}
+
+/// A volcano of the primary finding's analysis (the first supporting finding: the agent records
+/// the primary before its follow-ups), drawn from the findings the store kept for it.
+fn figure(graph: &ResearchGraph, links: &[EvidenceLink]) -> String {
+    let Some(primary) = links
+        .iter()
+        .find(|l| l.stance == Stance::Supports)
+        .or(links.first())
+    else {
+        return String::new();
+    };
+    let findings: Vec<_> = graph
+        .findings_of(primary.analysis.id)
+        .into_iter()
+        .filter_map(|f| graph.finding(f))
+        .collect();
+    let points: Vec<VolcanoPoint<'_>> = findings
+        .iter()
+        .map(|f| VolcanoPoint {
+            label: f.feature.as_str(),
+            effect: f.effect,
+            p: f.p,
+            q: f.q.unwrap_or(1.0),
+        })
+        .collect();
+    let focus = primary.finding.finding.feature.as_str();
+    let title = format!(
+        "{}: {}",
+        primary.analysis.module, primary.finding.finding.variable
+    );
+    let svg = volcano_plot(&Volcano {
+        title: &title,
+        effect_label: "effect (the module's natural scale)",
+        points: &points,
+        q_threshold: 0.05,
+        label_top: 8,
+        focus: Some(focus),
+    });
+    format!(
+        "<h2>Primary analysis</h2><figure>{svg}<figcaption class=\"muted\">{} findings of \
+         {} ({}), {} highlighted. The store keeps the nominally significant results of a \
+         screen, not every test, so the plot shows those.</figcaption></figure>",
+        points.len(),
+        escape(&primary.analysis.id.to_string()),
+        escape(&primary.analysis.module),
+        escape(focus),
+    )
+}

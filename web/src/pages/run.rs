@@ -1,0 +1,97 @@
+//! `GET /runs/{run}`: a run's hypotheses in rank order with their score breakdown and badges.
+//! The `min_score` and `status` filters are applied server-side by the same query the JSON API
+//! uses; the search box only hides rows in the browser, so it needs no round trip.
+
+use super::html::{
+    breakdown, escape, layout, novelty_badge, novelty_reason, num, replication_badge, score_bar,
+};
+use super::{PageError, PageResult};
+use crate::params::{self, Params, PathParam};
+use crate::routes::hypotheses::{self, rank, total};
+use crate::state::AppState;
+use axum::extract::State;
+use axum::response::Html;
+use graph::HypothesisStatus;
+
+/// Hides the rows whose text does not contain the search box's text.
+const SEARCH_JS: &str = "<script>(function(){var q=document.getElementById('search');\
+q.addEventListener('input',function(){var t=q.value.toLowerCase();\
+document.querySelectorAll('#hypotheses tbody tr').forEach(function(r){\
+r.style.display=r.textContent.toLowerCase().indexOf(t)<0?'none':'';});});})();</script>";
+
+pub async fn page(
+    State(state): State<AppState>,
+    PathParam(raw): PathParam,
+    params: Params,
+) -> PageResult {
+    params.only(&["min_score", "status"]).map_err(PageError)?;
+    let min_score = params.number("min_score")?;
+    let status = hypotheses::status_param(&params)?;
+    let graph = state.read()?;
+    let run = params::run_id("run", &raw, &graph)?;
+    let label = graph.run(run).map(|r| r.label.as_str()).unwrap_or("");
+    let rows = hypotheses::ranked(&graph, run, status, min_score);
+
+    let mut body = format!(
+        "<h1>Hypotheses of {}</h1><p class=\"muted\">{}</p>",
+        escape(&run.to_string()),
+        escape(label)
+    );
+    body.push_str(&filter_form(min_score, status));
+    body.push_str(&format!(
+        "<p>{} hypotheses shown. Total score = 0.55 reliability + 0.25 novelty + 0.20 clinical \
+         relevance; hover a novelty value for its reason.</p>",
+        rows.len()
+    ));
+    body.push_str(
+        "<table id=\"hypotheses\"><thead><tr><th>rank</th><th>statement</th><th>total</th>\
+         <th>reliability</th><th>novelty</th><th>clinical relevance</th><th>replication</th>\
+         <th>status</th><th>badges</th></tr></thead><tbody>",
+    );
+    for (id, h) in &rows {
+        let s = &h.score;
+        body.push_str(&format!(
+            "<tr><td class=\"num\">{}</td><td><a href=\"/hypotheses/{}\">{}</a></td>\
+             <td class=\"num\">{}</td><td class=\"num\">{}</td>\
+             <td class=\"num\" title=\"{}\">{}</td><td class=\"num\">{}</td>\
+             <td class=\"num\">{}</td><td>{}</td><td>{}{}</td></tr>",
+            rank(h).map_or_else(|| "–".to_owned(), |r| r.to_string()),
+            id.node().get(),
+            escape(&h.statement),
+            score_bar(total(h)),
+            num(breakdown(s, "reliability"), 2),
+            escape(novelty_reason(s)),
+            num(breakdown(s, "novelty"), 2),
+            num(breakdown(s, "clinical_relevance"), 2),
+            num(breakdown(s, "replication"), 2),
+            escape(h.status.as_str()),
+            replication_badge(s),
+            novelty_badge(s),
+        ));
+    }
+    body.push_str("</tbody></table>");
+    body.push_str(SEARCH_JS);
+    Ok(Html(layout(&format!("hypotheses of {run}"), &body)))
+}
+
+/// The GET form for the server-side filters, showing the values in force, and the search box.
+fn filter_form(min_score: Option<f64>, status: Option<HypothesisStatus>) -> String {
+    let mut options = String::from("<option value=\"\">any</option>");
+    for s in HypothesisStatus::ALL {
+        let selected = if Some(*s) == status { " selected" } else { "" };
+        options.push_str(&format!(
+            "<option value=\"{0}\"{selected}>{0}</option>",
+            escape(s.as_str())
+        ));
+    }
+    let min = min_score.map(|m| m.to_string()).unwrap_or_default();
+    format!(
+        "<form method=\"get\"><label>min score <input name=\"min_score\" type=\"number\" \
+         step=\"0.01\" min=\"0\" max=\"1\" value=\"{}\"></label> \
+         <label>status <select name=\"status\">{options}</select></label> \
+         <button type=\"submit\">filter</button></form>\
+         <p><label>search <input id=\"search\" type=\"search\" \
+         placeholder=\"gene, variable, word\"></label></p>",
+        escape(&min)
+    )
+}

@@ -1,0 +1,170 @@
+//! Shared by the integration tests: one real agent run of the bundled demo study recorded in a
+//! store (the slow part, done once per test binary), the real server on a loopback port, and a
+//! minimal HTTP/1.0 client.
+
+// Each test binary uses a different subset of these helpers.
+#![allow(dead_code)]
+
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// One recorded run, shared by every test (the agent run is the slow part).
+pub struct Fixture {
+    pub _dir: tempfile::TempDir,
+    pub store: PathBuf,
+    /// (rank, statement, total score) as the agent returned them, best first.
+    pub hypotheses: Vec<(usize, String, f64)>,
+    /// File name -> SHA-256 of the study's files.
+    pub file_hashes: BTreeMap<String, String>,
+    pub study_name: String,
+}
+
+pub fn fixture() -> &'static Fixture {
+    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
+    FIXTURE.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = dir.path().join("hypomics.db");
+        let study = datasets::demo::load().expect("demo study");
+        let knowledge = agent::knowledge::Knowledge::embedded().expect("knowledge");
+        let config = agent::run::RunConfig {
+            permutations: 0,
+            budget: agent::run::Budget {
+                max_analyses: 8,
+                max_seconds: 600.0,
+            },
+            ..Default::default()
+        };
+        let persistence = agent::run::Persistence {
+            out_dir: dir.path().join("out"),
+            resume: false,
+            store: Some(store.clone()),
+        };
+        std::fs::create_dir_all(&persistence.out_dir).expect("out dir");
+        let mut planner = agent::planner::OfflinePlanner::default();
+        let result = agent::run::run(
+            &study,
+            &knowledge,
+            &config,
+            Some(&persistence),
+            &mut planner,
+            &mut |_| {},
+        )
+        .expect("agent run");
+        let mut hypotheses: Vec<(usize, String, f64)> = result
+            .hypotheses
+            .iter()
+            .map(|h| (h.rank, h.statement.clone(), h.score.total))
+            .collect();
+        hypotheses.sort_by_key(|h| h.0);
+        assert!(
+            !hypotheses.is_empty(),
+            "the demo run should yield hypotheses"
+        );
+        let file_hashes = study
+            .files
+            .iter()
+            .filter_map(|f| f.sha256.clone().map(|s| (f.name.clone(), s)))
+            .collect();
+        Fixture {
+            _dir: dir,
+            store,
+            hypotheses,
+            file_hashes,
+            study_name: study.name.clone(),
+        }
+    })
+}
+
+/// Starts the real server on an ephemeral loopback port over `store`.
+pub async fn start(store: &Path) -> SocketAddr {
+    let server = web::Server::bind(web::ServerConfig {
+        store: store.to_path_buf(),
+        addr: "127.0.0.1:0".parse().expect("addr"),
+    })
+    .await
+    .expect("bind");
+    let addr = server.local_addr();
+    tokio::spawn(server.run());
+    addr
+}
+
+pub struct Reply {
+    pub status: u16,
+    pub content_type: String,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        assert!(
+            self.content_type.starts_with("application/json"),
+            "content type {} for {}",
+            self.content_type,
+            self.body
+        );
+        serde_json::from_str(&self.body).expect("JSON body")
+    }
+
+    /// The `error` message of a JSON error body with the expected status.
+    pub fn error(&self, status: u16) -> String {
+        assert_eq!(self.status, status, "body: {}", self.body);
+        self.json()["error"]
+            .as_str()
+            .expect("error message")
+            .to_owned()
+    }
+}
+
+/// A GET over HTTP/1.0 (the server closes the connection and sends no chunked encoding).
+pub async fn get(addr: SocketAddr, path: &str) -> Reply {
+    request(addr, "GET", path).await
+}
+
+pub async fn request(addr: SocketAddr, method: &str, path: &str) -> Reply {
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    stream
+        .write_all(
+            format!("{method} {path} HTTP/1.0\r\nHost: {addr}\r\nContent-Length: 0\r\n\r\n")
+                .as_bytes(),
+        )
+        .await
+        .expect("send");
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await.expect("read");
+    let text = String::from_utf8(raw).expect("UTF-8 reply");
+    let (head, body) = text.split_once("\r\n\r\n").expect("header/body split");
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("status");
+    let content_type = head
+        .lines()
+        .find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case("content-type")
+                .then(|| v.trim().to_owned())
+        })
+        .unwrap_or_default();
+    Reply {
+        status,
+        content_type,
+        body: body.to_owned(),
+    }
+}
+
+pub async fn ok_json(addr: SocketAddr, path: &str) -> Value {
+    let reply = get(addr, path).await;
+    assert_eq!(reply.status, 200, "{path}: {}", reply.body);
+    reply.json()
+}
+
+pub async fn only_run(addr: SocketAddr) -> i64 {
+    let runs = ok_json(addr, "/api/runs").await;
+    runs["runs"][0]["id"].as_i64().expect("run id")
+}
