@@ -57,3 +57,20 @@ pub fn close(actual: f64, expected: f64, rel: f64, what: &str) {
 pub fn close_field(actual: f64, expected: &Value, key: &str, rel: f64, what: &str) {
     close(actual, num(&expected[key]), rel, &format!("{what} {key}"));
 }
+
+/// A matrix from a fixture: sample ids, and an object of feature name -> values over samples.
+pub fn matrix(samples: &Value, columns: &Value) -> datasets::Matrix {
+    let samples: Vec<datasets::SampleId> = strings(samples)
+        .into_iter()
+        .map(datasets::SampleId::from)
+        .collect();
+    let cols = columns.as_object().unwrap();
+    datasets::Matrix::from_features(
+        samples,
+        cols.keys()
+            .map(|k| datasets::FeatureId::from(k.as_str()))
+            .collect(),
+        cols.values().map(nums).collect(),
+    )
+    .unwrap()
+}

@@ -4,18 +4,6 @@
 use crate::common::*;
 use analysis::NotTestable;
 use analysis::mutation_impact::{MutationOptions, mutation_impact};
-use datasets::{FeatureId, Matrix, SampleId};
-
-fn matrix(samples: &serde_json::Value, columns: &serde_json::Value) -> Matrix {
-    let samples: Vec<SampleId> = strings(samples).into_iter().map(SampleId::from).collect();
-    let cols = columns.as_object().unwrap();
-    Matrix::from_features(
-        samples,
-        cols.keys().map(|k| FeatureId::from(k.as_str())).collect(),
-        cols.values().map(nums).collect(),
-    )
-    .unwrap()
-}
 
 #[test]
 fn grid_matches_scipy() {
