@@ -8,6 +8,7 @@
 //! knowledge (GO BP, WikiPathways, PROGENy) is compiled in and imported as prior edges so new
 //! relations can be told from known ones.
 
+pub mod control;
 pub mod error;
 pub mod export;
 pub mod fingerprint;

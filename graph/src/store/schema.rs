@@ -14,11 +14,18 @@ pub struct Migration {
     pub sql: &'static str,
 }
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    description: "initial graph schema",
-    sql: V1,
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        description: "initial graph schema",
+        sql: V1,
+    },
+    Migration {
+        version: 2,
+        description: "control plane: studies, job queue, job events, schedules",
+        sql: V2,
+    },
+];
 
 /// The schema version this build reads and writes.
 pub fn current_version() -> i64 {
@@ -133,6 +140,69 @@ CREATE TABLE hypotheses (
     updated_at INTEGER NOT NULL
 );
 CREATE INDEX hypotheses_run ON hypotheses(run_id);
+"#;
+
+/// The control plane (see `crate::control`): what the server and `hypomics batch` run, kept in the
+/// same file as the graph so one backup holds both and a run's job and its findings can be joined.
+const V2: &str = r#"
+CREATE TABLE studies (
+    id         INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL UNIQUE,
+    source     TEXT NOT NULL CHECK (source IN ('demo','folder','upload')),
+    path       TEXT,
+    profile    TEXT,
+    created_at INTEGER NOT NULL
+);
+
+CREATE TABLE schedules (
+    id          INTEGER PRIMARY KEY,
+    study_id    INTEGER NOT NULL REFERENCES studies(id),
+    cron        TEXT NOT NULL,
+    timezone    TEXT NOT NULL,
+    spec        TEXT NOT NULL,
+    enabled     INTEGER NOT NULL DEFAULT 1,
+    next_run_at INTEGER,
+    last_run_at INTEGER,
+    last_job_id INTEGER,
+    created_at  INTEGER NOT NULL
+);
+
+CREATE TABLE jobs (
+    id               INTEGER PRIMARY KEY,
+    study_id         INTEGER NOT NULL REFERENCES studies(id),
+    spec             TEXT NOT NULL,
+    trigger          TEXT NOT NULL CHECK (trigger IN ('manual','schedule','batch')),
+    schedule_id      INTEGER REFERENCES schedules(id),
+    force            INTEGER NOT NULL DEFAULT 0,
+    state            TEXT NOT NULL CHECK (state IN ('queued','running','done','failed','cancelled')),
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    max_attempts     INTEGER NOT NULL,
+    not_before       INTEGER NOT NULL,
+    worker           TEXT,
+    lease_until      INTEGER,
+    cancel_requested INTEGER NOT NULL DEFAULT 0,
+    run_id           INTEGER,
+    out_dir          TEXT,
+    input_hashes     TEXT,
+    outcome          TEXT,
+    result           TEXT,
+    error            TEXT,
+    created_at       INTEGER NOT NULL,
+    started_at       INTEGER,
+    finished_at      INTEGER
+);
+CREATE INDEX jobs_queue ON jobs(state, not_before, id);
+CREATE INDEX jobs_study ON jobs(study_id, id);
+CREATE INDEX jobs_run ON jobs(run_id);
+
+CREATE TABLE job_events (
+    job_id INTEGER NOT NULL REFERENCES jobs(id),
+    seq    INTEGER NOT NULL,
+    at     INTEGER NOT NULL,
+    kind   TEXT NOT NULL,
+    data   TEXT NOT NULL,
+    PRIMARY KEY (job_id, seq)
+) WITHOUT ROWID;
 "#;
 
 /// The store's schema version.

@@ -1,0 +1,195 @@
+//! Registered studies: what the server may run. A study is a folder (under the server's data root,
+//! or one it received as an upload) or the bundled demo; its profile (layers, shapes, sample
+//! matching, clinical variables) is computed once at registration by the caller and kept as JSON.
+
+use super::{ControlError, ControlResult, ControlStore, StudyId, json_column};
+use crate::text_enum::text_enum;
+use crate::time::Timestamp;
+use rusqlite::{OptionalExtension, Row, params};
+use serde::Serialize;
+use std::path::PathBuf;
+
+text_enum! {
+    /// Where a registered study's files come from.
+    pub enum StudySource {
+        /// The demo study compiled into hypomics.
+        Demo => "demo",
+        /// A folder under the server's data root (or given to `hypomics batch`).
+        Folder => "folder",
+        /// Files uploaded through the API into the server's workspace.
+        Upload => "upload",
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct StudyRecord {
+    pub id: StudyId,
+    pub name: String,
+    pub source: StudySource,
+    /// The folder holding the files (`None` for the demo).
+    pub path: Option<PathBuf>,
+    pub profile: Option<serde_json::Value>,
+    pub created_at: Timestamp,
+}
+
+pub struct NewStudy {
+    pub name: String,
+    pub source: StudySource,
+    pub path: Option<PathBuf>,
+    pub profile: Option<serde_json::Value>,
+}
+
+const COLUMNS: &str = "id, name, source, path, profile, created_at";
+
+fn study_row(
+    row: &Row<'_>,
+) -> rusqlite::Result<(i64, String, String, Option<String>, Option<String>, i64)> {
+    Ok((
+        row.get(0)?,
+        row.get(1)?,
+        row.get(2)?,
+        row.get(3)?,
+        row.get(4)?,
+        row.get(5)?,
+    ))
+}
+
+fn to_record(
+    (id, name, source, path, profile, created): (
+        i64,
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        i64,
+    ),
+) -> ControlResult<StudyRecord> {
+    Ok(StudyRecord {
+        id: StudyId(id),
+        name,
+        source: source.parse().map_err(crate::error::StoreError::from)?,
+        path: path.map(PathBuf::from),
+        profile: json_column(profile)?,
+        created_at: Timestamp::from_millis(created),
+    })
+}
+
+impl ControlStore {
+    /// Registers a study; names are unique.
+    pub fn register_study(
+        &mut self,
+        study: NewStudy,
+        now: Timestamp,
+    ) -> ControlResult<StudyRecord> {
+        let tx = self.immediate()?;
+        let exists: Option<i64> = tx
+            .query_row(
+                "SELECT id FROM studies WHERE name = ?1",
+                [&study.name],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if exists.is_some() {
+            return Err(ControlError::DuplicateStudy(study.name));
+        }
+        let profile = study
+            .profile
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()?;
+        tx.execute(
+            "INSERT INTO studies(name, source, path, profile, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                study.name,
+                study.source.as_str(),
+                study.path.as_ref().map(|p| p.to_string_lossy().into_owned()),
+                profile,
+                now.millis()
+            ],
+        )?;
+        let id = StudyId(tx.last_insert_rowid());
+        tx.commit()?;
+        Ok(StudyRecord {
+            id,
+            name: study.name,
+            source: study.source,
+            path: study.path,
+            profile: study.profile,
+            created_at: now,
+        })
+    }
+
+    /// Registers the study unless one of that name exists, in which case the existing record is
+    /// returned unchanged (batch manifests and the demo are registered on every start).
+    pub fn ensure_study(&mut self, study: NewStudy, now: Timestamp) -> ControlResult<StudyRecord> {
+        if let Some(existing) = self.study_by_name(&study.name)? {
+            return Ok(existing);
+        }
+        self.register_study(study, now)
+    }
+
+    /// Replaces a study's stored profile (after its files changed).
+    pub fn set_study_profile(
+        &mut self,
+        id: StudyId,
+        profile: &serde_json::Value,
+    ) -> ControlResult<()> {
+        let n = self.conn.execute(
+            "UPDATE studies SET profile = ?2 WHERE id = ?1",
+            params![id.0, serde_json::to_string(profile)?],
+        )?;
+        if n == 0 {
+            return Err(ControlError::UnknownStudy(id.to_string()));
+        }
+        Ok(())
+    }
+
+    pub fn study(&self, id: StudyId) -> ControlResult<Option<StudyRecord>> {
+        self.conn
+            .query_row(
+                &format!("SELECT {COLUMNS} FROM studies WHERE id = ?1"),
+                [id.0],
+                study_row,
+            )
+            .optional()?
+            .map(to_record)
+            .transpose()
+    }
+
+    pub fn study_by_name(&self, name: &str) -> ControlResult<Option<StudyRecord>> {
+        self.conn
+            .query_row(
+                &format!("SELECT {COLUMNS} FROM studies WHERE name = ?1"),
+                [name],
+                study_row,
+            )
+            .optional()?
+            .map(to_record)
+            .transpose()
+    }
+
+    /// Every registered study, oldest first.
+    pub fn studies(&self) -> ControlResult<Vec<StudyRecord>> {
+        let mut stmt = self
+            .conn
+            .prepare(&format!("SELECT {COLUMNS} FROM studies ORDER BY id"))?;
+        let rows = stmt.query_map([], study_row)?;
+        rows.map(|r| to_record(r?)).collect()
+    }
+
+    /// The study whose job recorded graph run `run`, if a job did.
+    pub fn study_of_run(&self, run: crate::RunId) -> ControlResult<Option<StudyRecord>> {
+        let id: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT study_id FROM jobs WHERE run_id = ?1 ORDER BY id DESC LIMIT 1",
+                [run.get()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        match id {
+            Some(id) => self.study(StudyId(id)),
+            None => Ok(None),
+        }
+    }
+}
