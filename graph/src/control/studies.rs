@@ -54,16 +54,7 @@ fn study_row(
     ))
 }
 
-fn to_record(
-    (id, name, source, path, profile, created): (
-        i64,
-        String,
-        String,
-        Option<String>,
-        Option<String>,
-        i64,
-    ),
-) -> ControlResult<StudyRecord> {
+fn to_record((id, name, source, path, profile, created): RawStudy) -> ControlResult<StudyRecord> {
     Ok(StudyRecord {
         id: StudyId(id),
         name,
