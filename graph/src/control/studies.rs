@@ -41,9 +41,10 @@ pub struct NewStudy {
 
 const COLUMNS: &str = "id, name, source, path, profile, created_at";
 
-fn study_row(
-    row: &Row<'_>,
-) -> rusqlite::Result<(i64, String, String, Option<String>, Option<String>, i64)> {
+/// id, name, source, path, profile, created_at as stored.
+type RawStudy = (i64, String, String, Option<String>, Option<String>, i64);
+
+fn study_row(row: &Row<'_>) -> rusqlite::Result<RawStudy> {
     Ok((
         row.get(0)?,
         row.get(1)?,
