@@ -33,6 +33,19 @@ fn good_study_loads() {
     assert_eq!(proteome.matrix.n_samples(), 4);
 }
 
+/// An editor's extra newlines after the last row are not rows (they once read as one empty row
+/// and failed the row count).
+#[test]
+fn trailing_blank_lines_are_not_rows() {
+    let clinical = format!("{CLINICAL}\n\r\n");
+    let proteome = format!("{PROTEOME}\n\n");
+    let (_dir, result) = study(&[("clinical.tsv", &clinical), ("proteome.tsv", &proteome)]);
+    let study = result.unwrap();
+    assert_eq!(study.clinical.samples.len(), 4);
+    let proteome = study.layer(datasets::LayerKind::Proteome).unwrap();
+    assert_eq!(proteome.matrix.n_features(), 2);
+}
+
 #[test]
 fn empty_file() {
     let msg = error_of(&[("clinical.tsv", CLINICAL), ("proteome.tsv", "")]);

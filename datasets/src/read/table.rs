@@ -177,8 +177,18 @@ fn parse_delimited(text: &[u8], layout: &Layout, kind: CellKind) -> PolarsResult
                 .with_null_values(Some(NullValues::AllColumns(null_values.clone())))
                 .with_missing_is_null(true)
         })
-        .into_reader_with_file_handle(Cursor::new(text))
+        .into_reader_with_file_handle(Cursor::new(without_trailing_blank_lines(text)))
         .finish()
+}
+
+/// Blank lines after the last row are common (an editor's extra newline) and the shape scan
+/// ignores them; the parser would read each as an empty row, so they are cut off first.
+fn without_trailing_blank_lines(text: &[u8]) -> &[u8] {
+    let end = text
+        .iter()
+        .rposition(|b| !matches!(b, b'\n' | b'\r'))
+        .map_or(0, |i| i + 1);
+    &text[..end]
 }
 
 impl RawTable {
