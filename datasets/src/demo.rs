@@ -9,6 +9,8 @@ use crate::study::Study;
 use std::path::PathBuf;
 
 const PREFIX: &str = "demo:cptac-ucec";
+/// The demo study's name, which is what a run records as its study.
+pub const NAME: &str = "CPTAC UCEC demo (trimmed)";
 
 macro_rules! demo_files {
     ($($name:literal),* $(,)?) => {
@@ -40,7 +42,7 @@ pub fn files() -> Vec<SourceFile> {
 /// Loads the demo study.
 pub fn load() -> Result<Study> {
     Study::from_files(
-        "CPTAC UCEC demo (trimmed)".into(),
+        NAME.into(),
         PathBuf::from(PREFIX),
         files(),
         &Manifest::default(),
