@@ -237,10 +237,13 @@ impl ResearchGraph {
         out
     }
 
-    /// An earlier analysis of the same module, parameters and input content, so the agent can
-    /// reuse its findings instead of recomputing.
+    /// An analysis of `run` with the same module, parameters and input content: a resumed run
+    /// finds the steps it recorded before it was interrupted. Scoped to one run because another
+    /// run's analysis, even of identical inputs, belongs to that run (its findings get that run's
+    /// final q-values, and a rerun must record its own).
     pub fn find_analysis(
         &self,
+        run: RunId,
         module: &str,
         params: &serde_json::Value,
         input_hash: &str,
@@ -250,7 +253,10 @@ impl ResearchGraph {
             .node_weights()
             .filter_map(|slot| match &slot.node {
                 Node::Analysis(a)
-                    if a.module == module && a.input_hash == input_hash && &a.params == params =>
+                    if a.run == run
+                        && a.module == module
+                        && a.input_hash == input_hash
+                        && &a.params == params =>
                 {
                     Some(AnalysisId::from_node(slot.id))
                 }

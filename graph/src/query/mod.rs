@@ -2,6 +2,7 @@
 //! several runs and studies share one store, and an answer should only count the evidence the
 //! caller is looking at.
 
+pub mod diff;
 pub mod evidence;
 pub mod findings;
 pub mod neighbourhood;
