@@ -115,14 +115,58 @@ enum Command {
         #[arg(long)]
         tumours: Option<usize>,
     },
-    /// Serve the read-only REST API over a graph store (OpenAPI at /api/openapi.json).
-    Serve {
-        /// The graph store (SQLite) a run recorded itself in, e.g. OUT/hypomics.db.
+    /// Run many studies from one TOML manifest (each with its own planner, budget and optional
+    /// schedule), up to `parallel` at a time, then print a summary with the change since each
+    /// study's previous run. Exits non-zero if any job failed.
+    Batch {
+        /// The manifest: `[batch]` (workspace, store, parallel, webhook) and `[[study]]` tables.
+        manifest: PathBuf,
+        /// Seconds a job's claim lasts without renewal (how soon a killed batch's job is resumed).
+        #[arg(long, default_value_t = 60)]
+        lease_seconds: u64,
+        /// Print the summary as JSON instead of a table.
         #[arg(long)]
-        store: PathBuf,
-        /// Address to listen on; loopback by default, as the API has no authentication.
+        json: bool,
+        /// No progress lines.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Serve the dashboard and REST API (OpenAPI at /api/openapi.json) and run queued jobs.
+    /// With no options it keeps everything in ./hypomics-workspace, with the demo study ready.
+    Serve {
+        /// Folder for the graph store, job outputs and uploads (created if missing).
+        #[arg(long, default_value = "hypomics-workspace")]
+        workspace: PathBuf,
+        /// The graph store (SQLite); default WORKSPACE/hypomics.db.
+        #[arg(long)]
+        store: Option<PathBuf>,
+        /// Only read an existing store: no job queue, no workspace, no writes.
+        #[arg(long)]
+        read_only: bool,
+        /// Address to listen on (loopback by default).
         #[arg(long, default_value = web::DEFAULT_ADDR)]
         addr: std::net::SocketAddr,
+        /// Folders under this one may be registered as studies through the API.
+        #[arg(long)]
+        data_root: Option<PathBuf>,
+        /// Token for writes (default: $HYPOMICS_TOKEN, else a random one printed at start).
+        #[arg(long, env = "HYPOMICS_TOKEN", hide_env_values = true)]
+        token: Option<String>,
+        /// Reads need the token too.
+        #[arg(long)]
+        private: bool,
+        /// Worker threads running jobs (0: this server only queues them).
+        #[arg(long, default_value_t = 1)]
+        workers: usize,
+        /// Largest accepted upload, in MiB.
+        #[arg(long, default_value_t = 512)]
+        upload_limit_mb: usize,
+        /// Seconds a job's claim lasts without renewal (how soon a killed server's job is resumed).
+        #[arg(long, default_value_t = 60)]
+        lease_seconds: u64,
+        /// URL that receives a JSON summary (POST) whenever a job ends.
+        #[arg(long)]
+        webhook: Option<String>,
     },
 }
 
@@ -305,8 +349,73 @@ fn run(cli: Cli) -> Result<()> {
                 out.join(datasets::synth::TRUTH_FILE).display()
             ))?;
         }
-        Command::Serve { store, addr } => {
-            web::serve_blocking(web::ServerConfig { store, addr })?;
+        Command::Batch {
+            manifest,
+            lease_seconds,
+            json,
+            quiet,
+        } => {
+            let manifest = web::batch::Manifest::load(&manifest)?;
+            let options = web::batch::BatchOptions {
+                lease: std::time::Duration::from_secs(lease_seconds.max(1)),
+                progress: if quiet {
+                    web::batch::progress::ProgressMode::Quiet
+                } else {
+                    web::batch::progress::ProgressMode::Auto
+                },
+                ..Default::default()
+            };
+            let report = web::batch::run_batch(
+                &manifest,
+                &options,
+                std::sync::Arc::new(web::jobs::SystemClock),
+            )?;
+            if json {
+                emit(&format!("{}\n", serde_json::to_string_pretty(&report)?))?;
+            } else {
+                emit(&report.table())?;
+            }
+            let failed = report.failed();
+            anyhow::ensure!(
+                failed == 0,
+                "{failed} of {} jobs did not finish; their errors are listed above (store {})",
+                report.rows.len(),
+                report.store.display()
+            );
+        }
+        Command::Serve {
+            workspace,
+            store,
+            read_only,
+            addr,
+            data_root,
+            token,
+            private,
+            workers,
+            upload_limit_mb,
+            lease_seconds,
+            webhook,
+        } => {
+            let store = store.unwrap_or_else(|| workspace.join("hypomics.db"));
+            let workspace = (!read_only).then(|| web::WorkspaceConfig {
+                data_root,
+                workers,
+                upload_limit: upload_limit_mb.saturating_mul(1024 * 1024),
+                lease: std::time::Duration::from_secs(lease_seconds.max(1)),
+                webhook,
+                ..web::WorkspaceConfig::new(workspace)
+            });
+            let token = match (token, &workspace) {
+                (Some(t), _) if !t.trim().is_empty() => Some(t.trim().to_owned()),
+                (_, Some(_)) => Some(web::auth::generate_token()),
+                (_, None) => None,
+            };
+            web::serve_blocking(web::ServerConfig {
+                store,
+                addr,
+                workspace,
+                access: web::auth::AccessPolicy { token, private },
+            })?;
         }
     }
     Ok(())
@@ -360,6 +469,7 @@ fn run_agent(
             p.mutations.len(),
             p.survival.as_deref().unwrap_or("none")
         )),
+        Event::Recording { run } => bar.println(format!("recording as run {run}")),
         Event::Resumed { steps } => bar.println(format!("resuming: {steps} steps in the journal")),
         Event::Step {
             step,
@@ -405,6 +515,7 @@ fn run_agent(
         out_dir: out.clone(),
         resume,
         store,
+        stop: None,
     };
     let mut result = agent::run::run(
         study,

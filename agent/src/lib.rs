@@ -4,6 +4,7 @@
 //! OpenAI-compatible LLM can plan and write prose through the `llm` module.
 
 pub mod eval;
+pub mod evidence_plots;
 pub mod execute;
 pub mod followup;
 pub mod hypothesis;

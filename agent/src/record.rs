@@ -15,7 +15,7 @@ use graph::{
     RunId,
 };
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Kinds whose every test result is kept in the graph: follow-ups are small, and a non-change
 /// ("its RNA does not change") is evidence too. Screens keep their nominally significant rows;
@@ -25,6 +25,31 @@ fn keeps_all_rows(q: &Question) -> bool {
 }
 
 const SCREEN_P_KEPT: f64 = 0.05;
+
+/// Starts the line of a run's notes that names its study folder.
+const STUDY_FOLDER_NOTE: &str = "study folder: ";
+
+/// The notes a run starts with. They name the study folder (absolute) so that a reader of the
+/// store, such as the dashboard, can re-open the data behind the run's findings; the embedded
+/// demo has no folder and is known by its name.
+pub fn run_notes(study: &Study) -> String {
+    if study.root.is_dir() {
+        let root = study
+            .root
+            .canonicalize()
+            .unwrap_or_else(|_| study.root.clone());
+        format!("hypomics run\n{STUDY_FOLDER_NOTE}{}", root.display())
+    } else {
+        "hypomics run".to_owned()
+    }
+}
+
+/// The study folder recorded in a run's notes by [`run_notes`]. It is the last line, so a path
+/// is read whole even if it contains a line break.
+pub fn study_folder(notes: &str) -> Option<PathBuf> {
+    let (_, path) = notes.split_once(&format!("\n{STUDY_FOLDER_NOTE}"))?;
+    (!path.is_empty()).then(|| PathBuf::from(path))
+}
 
 pub struct GraphRecorder {
     graph: ResearchGraph,
@@ -52,7 +77,7 @@ impl GraphRecorder {
         };
         let run = match existing {
             Some(run) => run,
-            None => graph.start_run(label, Some("hypomics run"))?,
+            None => graph.start_run(label, Some(&run_notes(study)))?,
         };
         let inputs = study
             .files
@@ -121,7 +146,7 @@ impl GraphRecorder {
             graph::fingerprint::input_hash(&probe.inputs, &probe.input_layers, &probe.sample_set);
         if let Some(done) = self
             .graph
-            .find_analysis(&probe.module, &probe.params, &hash)
+            .find_analysis(self.run, &probe.module, &probe.params, &hash)
         {
             // Already recorded before an interruption: map its findings back to rows.
             let ids = self.graph.findings_of(done);
@@ -208,6 +233,11 @@ impl GraphRecorder {
             }
         }
         self.graph.set_finding_qs(&updates)
+    }
+
+    /// The graph run this recorder writes.
+    pub fn run(&self) -> RunId {
+        self.run
     }
 
     /// Records the run's hypotheses with the findings behind them.

@@ -18,6 +18,8 @@ use datasets::{SampleId, Study};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -75,6 +77,10 @@ pub enum AgentError {
     Knowledge(String),
     #[error("graph store: {0}")]
     Graph(#[from] graph::GraphError),
+    /// The caller raised the stop flag of [`Persistence`]; the journal holds every finished step,
+    /// so the run can be resumed.
+    #[error("stopped on request after {steps} steps; resume continues from the journal")]
+    Stopped { steps: usize },
     #[error("{path}: {source}")]
     Io {
         path: PathBuf,
@@ -87,6 +93,10 @@ pub enum AgentError {
 #[derive(Debug)]
 pub enum Event<'a> {
     Profiled(&'a StudyProfile),
+    /// The run is being recorded in the graph store as this run.
+    Recording {
+        run: graph::RunId,
+    },
     Resumed {
         steps: usize,
     },
@@ -169,7 +179,11 @@ pub struct Persistence {
     pub resume: bool,
     /// The SQLite graph store the run records itself in (`None`: journal and files only).
     pub store: Option<PathBuf>,
+    /// Raised by another thread to stop the run between steps (a cancelled job). Only runs with a
+    /// journal can be stopped, because only they can be resumed afterwards.
+    pub stop: Option<Arc<AtomicBool>>,
 }
+
 
 struct Exploration {
     ledger: Ledger,
@@ -203,10 +217,15 @@ pub fn run(
                 .canonicalize()
                 .unwrap_or_else(|_| p.out_dir.clone());
             let label = format!("{} (seed {}) -> {}", study.name, config.seed, out.display());
-            Some(GraphRecorder::open(store, study, &label, p.resume)?)
+            let recorder = GraphRecorder::open(store, study, &label, p.resume)?;
+            on_event(Event::Recording {
+                run: recorder.run(),
+            });
+            Some(recorder)
         }
         None => None,
     };
+    let stop = persistence.and_then(|p| p.stop.clone());
     let exploration = explore(
         study,
         knowledge,
@@ -216,6 +235,7 @@ pub fn run(
         journal.as_mut(),
         recorder.as_mut(),
         planner,
+        stop.as_deref(),
         on_event,
     )?;
     let conclusion = conclude(
@@ -243,7 +263,14 @@ pub fn run(
         r.record_final_q(&exploration.ledger)?;
         r.record_hypotheses(&hypotheses)?;
     }
-    let calibration = calibrate(study, knowledge, config, real_counts, on_event)?;
+    let calibration = calibrate(
+        study,
+        knowledge,
+        config,
+        real_counts,
+        stop.as_deref(),
+        on_event,
+    )?;
     let summary = RunSummary {
         study: study.name.clone(),
         seed: config.seed,
@@ -340,6 +367,7 @@ fn explore(
     mut replay: Option<&mut Replay>,
     mut recorder: Option<&mut GraphRecorder>,
     planner: &mut dyn Planner,
+    stop: Option<&AtomicBool>,
     on_event: &mut dyn FnMut(Event<'_>),
 ) -> Result<Exploration, AgentError> {
     let started = Instant::now();
@@ -358,6 +386,9 @@ fn explore(
     let mut opened = 0;
     let mut step = 0;
     let stop_reason = loop {
+        if stop.is_some_and(|s| s.load(Ordering::Relaxed)) {
+            return Err(AgentError::Stopped { steps: step });
+        }
         if step >= config.budget.max_analyses {
             break format!("analysis budget of {} reached", config.budget.max_analyses);
         }
@@ -576,6 +607,7 @@ fn calibrate(
     knowledge: &Knowledge,
     config: &RunConfig,
     (real_hypotheses, real_replicated): (usize, usize),
+    stop: Option<&AtomicBool>,
     on_event: &mut dyn FnMut(Event<'_>),
 ) -> Result<Calibration, AgentError> {
     let mut c = Calibration {
@@ -609,6 +641,7 @@ fn calibrate(
             None,
             None,
             &mut offline,
+            stop,
             &mut |_| {},
         )?;
         let null = conclude(
