@@ -84,9 +84,43 @@ impl ResearchGraph {
         Ok(self.store.check_integrity()?)
     }
 
+    /// Stages and commits one write under the store's write lock. Other processes (another job's
+    /// recorder, a second server) may have committed since this graph was loaded; staging from
+    /// that stale memory would mint ids and entities they already took. So the lock is taken
+    /// first, memory is reloaded if the store moved, and only then is `stage` run (against
+    /// current memory) and its change set committed, all before the lock is released.
+    pub(crate) fn write<R>(
+        &mut self,
+        stage: impl FnOnce(&Self) -> Result<(ChangeSet, R)>,
+    ) -> Result<R> {
+        if self.store.begin_write()? {
+            let fresh = self
+                .store
+                .load()
+                .map_err(GraphError::from)
+                .and_then(|s| Ok(MemGraph::from_snapshot(s)?));
+            match fresh {
+                Ok(mem) => self.mem = mem,
+                Err(e) => {
+                    self.store.abort_write();
+                    return Err(e);
+                }
+            }
+        }
+        let (cs, out) = match stage(self) {
+            Ok(staged) => staged,
+            Err(e) => {
+                self.store.abort_write();
+                return Err(e);
+            }
+        };
+        self.commit(cs)?;
+        Ok(out)
+    }
+
     /// Commits a change set, then applies it in memory. If applying fails after the commit
     /// (which means a bug, not bad input), memory is rebuilt from the store.
-    pub(crate) fn commit(&mut self, cs: ChangeSet) -> Result<()> {
+    fn commit(&mut self, cs: ChangeSet) -> Result<()> {
         self.store.commit(&cs)?;
         if let Err(e) = self.mem.apply(cs) {
             self.reload()?;

@@ -7,6 +7,7 @@ use crate::fingerprint::input_hash;
 use crate::ids::{
     AnalysisId, DirectionId, EdgeId, EntityId, FindingId, HypothesisId, NodeId, RunId,
 };
+use crate::knowledge::GeneIndex;
 use crate::model::{
     Analysis, Direction, EdgeKind, EffectSign, EntityClass, EntityRef, Finding, Hypothesis,
     HypothesisStatus, InputFile, Node, ProcessKind, RelationKind, Stance,
@@ -154,27 +155,36 @@ impl ResearchGraph {
     /// Starts a run of the agent.
     pub fn start_run(&mut self, label: &str, notes: Option<&str>) -> Result<RunId> {
         let genes = Self::genes()?;
-        let mut st = Staging::new(&self.mem, genes);
-        let run = st.add_run(label.to_owned(), notes.map(str::to_owned));
-        let (cs, _) = st.finish();
-        self.commit(cs)?;
-        Ok(run)
+        self.write(|g| {
+            let mut st = Staging::new(&g.mem, genes);
+            let run = st.add_run(label.to_owned(), notes.map(str::to_owned));
+            Ok((st.finish().0, run))
+        })
     }
 
     /// Ensures an entity exists (creating it and its naming parents) and returns its id.
     pub fn ensure_entity(&mut self, entity: &EntityRef) -> Result<(EntityId, Vec<ResolutionNote>)> {
         let genes = Self::genes()?;
-        let mut st = Staging::new(&self.mem, genes);
-        let id = st.entity(entity)?;
-        let (cs, notes) = st.finish();
-        self.commit(cs)?;
-        Ok((id, notes))
+        self.write(|g| {
+            let mut st = Staging::new(&g.mem, genes);
+            let id = st.entity(entity)?;
+            let (cs, notes) = st.finish();
+            Ok((cs, (id, notes)))
+        })
     }
 
     /// Records a research direction and `explores` edges to its focus entities.
     pub fn add_direction(&mut self, direction: NewDirection) -> Result<DirectionId> {
-        self.require_run(direction.run)?;
         let genes = Self::genes()?;
+        self.write(|g| g.stage_direction(genes, direction))
+    }
+
+    fn stage_direction(
+        &self,
+        genes: &GeneIndex,
+        direction: NewDirection,
+    ) -> Result<(ChangeSet, DirectionId)> {
+        self.require_run(direction.run)?;
         let mut st = Staging::new(&self.mem, genes);
         let focus = direction
             .focus
@@ -199,9 +209,7 @@ impl ResearchGraph {
                 None,
             );
         }
-        let (cs, _) = st.finish();
-        self.commit(cs)?;
-        Ok(DirectionId::from_node(id))
+        Ok((st.finish().0, DirectionId::from_node(id)))
     }
 
     /// Records an analysis with all its findings in one transaction. Each finding with a claim
@@ -212,6 +220,16 @@ impl ResearchGraph {
         analysis: NewAnalysis,
         findings: Vec<NewFinding>,
     ) -> Result<RecordedAnalysis> {
+        let genes = Self::genes()?;
+        self.write(|g| g.stage_analysis(genes, analysis, findings))
+    }
+
+    fn stage_analysis(
+        &self,
+        genes: &GeneIndex,
+        analysis: NewAnalysis,
+        findings: Vec<NewFinding>,
+    ) -> Result<(ChangeSet, RecordedAnalysis)> {
         self.require_run(analysis.run)?;
         for (i, f) in findings.iter().enumerate() {
             f.validate(i)?;
@@ -232,7 +250,6 @@ impl ResearchGraph {
             &analysis.sample_set,
         );
 
-        let genes = Self::genes()?;
         let mut st = Staging::new(&self.mem, genes);
         let study = st.entity(&EntityRef::Study(analysis.study))?;
         let analysis_node = st.add_node(Node::Analysis(Analysis {
@@ -287,17 +304,28 @@ impl ResearchGraph {
             ids.push(FindingId::from_node(id));
         }
         let (cs, notes) = st.finish();
-        self.commit(cs)?;
-        Ok(RecordedAnalysis {
-            analysis: analysis_id,
-            input_hash: hash,
-            findings: ids,
-            notes,
-        })
+        Ok((
+            cs,
+            RecordedAnalysis {
+                analysis: analysis_id,
+                input_hash: hash,
+                findings: ids,
+                notes,
+            },
+        ))
     }
 
     /// Records a hypothesis with the findings for and against it.
     pub fn add_hypothesis(&mut self, hypothesis: NewHypothesis) -> Result<HypothesisId> {
+        let genes = Self::genes()?;
+        self.write(|g| g.stage_hypothesis(genes, hypothesis))
+    }
+
+    fn stage_hypothesis(
+        &self,
+        genes: &GeneIndex,
+        hypothesis: NewHypothesis,
+    ) -> Result<(ChangeSet, HypothesisId)> {
         self.require_run(hypothesis.run)?;
         for f in hypothesis
             .supported_by
@@ -311,7 +339,6 @@ impl ResearchGraph {
                 return Err(GraphError::UnknownNode(*n));
             }
         }
-        let genes = Self::genes()?;
         let mut st = Staging::new(&self.mem, genes);
         let concerns = hypothesis
             .concerns
@@ -340,9 +367,7 @@ impl ResearchGraph {
         for e in concerns {
             st.edge(id, e.node(), process(ProcessKind::Concerns), None, None);
         }
-        let (cs, _) = st.finish();
-        self.commit(cs)?;
-        Ok(HypothesisId::from_node(id))
+        Ok((st.finish().0, HypothesisId::from_node(id)))
     }
 
     /// Changes a hypothesis' status and score.
@@ -352,17 +377,19 @@ impl ResearchGraph {
         status: HypothesisStatus,
         score: serde_json::Value,
     ) -> Result<()> {
-        self.hypothesis_id(id.node())?;
-        let cs = ChangeSet {
-            hypothesis_updates: vec![HypothesisUpdate {
-                id,
-                status,
-                score,
-                updated_at: Timestamp::now(),
-            }],
-            ..ChangeSet::default()
-        };
-        self.commit(cs)
+        self.write(|g| {
+            g.hypothesis_id(id.node())?;
+            let cs = ChangeSet {
+                hypothesis_updates: vec![HypothesisUpdate {
+                    id,
+                    status,
+                    score,
+                    updated_at: Timestamp::now(),
+                }],
+                ..ChangeSet::default()
+            };
+            Ok((cs, ()))
+        })
     }
 
     /// Sets the q-value of many findings in one transaction. Findings are recorded as the
@@ -371,6 +398,10 @@ impl ResearchGraph {
     /// existing finding); on the first bad one the error names its index and nothing is
     /// written. An id listed twice takes its last q.
     pub fn set_finding_qs(&mut self, updates: &[(FindingId, f64)]) -> Result<()> {
+        self.write(|g| Ok((g.stage_qs(updates)?, ())))
+    }
+
+    fn stage_qs(&self, updates: &[(FindingId, f64)]) -> Result<ChangeSet> {
         let mut cs = ChangeSet::default();
         cs.finding_q_updates.reserve(updates.len());
         for (index, &(id, q)) in updates.iter().enumerate() {
@@ -387,7 +418,7 @@ impl ResearchGraph {
             }
             cs.finding_q_updates.push(FindingQUpdate { id, q });
         }
-        self.commit(cs)
+        Ok(cs)
     }
 
     /// Adds a finding for or against an existing hypothesis.
@@ -397,38 +428,54 @@ impl ResearchGraph {
         finding: FindingId,
         stance: Stance,
     ) -> Result<()> {
-        self.hypothesis_id(hypothesis.node())?;
-        self.finding_id(finding.node())?;
         let kind = match stance {
             Stance::Supports => ProcessKind::Supports,
             Stance::Contradicts => ProcessKind::Contradicts,
         };
-        self.process_edge(finding.node(), hypothesis.node(), kind)
+        self.write(|g| {
+            g.hypothesis_id(hypothesis.node())?;
+            g.finding_id(finding.node())?;
+            Ok((
+                g.stage_process_edge(finding.node(), hypothesis.node(), kind)?,
+                (),
+            ))
+        })
     }
 
     /// Records that `replication` reproduces `original` (another study, layer or method).
     pub fn mark_replicated(&mut self, original: FindingId, replication: FindingId) -> Result<()> {
-        self.finding_id(original.node())?;
-        self.finding_id(replication.node())?;
-        self.process_edge(
-            original.node(),
-            replication.node(),
-            ProcessKind::ReplicatedBy,
-        )
+        self.write(|g| {
+            g.finding_id(original.node())?;
+            g.finding_id(replication.node())?;
+            let cs = g.stage_process_edge(
+                original.node(),
+                replication.node(),
+                ProcessKind::ReplicatedBy,
+            )?;
+            Ok((cs, ()))
+        })
     }
 
-    fn process_edge(&mut self, source: NodeId, target: NodeId, kind: ProcessKind) -> Result<()> {
+    fn stage_process_edge(
+        &self,
+        source: NodeId,
+        target: NodeId,
+        kind: ProcessKind,
+    ) -> Result<ChangeSet> {
         let genes = Self::genes()?;
         let mut st = Staging::new(&self.mem, genes);
         st.edge(source, target, EdgeKind::Process(kind), None, None);
-        let (cs, _) = st.finish();
-        self.commit(cs)
+        Ok(st.finish().0)
     }
 
     /// Removes a run: its directions, analyses, findings and hypotheses, the edges touching
     /// them, and relations left with neither evidence nor prior backing. Entities stay (they
     /// are identities, not results). Ids of everything else remain valid.
     pub fn delete_run(&mut self, run: RunId) -> Result<DeletedRun> {
+        self.write(|g| g.stage_delete_run(run))
+    }
+
+    fn stage_delete_run(&self, run: RunId) -> Result<(ChangeSet, DeletedRun)> {
         self.require_run(run)?;
         let g = &self.mem.g;
         let mut nodes: BTreeSet<NodeId> = BTreeSet::new();
@@ -465,8 +512,7 @@ impl ResearchGraph {
             removed_edges: edges.into_iter().collect(),
             ..ChangeSet::default()
         };
-        self.commit(cs)?;
-        Ok(deleted)
+        Ok((cs, deleted))
     }
 }
 

@@ -89,6 +89,18 @@ impl ResearchGraph {
             wanted.push((KnowledgeSource::Progeny, PROGENY));
         }
 
+        let mut report = self.write(|g| g.stage_knowledge(genes, wanted))?;
+        report.elapsed_ms = started.elapsed().as_millis();
+        Ok(report)
+    }
+
+    /// Stages the sources not yet imported (checked against the store's meta under the write
+    /// lock, so two processes opening a fresh store import each source once).
+    fn stage_knowledge(
+        &self,
+        genes: &GeneIndex,
+        wanted: Vec<(KnowledgeSource, EmbeddedFile)>,
+    ) -> Result<(crate::store::ChangeSet, ImportReport)> {
         let mut report = ImportReport::default();
         let mut st = Staging::new(&self.mem, genes);
         let mut gene_ids: HashMap<String, Option<EntityId>> = HashMap::new();
@@ -126,10 +138,7 @@ impl ResearchGraph {
                 unresolved_members: unresolved,
             });
         }
-        let (cs, _) = st.finish();
-        self.commit(cs)?;
-        report.elapsed_ms = started.elapsed().as_millis();
-        Ok(report)
+        Ok((st.finish().0, report))
     }
 }
 

@@ -113,11 +113,22 @@ impl IntegrityReport {
 
 /// A durable home for the graph. `Sync` so a graph can be shared behind an `RwLock`.
 pub trait GraphStore: Send + Sync {
-    /// Reads the whole store in one consistent snapshot (one read transaction), as additions.
+    /// Reads the whole store in one consistent snapshot (one read transaction, or the open write
+    /// transaction of [`GraphStore::begin_write`]), as additions.
     fn load(&mut self) -> Result<ChangeSet, StoreError>;
 
-    /// Writes a change set atomically.
+    /// Takes the store's write lock and keeps it until [`GraphStore::commit`] or
+    /// [`GraphStore::abort_write`]. Returns whether another connection committed since this one
+    /// last loaded or wrote: ids and entities staged from an old snapshot would collide with
+    /// theirs, so the caller reloads first (inside the lock, where nobody else can write).
+    fn begin_write(&mut self) -> Result<bool, StoreError>;
+
+    /// Writes a change set atomically: inside the transaction `begin_write` opened (and ends it),
+    /// or in a transaction of its own.
     fn commit(&mut self, changes: &ChangeSet) -> Result<(), StoreError>;
+
+    /// Ends a write begun with `begin_write` without writing.
+    fn abort_write(&mut self);
 
     /// A store-level fact written through [`ChangeSet::meta`].
     fn meta(&mut self, key: &str) -> Result<Option<String>, StoreError>;

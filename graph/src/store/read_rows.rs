@@ -8,7 +8,7 @@ use crate::model::{Analysis, Direction, Entity, Finding, Hypothesis, InputFile, 
 use crate::store::{ChangeSet, EdgeRecord, NodeRecord};
 use crate::time::Timestamp;
 use datasets::FeatureId;
-use rusqlite::{Row, Transaction};
+use rusqlite::{Connection, Row};
 use std::collections::HashMap;
 use std::str::FromStr;
 
@@ -33,7 +33,7 @@ fn time(row: &Row<'_>, idx: usize) -> Result<Timestamp, StoreError> {
 
 /// Runs one query and maps every row, stopping at the first error.
 fn collect<T>(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     sql: &str,
     mut map: impl FnMut(&Row<'_>) -> Result<T, StoreError>,
 ) -> Result<Vec<T>, StoreError> {
@@ -46,7 +46,7 @@ fn collect<T>(
     Ok(out)
 }
 
-pub fn load_all(tx: &Transaction<'_>) -> Result<ChangeSet, StoreError> {
+pub fn load_all(tx: &Connection) -> Result<ChangeSet, StoreError> {
     let mut cs = ChangeSet {
         runs: collect(
             tx,

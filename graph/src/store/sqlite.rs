@@ -22,6 +22,11 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct SqliteStore {
     conn: Mutex<Connection>,
     read_only: bool,
+    /// A write transaction opened by `begin_write` is in progress on the connection.
+    writing: bool,
+    /// `PRAGMA data_version` when this connection last read or wrote; it moves only when another
+    /// connection commits, which is how a writer learns its snapshot went stale.
+    seen_version: Option<i64>,
 }
 
 impl SqliteStore {
@@ -48,6 +53,8 @@ impl SqliteStore {
         Ok(Self {
             conn: Mutex::new(conn),
             read_only: true,
+            writing: false,
+            seen_version: None,
         })
     }
 
@@ -66,6 +73,8 @@ impl SqliteStore {
         Ok(Self {
             conn: Mutex::new(conn),
             read_only: false,
+            writing: false,
+            seen_version: None,
         })
     }
 
@@ -78,19 +87,61 @@ impl SqliteStore {
     }
 }
 
+/// Changes whenever another connection commits to the database (and never for our own commits).
+fn data_version(conn: &Connection) -> Result<i64, StoreError> {
+    Ok(conn.pragma_query_value(None, "data_version", |row| row.get(0))?)
+}
+
 impl GraphStore for SqliteStore {
     fn load(&mut self) -> Result<ChangeSet, StoreError> {
+        if self.writing {
+            // Inside the write lock nobody else commits: the reads are one snapshot already.
+            let snapshot = read_rows::load_all(self.connection())?;
+            self.seen_version = Some(data_version(self.connection())?);
+            return Ok(snapshot);
+        }
         // One read transaction: every table is read from the same snapshot, even while a
         // writer commits in between two SELECTs.
         let tx = self.connection().transaction()?;
+        let version = data_version(&tx)?;
         let snapshot = read_rows::load_all(&tx)?;
         tx.commit()?;
+        self.seen_version = Some(version);
         Ok(snapshot)
+    }
+
+    fn begin_write(&mut self) -> Result<bool, StoreError> {
+        if self.read_only {
+            return Err(StoreError::ReadOnly);
+        }
+        if self.writing {
+            self.abort_write();
+        }
+        self.connection().execute_batch("BEGIN IMMEDIATE")?;
+        self.writing = true;
+        match data_version(self.connection()) {
+            Ok(now) => Ok(self.seen_version != Some(now)),
+            Err(e) => {
+                self.abort_write();
+                Err(e)
+            }
+        }
     }
 
     fn commit(&mut self, changes: &ChangeSet) -> Result<(), StoreError> {
         if self.read_only {
             return Err(StoreError::ReadOnly);
+        }
+        if self.writing {
+            let written = write_rows::write_all(self.connection(), changes)
+                .and_then(|()| Ok(self.connection().execute_batch("COMMIT")?));
+            if written.is_err() {
+                self.abort_write();
+            }
+            self.writing = false;
+            written?;
+            self.seen_version = Some(data_version(self.connection())?);
+            return Ok(());
         }
         if changes.is_empty() {
             return Ok(());
@@ -101,6 +152,14 @@ impl GraphStore for SqliteStore {
         write_rows::write_all(&tx, changes)?;
         tx.commit()?;
         Ok(())
+    }
+
+    fn abort_write(&mut self) {
+        if self.writing {
+            // Nothing was written, or the write failed: either way there is nothing to keep.
+            let _ = self.connection().execute_batch("ROLLBACK");
+            self.writing = false;
+        }
     }
 
     fn meta(&mut self, key: &str) -> Result<Option<String>, StoreError> {

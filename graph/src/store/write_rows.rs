@@ -5,9 +5,9 @@
 use crate::error::StoreError;
 use crate::model::{Analysis, Direction, Entity, Finding, Hypothesis, Node};
 use crate::store::{ChangeSet, EdgeRecord, NodeRecord};
-use rusqlite::{Transaction, params};
+use rusqlite::{Connection, params};
 
-pub fn write_all(tx: &Transaction<'_>, cs: &ChangeSet) -> Result<(), StoreError> {
+pub fn write_all(tx: &Connection, cs: &ChangeSet) -> Result<(), StoreError> {
     remove(tx, cs)?;
 
     let mut insert_run = tx
@@ -89,7 +89,7 @@ pub fn write_all(tx: &Transaction<'_>, cs: &ChangeSet) -> Result<(), StoreError>
 }
 
 /// Deletions first, so a change set may remove a row and re-add one with the same key.
-fn remove(tx: &Transaction<'_>, cs: &ChangeSet) -> Result<(), StoreError> {
+fn remove(tx: &Connection, cs: &ChangeSet) -> Result<(), StoreError> {
     if !cs.removed_edges.is_empty() {
         let mut stmt = tx.prepare_cached("DELETE FROM edges WHERE id = ?1")?;
         for id in &cs.removed_edges {
@@ -124,7 +124,7 @@ fn remove(tx: &Transaction<'_>, cs: &ChangeSet) -> Result<(), StoreError> {
 
 /// Inserts nodes into `nodes` plus their detail table.
 struct NodeWriter<'t> {
-    tx: &'t Transaction<'t>,
+    tx: &'t Connection,
 }
 
 impl NodeWriter<'_> {
