@@ -184,7 +184,6 @@ pub struct Persistence {
     pub stop: Option<Arc<AtomicBool>>,
 }
 
-
 struct Exploration {
     ledger: Ledger,
     failed: usize,

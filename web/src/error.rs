@@ -32,7 +32,7 @@ pub enum ApiError {
     BadQuery(String),
     #[error("malformed path: {0}")]
     BadPath(String),
-    #[error("method {method} is not allowed on {path}; the API is read-only (GET)")]
+    #[error("method {method} is not allowed on {path}")]
     MethodNotAllowed { method: String, path: String },
     #[error("no route {method} {path}")]
     NoRoute { method: String, path: String },
@@ -40,6 +40,30 @@ pub enum ApiError {
     Graph(#[from] graph::GraphError),
     #[error("encoding JSON: {0}")]
     Json(#[from] serde_json::Error),
+    /// No or a wrong bearer token on a request that needs one.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// The request is understood but not allowed (e.g. a path outside the data root).
+    #[error("{0}")]
+    Forbidden(String),
+    /// The request conflicts with the current state (a duplicate name, cancelling a finished job).
+    #[error("{0}")]
+    Conflict(String),
+    /// The request body is well-formed but its content cannot be used (a folder that does not
+    /// load as a study, a budget out of range).
+    #[error("{0}")]
+    Unprocessable(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    /// This server was started without a job queue (read-only over an existing store).
+    #[error(
+        "this server is read-only: start `hypomics serve` with a workspace to register studies and run jobs"
+    )]
+    NoQueue,
+    #[error("job queue: {0}")]
+    Control(graph::control::ControlError),
+    #[error("{0}")]
+    Internal(String),
     /// Another request panicked while holding the graph; the process should be restarted.
     #[error("the in-memory graph is unavailable after an earlier failure; restart the server")]
     Poisoned,
@@ -55,15 +79,45 @@ impl ApiError {
             | Self::BadQuery(_)
             | Self::BadPath(_) => StatusCode::BAD_REQUEST,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            Self::Graph(_) | Self::Json(_) | Self::Poisoned => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) | Self::NoQueue => StatusCode::FORBIDDEN,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Control(e) => {
+                use graph::control::ControlError as C;
+                match e {
+                    C::UnknownStudy(_) | C::UnknownJob(_) | C::UnknownSchedule(_) => {
+                        StatusCode::NOT_FOUND
+                    }
+                    C::DuplicateStudy(_) | C::WrongState { .. } => StatusCode::CONFLICT,
+                    C::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+                }
+            }
+            Self::Graph(_) | Self::Json(_) | Self::Poisoned | Self::Internal(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
         }
+    }
+}
+
+impl From<graph::control::ControlError> for ApiError {
+    fn from(e: graph::control::ControlError) -> Self {
+        Self::Control(e)
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = serde_json::json!({ "error": self.to_string() });
-        (self.status(), Json(body)).into_response()
+        let mut response = (self.status(), Json(body)).into_response();
+        if matches!(self, Self::Unauthorized(_)) {
+            response.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer realm=\"hypomics\""),
+            );
+        }
+        response
     }
 }
 
@@ -86,4 +140,21 @@ pub enum WebError {
     Serve(std::io::Error),
     #[error("starting the async runtime: {0}")]
     Runtime(std::io::Error),
+    #[error("opening the job queue in {}: {source}", path.display())]
+    OpenQueue {
+        path: PathBuf,
+        source: graph::StoreError,
+    },
+    #[error("preparing workspace {}: {source}", path.display())]
+    Workspace {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("data root {}: {source}", path.display())]
+    DataRoot {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("registering the demo study: {0}")]
+    Demo(String),
 }

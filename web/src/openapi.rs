@@ -133,6 +133,30 @@ fn schemas() -> Value {
                 "evidence": { "type": "array", "items": schema_ref("EvidenceLink"), "description": "supporting findings first, then contradicting" }
             }
         },
+        "HypothesisChange": {
+            "type": "object",
+            "required": ["key", "statement", "from_id", "to_id", "score_before", "score_after", "score_delta", "replication_before", "replication_after"],
+            "properties": {
+                "key": { "type": "string", "description": "identity across runs: question kind, layer, relation and entities of the primary finding" },
+                "kind": { "type": "string", "nullable": true }, "statement": { "type": "string" },
+                "from_id": { "type": "integer", "nullable": true }, "to_id": { "type": "integer", "nullable": true },
+                "from_rank": { "type": "integer", "nullable": true }, "to_rank": { "type": "integer", "nullable": true },
+                "score_before": nullable_number, "score_after": nullable_number, "score_delta": nullable_number,
+                "replication_before": { "type": "string", "nullable": true }, "replication_after": { "type": "string", "nullable": true }
+            }
+        },
+        "RunDiff": {
+            "type": "object", "required": ["from", "to", "score_threshold", "new", "lost", "strengthened", "weakened", "unchanged"],
+            "properties": {
+                "from": { "type": "integer" }, "to": { "type": "integer" },
+                "score_threshold": { "type": "number", "description": "a total score change larger than this counts as stronger or weaker" },
+                "new": { "type": "array", "items": schema_ref("HypothesisChange") },
+                "lost": { "type": "array", "items": schema_ref("HypothesisChange") },
+                "strengthened": { "type": "array", "items": schema_ref("HypothesisChange") },
+                "weakened": { "type": "array", "items": schema_ref("HypothesisChange") },
+                "unchanged": { "type": "array", "items": schema_ref("HypothesisChange") }
+            }
+        },
         "EntityHit": {
             "type": "object", "required": ["id", "kind", "key", "label"],
             "properties": { "id": { "type": "integer" }, "kind": { "type": "string" }, "key": { "type": "string" }, "label": { "type": "string" } }
@@ -188,6 +212,15 @@ pub fn spec() -> Value {
                 "properties": { "run": { "type": "integer" }, "hypotheses": { "type": "array", "items": schema_ref("HypothesisSummary") } } })),
             true,
         ),
+        "/api/runs/{run}/diff": get(
+            "What changed between two runs: hypotheses new, lost, strengthened, weakened or unchanged, matched by what they claim",
+            vec![
+                path_id("run", "the later run (`5` or `run5`)"),
+                query("against", json!({ "type": "string" }), "the earlier run to compare with (`3` or `run3`); default: the previous run of the same study"),
+            ],
+            ok("the diff", schema_ref("RunDiff")),
+            true,
+        ),
         "/api/hypotheses/{id}": get(
             "One hypothesis with its evidence chain: findings, analyses, parameters, input file hashes",
             vec![path_id("id", "hypothesis node id (`12` or `n12`)")],
@@ -198,6 +231,7 @@ pub fn spec() -> Value {
             "Findings by q (then p, then effect size), filtered and paginated",
             vec![
                 run_param(),
+                query("study", json!({ "type": "string" }), "restrict to runs of this study (its name as the runs recorded it, e.g. `CPTAC UCEC demo (trimmed)`)"),
                 query("layer", json!({ "type": "string" }), "data layer (`proteome`, `rna`, ...)"),
                 query("gene", json!({ "type": "string" }), "gene symbol or alias; sites and mutations of the gene match too"),
                 query("variable", json!({ "type": "string" }), "the clinical variable or mutation tested against"),
@@ -247,16 +281,36 @@ pub fn spec() -> Value {
             false,
         ),
     });
+    let (mut paths, mut schemas) = (paths, schemas());
+    let schedules = crate::routes::schedules::openapi();
+    merge(&mut paths, &mut schemas, schedules);
+    merge(
+        &mut paths,
+        &mut schemas,
+        (
+            crate::openapi_writes::paths(),
+            crate::openapi_writes::schemas(),
+        ),
+    );
     json!({
         "openapi": "3.0.3",
         "info": {
             "title": "hypomics API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Read-only access to the hypomics research graph: runs, ranked hypotheses with evidence chains and provenance, findings, entities and exports."
+            "description": "The hypomics research graph (runs, ranked hypotheses with evidence chains and provenance, findings, entities, exports) and the work that fills it (studies, jobs with live progress, schedules). Reads are open unless the server is private; writes need the server's bearer token."
         },
         "paths": paths,
-        "components": { "schemas": schemas() }
+        "components": { "schemas": schemas, "securitySchemes": crate::openapi_writes::security_schemes() }
     })
+}
+
+/// Adds a resource's own `(paths, schemas)` to the document.
+fn merge(paths: &mut Value, schemas: &mut Value, (more_paths, more_schemas): (Value, Value)) {
+    for (target, more) in [(paths, more_paths), (schemas, more_schemas)] {
+        if let (Some(target), Value::Object(more)) = (target.as_object_mut(), more) {
+            target.extend(more);
+        }
+    }
 }
 
 pub async fn handler() -> Json<Value> {

@@ -4,7 +4,9 @@
 //! so the API shows new runs without a restart and costs nothing when nothing changed.
 
 use crate::error::{ApiError, WebError};
-use graph::ResearchGraph;
+use crate::study_data::{self, StudyCache, StudyUnavailable, changed_inputs};
+use datasets::Study;
+use graph::{InputFile, ResearchGraph, RunId};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
 use std::time::SystemTime;
@@ -29,6 +31,12 @@ pub struct AppState {
     path: Arc<PathBuf>,
     graph: Arc<RwLock<ResearchGraph>>,
     seen: Arc<Mutex<Stamp>>,
+    /// The study data behind runs, for the hypothesis page's plots.
+    studies: Arc<StudyCache>,
+    /// Who may read and write.
+    access: Arc<crate::auth::AccessPolicy>,
+    /// The job queue and workspace; `None` on a read-only server.
+    control: Option<Arc<crate::control::Control>>,
 }
 
 impl AppState {
@@ -47,7 +55,35 @@ impl AppState {
             path: Arc::new(path),
             graph: Arc::new(RwLock::new(graph)),
             seen: Arc::new(Mutex::new(seen)),
+            studies: Arc::new(StudyCache::default()),
+            access: Arc::new(crate::auth::AccessPolicy::default()),
+            control: None,
         })
+    }
+
+    /// The same state with access rules and a job queue (what `hypomics serve` runs with).
+    pub fn with_control(
+        mut self,
+        access: crate::auth::AccessPolicy,
+        control: Option<crate::control::Control>,
+    ) -> Self {
+        self.access = Arc::new(access);
+        self.control = control.map(Arc::new);
+        self
+    }
+
+    pub fn access(&self) -> &crate::auth::AccessPolicy {
+        &self.access
+    }
+
+    /// The job queue, or the 403 a read-only server answers writes with.
+    pub fn control(&self) -> Result<&crate::control::Control, ApiError> {
+        self.control.as_deref().ok_or(ApiError::NoQueue)
+    }
+
+    /// Whether this server can run jobs (pages hide their buttons otherwise).
+    pub fn has_queue(&self) -> bool {
+        self.control.is_some()
     }
 
     pub fn store_path(&self) -> &Path {
@@ -84,5 +120,46 @@ impl AppState {
             }
         }
         self.graph.read().map_err(|_| ApiError::Poisoned)
+    }
+
+    /// The study data a run analysed, or `None` when the store does not say where it is or it
+    /// cannot be read; [`Self::study_matching`] says why.
+    pub async fn study_for_run(&self, run: RunId) -> Option<Arc<Study>> {
+        self.study_matching(run, &[]).await.ok()
+    }
+
+    /// The study data a run analysed, checked against the input files the analyses recorded: a
+    /// plot of edited files would show data the findings never saw. A kept study that does not
+    /// match is read again once, since its folder may have changed after it was loaded.
+    pub async fn study_matching(
+        &self,
+        run: RunId,
+        inputs: &[InputFile],
+    ) -> Result<Arc<Study>, StudyUnavailable> {
+        let source = {
+            let graph = self
+                .read()
+                .map_err(|e| StudyUnavailable::Store(e.to_string()))?;
+            study_data::source_of_run(&graph, run)?
+        };
+        let (study, was_kept) = self.studies.get(&source).await?;
+        let mut changed = changed_inputs(&study, inputs);
+        if changed.is_empty() {
+            return Ok(study);
+        }
+        if was_kept {
+            self.studies.forget(&source);
+            let (study, _) = self.studies.get(&source).await?;
+            changed = changed_inputs(&study, inputs);
+            if changed.is_empty() {
+                return Ok(study);
+            }
+        }
+        Err(StudyUnavailable::Changed { files: changed })
+    }
+
+    /// How many studies are kept in memory.
+    pub fn studies_kept(&self) -> usize {
+        self.studies.len()
     }
 }

@@ -27,8 +27,20 @@ pub fn layout(title: &str, body: &str) -> String {
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>{} · hypomics</title><style>{STYLE}</style></head>\
-         <body><header><a href=\"/\">hypomics</a></header><main>{body}</main></body></html>\n",
+         <body><header><a href=\"/\">hypomics</a> · <a href=\"/studies\">studies</a> · <a href=\"/jobs\">jobs</a> · <a href=\"/schedules\">schedules</a> · <a href=\"/compare\">compare runs</a> · \
+         <a href=\"/explore\">explore</a></header><main>{body}</main></body></html>\n",
         escape(title)
+    )
+}
+
+/// What a browser gets when the server needs its token and the request had none.
+pub fn login_needed_page() -> String {
+    layout(
+        "sign in",
+        "<h1>Sign in needed</h1><p>This needs the server's token. Open the dashboard through the \
+         login address <code>hypomics serve</code> printed when it started \
+         (<code>http://HOST:PORT/login?token=...</code>); your browser then keeps a session \
+         cookie for this server.</p>",
     )
 }
 

@@ -1,6 +1,7 @@
 //! `GET /hypotheses/{id}`: one hypothesis with its badges, score breakdown, the evidence chain,
-//! the provenance of every analysis behind it (down to input file hashes) and a volcano plot of
-//! the primary finding's analysis. Built from the same lookup as `GET /api/hypotheses/{id}`.
+//! plots of the study's values behind it (the figures report.html draws, re-read from the
+//! study), the provenance of every analysis behind it (down to input file hashes) and a volcano
+//! plot of the primary finding's analysis. Built from the same lookup as `GET /api/hypotheses/{id}`.
 
 use super::PageResult;
 use super::html::{
@@ -10,17 +11,44 @@ use super::html::{
 use crate::params::PathParam;
 use crate::routes::hypotheses::{self, rank, total};
 use crate::state::AppState;
+use agent::evidence_plots::{FindingPlot, supporting_plots};
 use agent::plots::{Volcano, VolcanoPoint, volcano_plot};
 use axum::extract::State;
 use axum::response::Html;
+use graph::model::Hypothesis;
 use graph::model::Stance;
-use graph::query::evidence::{AnalysisProvenance, EvidenceLink};
-use graph::{AnalysisId, ResearchGraph};
+use graph::query::evidence::{AnalysisProvenance, EvidenceChain, EvidenceLink};
+use graph::{AnalysisId, HypothesisId, InputFile, ResearchGraph, RunId};
 use serde_json::Value;
 
 pub async fn page(State(state): State<AppState>, PathParam(raw): PathParam) -> PageResult {
-    let graph = state.read()?;
-    let (id, h, chain) = hypotheses::lookup(&graph, &raw)?;
+    // Everything the graph says is read under its lock, which must not be held while the
+    // study loads.
+    let (title, body, plots, run, inputs, tail) = {
+        let graph = state.read()?;
+        let (id, h, chain) = hypotheses::lookup(&graph, &raw)?;
+        let body = head(id, h, &chain);
+        let plots = finding_plots(&graph, &chain.links);
+        // The files the plotted (supporting) findings' analyses read, to check the study against.
+        let inputs: Vec<InputFile> = chain
+            .links
+            .iter()
+            .filter(|l| l.stance == Stance::Supports)
+            .flat_map(|l| l.analysis.inputs.iter().cloned())
+            .collect();
+        let tail = format!(
+            "{}{}",
+            provenance(&chain.links),
+            figure(&graph, &chain.links)
+        );
+        (chain.statement, body, plots, h.run, inputs, tail)
+    };
+    let data = data_section(&state, run, plots, &inputs).await;
+    Ok(Html(layout(&title, &format!("{body}{data}{tail}"))))
+}
+
+/// The hypothesis's statement, badges, score and evidence table.
+fn head(id: HypothesisId, h: &Hypothesis, chain: &EvidenceChain) -> String {
     let s = &h.score;
     let mut body = format!(
         "<p><a href=\"/runs/{}\">← hypotheses of {}</a></p><h1>{}</h1><p>{}{} \
@@ -52,10 +80,89 @@ pub async fn page(State(state): State<AppState>, PathParam(raw): PathParam) -> P
                 .unwrap_or("not recorded")
         ),
     ));
+    body.push_str(&format!(
+        "<p><a href=\"/explore?hypothesis={}\">explore its graph</a></p>",
+        id.node().get()
+    ));
     body.push_str(&evidence_table(&chain.links));
-    body.push_str(&provenance(&chain.links));
-    body.push_str(&figure(&graph, &chain.links));
-    Ok(Html(layout(&chain.statement, &body)))
+    body
+}
+
+/// The supporting findings as the shared plotting code describes them. The primary is the first
+/// supporting finding, as for the volcano (the agent records it before its follow-ups); it is
+/// `None` when its kind of analysis has no per-sample plot.
+struct Plots {
+    primary: Option<FindingPlot>,
+    evidence: Vec<FindingPlot>,
+}
+
+/// `None` when the hypothesis has no supporting finding.
+fn finding_plots(graph: &ResearchGraph, links: &[EvidenceLink]) -> Option<Plots> {
+    let describe = |link: &EvidenceLink| {
+        let analysis = graph.analysis(link.analysis.id)?;
+        let finding = graph.finding(link.finding.id)?;
+        FindingPlot::from_graph(
+            analysis,
+            &link.analysis.id.to_string(),
+            finding,
+            &link.finding.id.to_string(),
+        )
+    };
+    let supporting: Vec<&EvidenceLink> = links
+        .iter()
+        .filter(|l| l.stance == Stance::Supports)
+        .collect();
+    let primary = supporting.first()?;
+    Some(Plots {
+        primary: describe(primary),
+        evidence: supporting.iter().filter_map(|l| describe(l)).collect(),
+    })
+}
+
+/// Plots of the study's values behind the hypothesis, or a note saying why there are none: a
+/// missing or edited study is a normal state of a store that outlives its data, not an error.
+async fn data_section(
+    state: &AppState,
+    run: RunId,
+    plots: Option<Plots>,
+    inputs: &[InputFile],
+) -> String {
+    let mut out = String::from("<section id=\"data\"><h2>Data behind this hypothesis</h2>");
+    let note = |text: &str| format!("<p class=\"muted note\">{}</p>", escape(text));
+    match plots {
+        None => out.push_str(&note(
+            "No supporting finding is recorded, so there is nothing to plot.",
+        )),
+        Some(Plots { primary: None, .. }) => out.push_str(&note(
+            "The primary finding's analysis has no per-sample plot (only group comparisons, \
+             correlations and survival analyses have one).",
+        )),
+        Some(Plots {
+            primary: Some(primary),
+            evidence,
+        }) => match state.study_matching(run, inputs).await {
+            Ok(study) => {
+                for f in supporting_plots(&study, &primary, &evidence) {
+                    out.push_str(&format!(
+                        "<figure>{}<figcaption class=\"muted\">{}</figcaption></figure>",
+                        f.svg,
+                        escape(&f.caption)
+                    ));
+                }
+                out.push_str(&format!(
+                    "<p class=\"muted\">Values re-read from study \"{}\" for the samples each \
+                     analysis used; its files match the hashes recorded with the analyses.</p>",
+                    escape(&study.name)
+                ));
+            }
+            Err(why) => out.push_str(&note(&format!(
+                "No plots of the data: {}.",
+                why.to_string().trim_end_matches('.')
+            ))),
+        },
+    }
+    out.push_str("</section>");
+    out
 }
 
 fn evidence_table(links: &[EvidenceLink]) -> String {

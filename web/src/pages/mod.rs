@@ -6,10 +6,15 @@
 //! routes are kept apart from [`crate::routes::routes`] because the OpenAPI document describes
 //! the JSON API only.
 
+pub mod compare;
+pub mod explore;
 pub mod home;
 pub mod html;
 pub mod hypothesis;
+pub mod jobs;
 pub mod run;
+pub mod schedules;
+pub mod studies;
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -21,9 +26,30 @@ use axum::routing::{MethodRouter, get};
 pub fn routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
     vec![
         ("/", get(home::page)),
+        ("/favicon.ico", get(favicon)),
         ("/runs/{run}", get(run::page)),
         ("/hypotheses/{id}", get(hypothesis::page)),
+        ("/studies", get(studies::list)),
+        ("/studies/{id}", get(studies::detail)),
+        ("/jobs", get(jobs::list)),
+        ("/jobs/{id}", get(jobs::detail)),
+        ("/compare", get(compare::page)),
+        ("/explore", get(explore::page)),
+        ("/schedules", get(schedules::page)),
+        (explore::SCRIPT_PATH, get(explore::script)),
     ]
+}
+
+/// Browsers ask for `/favicon.ico` on every page; answering keeps their consoles free of 404s.
+/// An SVG served under that name is understood by current browsers.
+async fn favicon() -> impl IntoResponse {
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "image/svg+xml"),
+            (axum::http::header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 16 16\"><rect width=\"16\" height=\"16\" rx=\"3\" fill=\"#234\"/><circle cx=\"5\" cy=\"11\" r=\"2\" fill=\"#4a7\"/><circle cx=\"11\" cy=\"5\" r=\"2\" fill=\"#4a7\"/><path d=\"M5 11L11 5\" stroke=\"#fff\" stroke-width=\"1.2\"/></svg>",
+    )
 }
 
 /// The paths of [`routes`], in order.

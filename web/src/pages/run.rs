@@ -37,6 +37,15 @@ pub async fn page(
         escape(&run.to_string()),
         escape(label)
     );
+    if let Some(prev) = graph.previous_run_of_same_study(run) {
+        body.push_str(&format!(
+            "<p><a id=\"compare-previous\" href=\"/compare?from={}&amp;to={}\">compare with \
+             previous run ({})</a></p>",
+            prev.get(),
+            run.get(),
+            escape(&prev.to_string())
+        ));
+    }
     body.push_str(&filter_form(min_score, status));
     body.push_str(&format!(
         "<p>{} hypotheses shown. Total score = 0.55 reliability + 0.25 novelty + 0.20 clinical \

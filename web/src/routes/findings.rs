@@ -1,5 +1,5 @@
 //! `GET /api/findings`: findings ranked by q (then p, then effect), filtered and paginated. The
-//! graph's `top_findings` applies scope, layer and q; gene, variable and effect size are applied
+//! graph's `top_findings` applies scope (run, study), layer and q; gene, variable and effect size are applied
 //! here, so `total` counts every match and pages are slices of one stable order.
 
 use crate::error::ApiError;
@@ -18,6 +18,7 @@ pub const MAX_LIMIT: usize = 1000;
 
 const ACCEPTED: &[&str] = &[
     "run",
+    "study",
     "layer",
     "gene",
     "variable",
@@ -67,10 +68,16 @@ pub async fn list(State(state): State<AppState>, params: Params) -> Result<Json<
     let gene = params.text("gene").map(|g| current_symbol(genes, g));
 
     let graph = state.read()?;
-    let scope = match params.run(&graph)? {
+    let mut scope = match params.run(&graph)? {
         Some(run) => Scope::run(run),
         None => Scope::all(),
     };
+    if let Some(name) = params.text("study") {
+        scope.study = Some(graph.study(name).ok_or_else(|| ApiError::NotFound {
+            what: "study",
+            id: name.to_owned(),
+        })?);
+    }
     let query = FindingQuery {
         max_q,
         layer: params.text("layer").map(str::to_owned),

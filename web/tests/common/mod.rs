@@ -43,6 +43,7 @@ pub fn fixture() -> &'static Fixture {
             out_dir: dir.path().join("out"),
             resume: false,
             store: Some(store.clone()),
+            stop: None,
         };
         std::fs::create_dir_all(&persistence.out_dir).expect("out dir");
         let mut planner = agent::planner::OfflinePlanner::default();
@@ -83,6 +84,8 @@ pub fn fixture() -> &'static Fixture {
 /// Starts the real server on an ephemeral loopback port over `store`.
 pub async fn start(store: &Path) -> SocketAddr {
     let server = web::Server::bind(web::ServerConfig {
+        workspace: None,
+        access: Default::default(),
         store: store.to_path_buf(),
         addr: "127.0.0.1:0".parse().expect("addr"),
     })

@@ -1,0 +1,227 @@
+//! Studies: list, detail with profile, register a folder under the data root, upload files.
+//!
+//! Registering loads the study once (in a blocking task: loading reads and parses every table),
+//! so a folder that is not a study is refused with the loader's message naming the file and line,
+//! and the stored profile (layers, shapes, sample matching, clinical variables) is what the
+//! dashboard shows without loading it again.
+
+use crate::error::ApiError;
+use crate::jobs::study::{load_study, profile_json};
+use crate::params::{Params, PathParam};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::{Multipart, State};
+use axum::http::StatusCode;
+use graph::control::{NewStudy, StudyId, StudyRecord, StudySource};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::path::PathBuf;
+
+pub async fn list(State(state): State<AppState>, params: Params) -> Result<Json<Value>, ApiError> {
+    params.only(&[])?;
+    let studies = state.control()?.with(|c| c.studies())?;
+    Ok(Json(json!({ "studies": studies })))
+}
+
+/// A study by id or by name.
+pub(crate) fn find(state: &AppState, key: &str) -> Result<StudyRecord, ApiError> {
+    let control = state.control()?;
+    let found = match key.parse::<i64>() {
+        Ok(id) => control.with(|c| c.study(StudyId(id)))?,
+        Err(_) => control.with(|c| c.study_by_name(key))?,
+    };
+    found.ok_or_else(|| ApiError::NotFound {
+        what: "study",
+        id: key.to_owned(),
+    })
+}
+
+pub async fn detail(
+    State(state): State<AppState>,
+    PathParam(key): PathParam,
+    params: Params,
+) -> Result<Json<Value>, ApiError> {
+    params.only(&[])?;
+    let study = find(&state, &key)?;
+    let jobs = state.control()?.with(|c| {
+        c.jobs(&graph::control::JobFilter {
+            study: Some(study.id),
+            state: None,
+            limit: Some(50),
+        })
+    })?;
+    Ok(Json(json!({ "study": study, "jobs": jobs })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterRequest {
+    /// Unique name for the study.
+    pub name: String,
+    /// Folder relative to the server's data root.
+    pub path: String,
+}
+
+/// Names become folder names (uploads) and URL segments: keep them plain.
+fn check_name(name: &str) -> Result<(), ApiError> {
+    let ok = !name.is_empty()
+        && name.len() <= 100
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ' '))
+        && !name.starts_with('.')
+        && name.parse::<i64>().is_err();
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::Unprocessable(format!(
+            "study name `{name}` must be 1-100 letters, digits, spaces, '-', '_' or '.', not start with '.', and not be a number"
+        )))
+    }
+}
+
+/// Loads the folder and registers it, or says why it is not a study.
+async fn load_and_register(
+    state: &AppState,
+    name: String,
+    source: StudySource,
+    path: PathBuf,
+) -> Result<StudyRecord, ApiError> {
+    let control = state.control()?;
+    if control.with(|c| c.study_by_name(&name))?.is_some() {
+        return Err(ApiError::Conflict(format!(
+            "a study named `{name}` is already registered"
+        )));
+    }
+    let probe = StudyRecord {
+        id: StudyId(0),
+        name: name.clone(),
+        source,
+        path: Some(path.clone()),
+        profile: None,
+        created_at: control.now(),
+    };
+    let profile = tokio::task::spawn_blocking(move || load_study(&probe).map(|s| profile_json(&s)))
+        .await
+        .map_err(|e| ApiError::Internal(format!("loading the study: {e}")))?
+        .map_err(ApiError::Unprocessable)?;
+    let now = control.now();
+    control.with(|c| {
+        c.register_study(
+            NewStudy {
+                name,
+                source,
+                path: Some(path),
+                profile: Some(profile),
+            },
+            now,
+        )
+    })
+}
+
+pub async fn register(
+    State(state): State<AppState>,
+    body: Result<Json<RegisterRequest>, axum::extract::rejection::JsonRejection>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let Json(request) = body.map_err(|e| ApiError::Unprocessable(e.body_text()))?;
+    check_name(&request.name)?;
+    let path = state.control()?.resolve_in_data_root(&request.path)?;
+    let study = load_and_register(&state, request.name, StudySource::Folder, path).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "study": study }))))
+}
+
+/// A file name from an upload, reduced to its last component and refused if it could escape the
+/// study folder or hide itself.
+fn safe_file_name(raw: &str) -> Result<String, ApiError> {
+    let base = raw.rsplit(['/', '\\']).next().unwrap_or("");
+    if base.is_empty() || base.starts_with('.') || base.len() > 200 || base.contains('\0') {
+        return Err(ApiError::Unprocessable(format!(
+            "uploaded file name `{raw}` is not a plain file name"
+        )));
+    }
+    Ok(base.to_owned())
+}
+
+/// `POST /api/studies/upload?name=NAME`: a multipart body of the study's files. Limited to the
+/// configured size (413 beyond it); the files land in `uploads/NAME/` and are registered like a
+/// folder. A failed upload leaves nothing behind.
+pub async fn upload(
+    State(state): State<AppState>,
+    params: Params,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    params.only(&["name"])?;
+    let name = params
+        .text("name")
+        .ok_or_else(|| ApiError::MissingParam {
+            name: "name".into(),
+            expected: "a name for the uploaded study".into(),
+        })?
+        .to_owned();
+    check_name(&name)?;
+    let mut multipart = multipart.map_err(|e| ApiError::Unprocessable(e.body_text()))?;
+    let control = state.control()?;
+    if control.with(|c| c.study_by_name(&name))?.is_some() {
+        return Err(ApiError::Conflict(format!(
+            "a study named `{name}` is already registered"
+        )));
+    }
+    let dir = control.workspace.uploads_dir.join(&name);
+    if dir.exists() {
+        return Err(ApiError::Conflict(format!(
+            "an upload named `{name}` already exists in the workspace"
+        )));
+    }
+    let result = async {
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| ApiError::Internal(format!("creating {}: {e}", dir.display())))?;
+        let mut files = 0usize;
+        while let Some(field) = multipart.next_field().await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge(format!(
+                    "the upload exceeds this server's limit of {} bytes",
+                    control.workspace.upload_limit
+                ))
+            } else {
+                ApiError::Unprocessable(e.body_text())
+            }
+        })? {
+            let Some(file_name) = field.file_name().map(safe_file_name).transpose()? else {
+                continue;
+            };
+            let bytes = field.bytes().await.map_err(|e| {
+                if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::PayloadTooLarge(format!(
+                        "the upload exceeds this server's limit of {} bytes",
+                        control.workspace.upload_limit
+                    ))
+                } else {
+                    ApiError::Unprocessable(e.body_text())
+                }
+            })?;
+            let path = dir.join(&file_name);
+            if path.exists() {
+                return Err(ApiError::Unprocessable(format!(
+                    "file `{file_name}` appears twice in the upload"
+                )));
+            }
+            std::fs::write(&path, &bytes)
+                .map_err(|e| ApiError::Internal(format!("writing {}: {e}", path.display())))?;
+            files += 1;
+        }
+        if files == 0 {
+            return Err(ApiError::Unprocessable(
+                "the upload holds no files (send multipart/form-data with file fields)".into(),
+            ));
+        }
+        load_and_register(&state, name.clone(), StudySource::Upload, dir.clone()).await
+    }
+    .await;
+    match result {
+        Ok(study) => Ok((StatusCode::CREATED, Json(json!({ "study": study })))),
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&dir);
+            Err(e)
+        }
+    }
+}

@@ -1,0 +1,602 @@
+//! The writable server over real HTTP: bearer-token and private-read rules, registering studies
+//! under the data root (and refusing paths that leave it), size-limited uploads, and jobs started,
+//! followed live over server-sent events, cancelled and resumed.
+
+use serde_json::{Value, json};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+const TOKEN: &str = "test-token-0123456789";
+
+struct Running {
+    addr: SocketAddr,
+    _workspace: tempfile::TempDir,
+    _shutdown: tokio::sync::oneshot::Sender<()>,
+}
+
+struct Options {
+    private: bool,
+    data_root: Option<PathBuf>,
+    upload_limit: usize,
+    workers: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            private: false,
+            data_root: None,
+            upload_limit: 1 << 20,
+            workers: 0,
+        }
+    }
+}
+
+async fn serve(options: Options) -> Running {
+    let workspace = tempfile::tempdir().expect("workspace");
+    let config = web::ServerConfig {
+        store: workspace.path().join("hypomics.db"),
+        addr: "127.0.0.1:0".parse().expect("addr"),
+        workspace: Some(web::WorkspaceConfig {
+            data_root: options.data_root,
+            workers: options.workers,
+            upload_limit: options.upload_limit,
+            ..web::WorkspaceConfig::new(workspace.path())
+        }),
+        access: web::auth::AccessPolicy {
+            token: Some(TOKEN.into()),
+            private: options.private,
+        },
+    };
+    let server = web::Server::bind(config).await.expect("bind");
+    let addr = server.local_addr();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(server.run_until(async move {
+        let _ = rx.await;
+    }));
+    Running {
+        addr,
+        _workspace: workspace,
+        _shutdown: tx,
+    }
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(120))
+        .build()
+        .expect("client")
+}
+
+fn url(addr: SocketAddr, path: &str) -> String {
+    format!("http://{addr}{path}")
+}
+
+async fn send(request: reqwest::RequestBuilder) -> (u16, Value) {
+    let reply = request.send().await.expect("request");
+    let status = reply.status().as_u16();
+    let text = reply.text().await.expect("body");
+    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    (status, body)
+}
+
+async fn post_json(addr: SocketAddr, path: &str, body: Value, token: Option<&str>) -> (u16, Value) {
+    let mut request = client().post(url(addr, path)).json(&body);
+    if let Some(t) = token {
+        request = request.bearer_auth(t);
+    }
+    send(request).await
+}
+
+async fn post_empty(addr: SocketAddr, path: &str) -> (u16, Value) {
+    send(client().post(url(addr, path)).bearer_auth(TOKEN)).await
+}
+
+async fn get_json(addr: SocketAddr, path: &str, token: Option<&str>) -> (u16, Value) {
+    let mut request = client().get(url(addr, path));
+    if let Some(t) = token {
+        request = request.bearer_auth(t);
+    }
+    send(request).await
+}
+
+fn small_spec() -> Value {
+    json!({"max_analyses": 2, "permutations": 0})
+}
+
+#[tokio::test]
+async fn writes_need_the_token_and_private_servers_need_it_for_reads() {
+    let open = serve(Options::default()).await;
+    let (status, body) = post_json(open.addr, "/api/jobs", json!({"study": "demo"}), None).await;
+    assert_eq!(status, 401, "{body}");
+    assert!(
+        body["error"].as_str().unwrap_or("").contains("token"),
+        "{body}"
+    );
+    let (status, _) = post_json(
+        open.addr,
+        "/api/jobs",
+        json!({"study": "demo"}),
+        Some("wrong-token-0123456789"),
+    )
+    .await;
+    assert_eq!(status, 401);
+    let (status, body) = get_json(open.addr, "/api/studies", None).await;
+    assert_eq!(status, 200, "reads are open by default");
+    assert_eq!(
+        body["studies"][0]["name"], "demo",
+        "the demo is registered at start"
+    );
+    assert!(
+        body["studies"][0]["profile"]["layers"]
+            .as_array()
+            .is_some_and(|l| l.len() >= 5),
+        "the profile lists the demo's layers: {body}"
+    );
+
+    let private = serve(Options {
+        private: true,
+        ..Options::default()
+    })
+    .await;
+    let (status, _) = get_json(private.addr, "/api/studies", None).await;
+    assert_eq!(status, 401);
+    let (status, _) = get_json(private.addr, "/api/studies", Some(TOKEN)).await;
+    assert_eq!(status, 200);
+    let (status, _) = get_json(private.addr, "/api/health", None).await;
+    assert_eq!(status, 200, "health stays public");
+    let page = client()
+        .get(url(private.addr, "/studies"))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(page.status().as_u16(), 401);
+    assert!(page.text().await.expect("text").contains("login?token="));
+
+    // The login URL sets a session cookie that then authorises reads and writes.
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let login = browser
+        .get(url(private.addr, &format!("/login?token={TOKEN}")))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(login.status().as_u16(), 303);
+    let cookie = login
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .expect("cookie")
+        .to_owned();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"));
+    let session = cookie.split(';').next().expect("pair").to_owned();
+    let page = browser
+        .get(url(private.addr, "/studies"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(page.status().as_u16(), 200);
+    let bad_login = browser
+        .get(url(private.addr, "/login?token=nope"))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(bad_login.status().as_u16(), 401);
+}
+
+fn synth_samples() -> usize {
+    let c = datasets::synth::SynthConfig::default();
+    c.n_tumours + c.n_normals
+}
+
+fn write_study(dir: &Path) {
+    datasets::synth::write_synthetic_study(dir, &datasets::synth::SynthConfig::default())
+        .expect("synthetic study");
+}
+
+#[tokio::test]
+async fn registering_folders_stays_inside_the_data_root() {
+    let outside = tempfile::tempdir().expect("outside");
+    write_study(&outside.path().join("secret"));
+    let root = tempfile::tempdir().expect("root");
+    write_study(&root.path().join("cohort"));
+    std::fs::create_dir_all(root.path().join("empty")).expect("empty");
+
+    let no_root = serve(Options::default()).await;
+    let (status, body) = post_json(
+        no_root.addr,
+        "/api/studies",
+        json!({"name": "c", "path": "cohort"}),
+        Some(TOKEN),
+    )
+    .await;
+    assert_eq!(status, 403, "{body}");
+    assert!(body["error"].as_str().unwrap_or("").contains("data root"));
+
+    let server = serve(Options {
+        data_root: Some(root.path().to_path_buf()),
+        ..Options::default()
+    })
+    .await;
+    let escape = format!(
+        "../{}/secret",
+        outside
+            .path()
+            .file_name()
+            .and_then(|n| n.to_str())
+            .expect("name")
+    );
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(outside.path().join("secret"), root.path().join("link"))
+        .expect("symlink");
+    for path in [escape.as_str(), "link"] {
+        let (status, body) = post_json(
+            server.addr,
+            "/api/studies",
+            json!({"name": "escape", "path": path}),
+            Some(TOKEN),
+        )
+        .await;
+        assert_eq!(status, 403, "{path}: {body}");
+        assert!(
+            body["error"]
+                .as_str()
+                .unwrap_or("")
+                .contains("outside the data root"),
+            "{body}"
+        );
+    }
+    let (status, body) = post_json(
+        server.addr,
+        "/api/studies",
+        json!({"name": "missing", "path": "no/such/folder"}),
+        Some(TOKEN),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    let (status, body) = post_json(
+        server.addr,
+        "/api/studies",
+        json!({"name": "empty", "path": "empty"}),
+        Some(TOKEN),
+    )
+    .await;
+    assert_eq!(status, 422, "an empty folder is not a study: {body}");
+    let (status, body) = post_json(
+        server.addr,
+        "/api/studies",
+        json!({"name": "bad/name", "path": "cohort"}),
+        Some(TOKEN),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    let (status, body) = post_json(
+        server.addr,
+        "/api/studies",
+        json!({"name": "cohort", "path": "cohort", "extra": 1}),
+        Some(TOKEN),
+    )
+    .await;
+    assert_eq!(status, 422, "unknown fields are refused: {body}");
+
+    let (status, body) = post_json(
+        server.addr,
+        "/api/studies",
+        json!({"name": "cohort", "path": "cohort"}),
+        Some(TOKEN),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["study"]["source"], "folder");
+    assert_eq!(body["study"]["profile"]["samples"], synth_samples());
+    let (status, _) = post_json(
+        server.addr,
+        "/api/studies",
+        json!({"name": "cohort", "path": "cohort"}),
+        Some(TOKEN),
+    )
+    .await;
+    assert_eq!(status, 409);
+    let (status, body) = get_json(server.addr, "/api/studies/cohort", None).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["study"]["name"], "cohort");
+    let (status, _) = get_json(server.addr, "/api/studies/nope", None).await;
+    assert_eq!(status, 404);
+}
+
+/// A multipart body of the files in `dir` (what a browser's file input sends).
+fn multipart(dir: &Path, extra: Option<(&str, &[u8])>) -> (String, Vec<u8>) {
+    let boundary = "hypomics-test-boundary-7f3a";
+    let mut body = Vec::new();
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .expect("dir")
+        .filter_map(Result::ok)
+        .filter(|e| e.path().is_file())
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).expect("read"),
+            )
+        })
+        .collect();
+    if let Some((name, bytes)) = extra {
+        files.push((name.to_owned(), bytes.to_vec()));
+    }
+    for (name, bytes) in files {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(&bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+async fn upload(addr: SocketAddr, name: &str, (kind, body): (String, Vec<u8>)) -> (u16, Value) {
+    send(
+        client()
+            .post(url(addr, &format!("/api/studies/upload?name={name}")))
+            .bearer_auth(TOKEN)
+            .header("content-type", kind)
+            .body(body),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn uploads_are_size_limited_and_registered() {
+    let files = tempfile::tempdir().expect("files");
+    write_study(files.path());
+    let size: u64 = std::fs::read_dir(files.path())
+        .expect("dir")
+        .filter_map(Result::ok)
+        .filter_map(|e| e.metadata().ok())
+        .map(|m| m.len())
+        .sum();
+    let tight = serve(Options {
+        upload_limit: usize::try_from(size / 2).expect("size"),
+        ..Options::default()
+    })
+    .await;
+    let (status, body) = upload(tight.addr, "big", multipart(files.path(), None)).await;
+    assert_eq!(status, 413, "{body}");
+    let (status, body) = get_json(tight.addr, "/api/studies/big", None).await;
+    assert_eq!(
+        status, 404,
+        "nothing registered after a refused upload: {body}"
+    );
+
+    let server = serve(Options {
+        upload_limit: usize::try_from(size * 2).expect("size"),
+        ..Options::default()
+    })
+    .await;
+    let (status, body) = upload(
+        server.addr,
+        "sneaky",
+        multipart(files.path(), Some(("..", b"x"))),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    let (status, body) = upload(server.addr, "uploaded", multipart(files.path(), None)).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["study"]["source"], "upload");
+    assert_eq!(body["study"]["profile"]["samples"], synth_samples());
+    let (status, body) = post_json(
+        server.addr,
+        "/api/jobs",
+        json!({"study": "uploaded", "spec": small_spec()}),
+        Some(TOKEN),
+    )
+    .await;
+    assert_eq!(status, 202, "{body}");
+}
+
+/// Reads a job's event stream until its `end` event; returns (kind, data) pairs.
+async fn follow(
+    addr: SocketAddr,
+    job: i64,
+    mut until: impl FnMut(&str) -> bool,
+) -> Vec<(String, Value)> {
+    let mut reply = client()
+        .get(url(addr, &format!("/api/jobs/{job}/events")))
+        .send()
+        .await
+        .expect("events");
+    assert_eq!(reply.status().as_u16(), 200);
+    assert!(
+        reply
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("text/event-stream"))
+    );
+    let mut buffer = String::new();
+    let mut events = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(300);
+    loop {
+        let chunk = tokio::time::timeout_at(deadline, reply.chunk())
+            .await
+            .expect("event stream timed out")
+            .expect("chunk");
+        let Some(chunk) = chunk else {
+            return events;
+        };
+        buffer.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(end) = buffer.find("\n\n") {
+            let block: String = buffer.drain(..end + 2).collect();
+            let mut kind = String::new();
+            let mut data = String::new();
+            for line in block.lines() {
+                if let Some(k) = line.strip_prefix("event:") {
+                    kind = k.trim().to_owned();
+                } else if let Some(d) = line.strip_prefix("data:") {
+                    data.push_str(d.trim());
+                }
+            }
+            if kind.is_empty() {
+                continue;
+            }
+            let value = serde_json::from_str(&data).unwrap_or(Value::Null);
+            let stop = until(&kind);
+            events.push((kind, value));
+            if stop {
+                return events;
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_job_runs_live_and_records_a_run() {
+    let server = serve(Options {
+        workers: 1,
+        ..Options::default()
+    })
+    .await;
+    let (status, body) = post_json(
+        server.addr,
+        "/api/jobs",
+        json!({"study": "demo", "spec": small_spec()}),
+        Some(TOKEN),
+    )
+    .await;
+    assert_eq!(status, 202, "{body}");
+    let job = body["job"]["id"].as_i64().expect("job id");
+    assert_eq!(body["job"]["state"], "queued");
+    let events = follow(server.addr, job, |_| false).await;
+    let kinds: Vec<&str> = events.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "step").count(),
+        2,
+        "{kinds:?}"
+    );
+    for expected in ["claimed", "profiled", "recording", "finished", "end"] {
+        assert!(
+            kinds.contains(&expected),
+            "{expected} missing from {kinds:?}"
+        );
+    }
+    let (_, end) = events.last().expect("end");
+    assert_eq!(end["job"]["state"], "done");
+    assert_eq!(end["job"]["outcome"], "ran");
+    let run = end["job"]["run"].as_i64().expect("run id");
+    let (status, runs) = get_json(server.addr, "/api/runs", None).await;
+    assert_eq!(status, 200);
+    assert!(
+        runs["runs"]
+            .as_array()
+            .expect("runs")
+            .iter()
+            .any(|r| r["id"] == run)
+    );
+    let (status, _) = get_json(server.addr, &format!("/api/runs/{run}/hypotheses"), None).await;
+    assert_eq!(status, 200);
+    // Reconnecting with Last-Event-ID resumes after that event.
+    let (status, log) = get_json(server.addr, &format!("/api/jobs/{job}/log?after=2"), None).await;
+    assert_eq!(status, 200);
+    assert_eq!(log["events"][0]["seq"], 3);
+    let page = client()
+        .get(url(server.addr, &format!("/jobs/{job}")))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(page.status().as_u16(), 200);
+    assert!(page.text().await.expect("html").contains("EventSource"));
+}
+
+#[tokio::test]
+async fn jobs_are_cancelled_and_resumed() {
+    // No workers: the job stays queued until cancelled.
+    let idle = serve(Options::default()).await;
+    let (_, body) = post_json(
+        idle.addr,
+        "/api/jobs",
+        json!({"study": "demo", "spec": small_spec()}),
+        Some(TOKEN),
+    )
+    .await;
+    let job = body["job"]["id"].as_i64().expect("job");
+    let (status, body) = post_empty(idle.addr, &format!("/api/jobs/{job}/cancel")).await;
+    assert_eq!(
+        (status, body["job"]["state"].as_str()),
+        (200, Some("cancelled"))
+    );
+    let (status, body) = post_empty(idle.addr, &format!("/api/jobs/{job}/cancel")).await;
+    assert_eq!(status, 409, "{body}");
+    let (status, body) = post_empty(idle.addr, &format!("/api/jobs/{job}/resume")).await;
+    assert_eq!(
+        (status, body["job"]["state"].as_str()),
+        (200, Some("queued"))
+    );
+
+    // A running job stops between steps and resumes from its journal.
+    let server = serve(Options {
+        workers: 1,
+        ..Options::default()
+    })
+    .await;
+    let (_, body) = post_json(
+        server.addr,
+        "/api/jobs",
+        json!({"study": "demo", "spec": {"max_analyses": 40, "permutations": 2}}),
+        Some(TOKEN),
+    )
+    .await;
+    let job = body["job"]["id"].as_i64().expect("job");
+    follow(server.addr, job, |kind| kind == "step").await;
+    let (status, body) = post_empty(server.addr, &format!("/api/jobs/{job}/cancel")).await;
+    assert_eq!(status, 200, "{body}");
+    let events = follow(server.addr, job, |_| false).await;
+    let (_, end) = events.last().expect("end");
+    assert_eq!(end["job"]["state"], "cancelled", "{events:?}");
+    let (status, _) = post_empty(server.addr, &format!("/api/jobs/{job}/resume")).await;
+    assert_eq!(status, 200);
+    let events = follow(server.addr, job, |_| false).await;
+    let (_, end) = events.last().expect("end");
+    assert_eq!(end["job"]["state"], "done", "{events:?}");
+    assert!(
+        events.iter().any(|(k, _)| k == "resumed"),
+        "the second attempt resumed the journal: {events:?}"
+    );
+}
+
+#[tokio::test]
+async fn bad_job_requests_name_the_problem() {
+    let server = serve(Options::default()).await;
+    for (body, status, needle) in [
+        (
+            json!({"study": "demo", "spec": {"max_analyses": 0}}),
+            422,
+            "max_analyses",
+        ),
+        (
+            json!({"study": "demo", "spec": {"budget": 3}}),
+            422,
+            "budget",
+        ),
+        (json!({"study": "nope"}), 404, "nope"),
+        (json!({"study": [1]}), 422, "study"),
+    ] {
+        let (got, reply) = post_json(server.addr, "/api/jobs", body.clone(), Some(TOKEN)).await;
+        assert_eq!(got, status, "{body}: {reply}");
+        assert!(
+            reply["error"].as_str().unwrap_or("").contains(needle),
+            "{body}: {reply}"
+        );
+    }
+    let (status, _) = get_json(server.addr, "/api/jobs/abc", None).await;
+    assert_eq!(status, 400);
+    let (status, _) = get_json(server.addr, "/api/jobs/999", None).await;
+    assert_eq!(status, 404);
+    let (status, _) = get_json(server.addr, "/api/jobs?state=sleeping", None).await;
+    assert_eq!(status, 400);
+}
