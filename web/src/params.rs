@@ -146,6 +146,18 @@ pub fn run_id(name: &str, raw: &str, graph: &ResearchGraph) -> Result<RunId, Api
     }
 }
 
+/// A positive integer id from a path segment (jobs, schedules), or a 400 naming what was expected.
+pub fn positive_id(raw: &str, what: &str) -> Result<i64, ApiError> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| ApiError::BadParam {
+            name: "id".into(),
+            value: raw.into(),
+            expected: format!("a {what} id (positive integer)"),
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,33 +19,7 @@ struct TwoRuns {
 /// Records one agent run of the demo study into `store`.
 fn record(store: &std::path::Path, out: PathBuf, seed: u64, max_analyses: usize) {
     let study = datasets::demo::load().expect("demo study");
-    let knowledge = agent::knowledge::Knowledge::embedded().expect("knowledge");
-    let config = agent::run::RunConfig {
-        seed,
-        permutations: 0,
-        budget: agent::run::Budget {
-            max_analyses,
-            max_seconds: 600.0,
-        },
-        ..Default::default()
-    };
-    let persistence = agent::run::Persistence {
-        out_dir: out,
-        resume: false,
-        store: Some(store.to_path_buf()),
-        stop: None,
-    };
-    std::fs::create_dir_all(&persistence.out_dir).expect("out dir");
-    let mut planner = agent::planner::OfflinePlanner::default();
-    agent::run::run(
-        &study,
-        &knowledge,
-        &config,
-        Some(&persistence),
-        &mut planner,
-        &mut |_| {},
-    )
-    .expect("agent run");
+    common::record_run(&study, store, out, seed, max_analyses);
 }
 
 /// Two runs of the demo in one store: a small one, then a larger one on the same split, so some

@@ -406,7 +406,13 @@ async fn follow(
     job: i64,
     mut until: impl FnMut(&str) -> bool,
 ) -> Vec<(String, Value)> {
-    let mut reply = client()
+    // No whole-request timeout here: a stream lives as long as its job; the deadline below
+    // bounds the wait instead.
+    let streaming = reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(30))
+        .build()
+        .expect("client");
+    let mut reply = streaming
         .get(url(addr, &format!("/api/jobs/{job}/events")))
         .send()
         .await

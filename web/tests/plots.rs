@@ -279,32 +279,7 @@ fn synth_run() -> SynthRun {
         .expect("synthetic study");
     let study = Study::load(&study_dir).expect("load synthetic study");
     let store = dir.path().join("hypomics.db");
-    let knowledge = agent::knowledge::Knowledge::embedded().expect("knowledge");
-    let config = agent::run::RunConfig {
-        permutations: 0,
-        budget: agent::run::Budget {
-            max_analyses: 8,
-            max_seconds: 600.0,
-        },
-        ..Default::default()
-    };
-    let persistence = agent::run::Persistence {
-        out_dir: dir.path().join("out"),
-        resume: false,
-        store: Some(store.clone()),
-        stop: None,
-    };
-    std::fs::create_dir_all(&persistence.out_dir).expect("out dir");
-    let mut planner = agent::planner::OfflinePlanner::default();
-    agent::run::run(
-        &study,
-        &knowledge,
-        &config,
-        Some(&persistence),
-        &mut planner,
-        &mut |_| {},
-    )
-    .expect("agent run");
+    common::record_run(&study, &store, dir.path().join("out"), 1, 8);
     SynthRun {
         dir,
         study_dir,

@@ -10,7 +10,7 @@ use crate::params::{Params, PathParam};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::response::Html;
-use graph::control::{JobFilter, JobId};
+use graph::control::JobFilter;
 use std::fmt::Write;
 
 pub async fn list(State(state): State<AppState>, params: Params) -> PageResult {
@@ -111,16 +111,7 @@ pub async fn detail(
     params: Params,
 ) -> PageResult {
     params.only(&[]).map_err(PageError)?;
-    let id = raw
-        .parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .map(JobId)
-        .ok_or_else(|| crate::error::ApiError::BadParam {
-            name: "id".into(),
-            value: raw.clone(),
-            expected: "a job id (positive integer)".into(),
-        })?;
+    let id = crate::routes::jobs::job_id(&raw)?;
     let control = state.control()?;
     let job = control.with(|c| c.job(id))?;
     let study = control.with(|c| c.study(job.study))?;

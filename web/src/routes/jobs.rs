@@ -21,16 +21,8 @@ use std::time::Duration;
 /// How often a live stream looks for new events.
 const POLL: Duration = Duration::from_millis(300);
 
-fn job_id(raw: &str) -> Result<JobId, ApiError> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .map(JobId)
-        .ok_or_else(|| ApiError::BadParam {
-            name: "id".into(),
-            value: raw.into(),
-            expected: "a job id (positive integer)".into(),
-        })
+pub(crate) fn job_id(raw: &str) -> Result<JobId, ApiError> {
+    crate::params::positive_id(raw, "job").map(JobId)
 }
 
 fn load(state: &AppState, id: JobId) -> Result<Job, ApiError> {

@@ -26,15 +26,7 @@ impl From<ScheduleError> for ApiError {
 }
 
 fn schedule_id(raw: &str) -> Result<ScheduleId, ApiError> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .map(ScheduleId)
-        .ok_or_else(|| ApiError::BadParam {
-            name: "id".into(),
-            value: raw.into(),
-            expected: "a schedule id (positive integer)".into(),
-        })
+    crate::params::positive_id(raw, "schedule").map(ScheduleId)
 }
 
 /// A schedule as the API shows it: the stored row, the study's name, and its times as wall-clock

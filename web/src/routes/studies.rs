@@ -142,6 +142,18 @@ fn safe_file_name(raw: &str) -> Result<String, ApiError> {
     Ok(base.to_owned())
 }
 
+/// A failed read of the multipart body: over the size limit (the body-limit layer cut it off)
+/// or malformed.
+fn multipart_error(e: &axum::extract::multipart::MultipartError, limit: usize) -> ApiError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::PayloadTooLarge(format!(
+            "the upload exceeds this server's limit of {limit} bytes"
+        ))
+    } else {
+        ApiError::Unprocessable(e.body_text())
+    }
+}
+
 /// `POST /api/studies/upload?name=NAME`: a multipart body of the study's files. Limited to the
 /// configured size (413 beyond it); the files land in `uploads/NAME/` and are registered like a
 /// folder. A failed upload leaves nothing behind.
@@ -176,29 +188,19 @@ pub async fn upload(
         std::fs::create_dir_all(&dir)
             .map_err(|e| ApiError::Internal(format!("creating {}: {e}", dir.display())))?;
         let mut files = 0usize;
-        while let Some(field) = multipart.next_field().await.map_err(|e| {
-            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::PayloadTooLarge(format!(
-                    "the upload exceeds this server's limit of {} bytes",
-                    control.workspace.upload_limit
-                ))
-            } else {
-                ApiError::Unprocessable(e.body_text())
-            }
-        })? {
+        let limit = control.workspace.upload_limit;
+        while let Some(field) = multipart
+            .next_field()
+            .await
+            .map_err(|e| multipart_error(&e, limit))?
+        {
             let Some(file_name) = field.file_name().map(safe_file_name).transpose()? else {
                 continue;
             };
-            let bytes = field.bytes().await.map_err(|e| {
-                if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::PayloadTooLarge(format!(
-                        "the upload exceeds this server's limit of {} bytes",
-                        control.workspace.upload_limit
-                    ))
-                } else {
-                    ApiError::Unprocessable(e.body_text())
-                }
-            })?;
+            let bytes = field
+                .bytes()
+                .await
+                .map_err(|e| multipart_error(&e, limit))?;
             let path = dir.join(&file_name);
             if path.exists() {
                 return Err(ApiError::Unprocessable(format!(

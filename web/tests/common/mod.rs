@@ -24,38 +24,50 @@ pub struct Fixture {
     pub study_name: String,
 }
 
+/// Runs the agent (offline planner, no calibration) on `study` and records it in `store`.
+pub fn record_run(
+    study: &datasets::Study,
+    store: &Path,
+    out: PathBuf,
+    seed: u64,
+    max_analyses: usize,
+) -> agent::run::RunResult {
+    let knowledge = agent::knowledge::Knowledge::embedded().expect("knowledge");
+    let config = agent::run::RunConfig {
+        seed,
+        permutations: 0,
+        budget: agent::run::Budget {
+            max_analyses,
+            max_seconds: 600.0,
+        },
+        ..Default::default()
+    };
+    std::fs::create_dir_all(&out).expect("out dir");
+    let persistence = agent::run::Persistence {
+        out_dir: out,
+        resume: false,
+        store: Some(store.to_path_buf()),
+        stop: None,
+    };
+    let mut planner = agent::planner::OfflinePlanner::default();
+    agent::run::run(
+        study,
+        &knowledge,
+        &config,
+        Some(&persistence),
+        &mut planner,
+        &mut |_| {},
+    )
+    .expect("agent run")
+}
+
 pub fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Fixture> = OnceLock::new();
     FIXTURE.get_or_init(|| {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = dir.path().join("hypomics.db");
         let study = datasets::demo::load().expect("demo study");
-        let knowledge = agent::knowledge::Knowledge::embedded().expect("knowledge");
-        let config = agent::run::RunConfig {
-            permutations: 0,
-            budget: agent::run::Budget {
-                max_analyses: 8,
-                max_seconds: 600.0,
-            },
-            ..Default::default()
-        };
-        let persistence = agent::run::Persistence {
-            out_dir: dir.path().join("out"),
-            resume: false,
-            store: Some(store.clone()),
-            stop: None,
-        };
-        std::fs::create_dir_all(&persistence.out_dir).expect("out dir");
-        let mut planner = agent::planner::OfflinePlanner::default();
-        let result = agent::run::run(
-            &study,
-            &knowledge,
-            &config,
-            Some(&persistence),
-            &mut planner,
-            &mut |_| {},
-        )
-        .expect("agent run");
+        let result = record_run(&study, &store, dir.path().join("out"), 1, 8);
         let mut hypotheses: Vec<(usize, String, f64)> = result
             .hypotheses
             .iter()
