@@ -212,6 +212,11 @@ pub fn version(conn: &Connection) -> Result<i64, StoreError> {
 
 /// Brings a writable store up to [`current_version`].
 pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    // The common case, a current store, needs no write lock (workers and the scheduler open
+    // connections often; each would otherwise queue for the lock behind a running analysis).
+    if version(conn)? == current_version() {
+        return Ok(());
+    }
     for migration in MIGRATIONS {
         // Re-read inside the write lock: another process may have migrated meanwhile.
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;

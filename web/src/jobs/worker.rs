@@ -67,6 +67,9 @@ pub enum WorkerError {
 pub struct Worker {
     config: WorkerConfig,
     clock: Arc<dyn Clock>,
+    /// The worker's connection to the queue, opened on first use and kept: an idle worker
+    /// polls often.
+    control: std::sync::Mutex<Option<ControlStore>>,
 }
 
 fn at_offset(t: Timestamp, d: Duration) -> Timestamp {
@@ -78,7 +81,11 @@ fn at_offset(t: Timestamp, d: Duration) -> Timestamp {
 
 impl Worker {
     pub fn new(config: WorkerConfig, clock: Arc<dyn Clock>) -> Self {
-        Self { config, clock }
+        Self {
+            config,
+            clock,
+            control: std::sync::Mutex::new(None),
+        }
     }
 
     pub fn name(&self) -> &str {
@@ -95,7 +102,25 @@ impl Worker {
     /// Recovers jobs of dead workers, then claims and runs the next due job. Returns the job as it
     /// ended, or `None` when nothing was due.
     pub fn run_once(&self) -> Result<Option<Job>, WorkerError> {
-        let mut control = self.open()?;
+        let mut slot = self
+            .control
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if slot.is_none() {
+            *slot = Some(self.open()?);
+        }
+        let Some(control) = slot.as_mut() else {
+            return Ok(None);
+        };
+        let result = self.run_once_on(control);
+        if result.is_err() {
+            // A broken connection is opened afresh next time.
+            *slot = None;
+        }
+        result
+    }
+
+    fn run_once_on(&self, control: &mut ControlStore) -> Result<Option<Job>, WorkerError> {
         let now = self.clock.now();
         for r in control.recover_expired(now, now)? {
             let _ = control.append_event(
@@ -110,11 +135,11 @@ impl Worker {
         else {
             return Ok(None);
         };
-        let ended = self.execute(&mut control, job)?;
+        let ended = self.execute(control, job)?;
         if let (Some(url), Some(job)) = (&self.config.webhook, &ended)
             && job.state.is_final()
         {
-            super::webhook::notify(url, &mut control, job);
+            super::webhook::notify(url, control, job);
         }
         Ok(ended)
     }

@@ -63,7 +63,7 @@ pub async fn page(State(state): State<AppState>, params: Params) -> PageResult {
          Hover a node for details, click it to centre the graph on it; edges carry the relation \
          and the best q-value of the findings behind it.</p>\
          <form id=\"explore-search\"><label>gene or entity <input id=\"explore-q\" \
-         type=\"search\" name=\"entity\" value=\"{}\" placeholder=\"symbol or alias, e.g. PTEN\" \
+         type=\"search\" name=\"entity\" size=\"28\" value=\"{}\" placeholder=\"symbol or alias, e.g. PTEN\" \
          autocomplete=\"off\"></label> <button type=\"submit\">show</button> \
          <label><input id=\"explore-findings\" type=\"checkbox\"> show the best finding of each \
          relation</label></form>\
