@@ -2,6 +2,11 @@
 //! writes the store from another process; before each request we compare the store files'
 //! sizes and modification times with those seen at the last load and reload when they moved,
 //! so the API shows new runs without a restart and costs nothing when nothing changed.
+//!
+//! While a job runs, the store changes every step, and a reload rebuilds the whole graph (seconds
+//! for a large store). So a reload waits until [`RELOAD_SHARE`] times the last reload's duration
+//! has passed since it: the dashboard may be that much behind, and never spends more than a
+//! fraction of its time reloading.
 
 use crate::error::{ApiError, WebError};
 use crate::study_data::{self, StudyCache, StudyUnavailable, changed_inputs};
@@ -9,7 +14,23 @@ use datasets::Study;
 use graph::{InputFile, ResearchGraph, RunId};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
-use std::time::SystemTime;
+use std::time::{Duration, Instant, SystemTime};
+
+/// A reload waits this many times the previous reload's duration after it (see module docs).
+pub const RELOAD_SHARE: u32 = 4;
+
+/// What the last load saw and when it happened.
+struct Seen {
+    stamp: Stamp,
+    at: Instant,
+    took: Duration,
+}
+
+impl Seen {
+    fn due(&self) -> bool {
+        self.at.elapsed() >= self.took * RELOAD_SHARE
+    }
+}
 
 /// Size and modification time of the database and its write-ahead log.
 type Stamp = [Option<(u64, SystemTime)>; 2];
@@ -30,7 +51,7 @@ fn stamp(path: &Path) -> Stamp {
 pub struct AppState {
     path: Arc<PathBuf>,
     graph: Arc<RwLock<ResearchGraph>>,
-    seen: Arc<Mutex<Stamp>>,
+    seen: Arc<Mutex<Seen>>,
     /// The study data behind runs, for the hypothesis page's plots.
     studies: Arc<StudyCache>,
     /// Who may read and write.
@@ -46,7 +67,8 @@ impl AppState {
         if !path.is_file() {
             return Err(WebError::StoreMissing { path });
         }
-        let seen = stamp(&path);
+        let started = Instant::now();
+        let seen_stamp = stamp(&path);
         let graph = ResearchGraph::open_read_only(&path).map_err(|source| WebError::OpenStore {
             path: path.clone(),
             source,
@@ -54,7 +76,11 @@ impl AppState {
         Ok(Self {
             path: Arc::new(path),
             graph: Arc::new(RwLock::new(graph)),
-            seen: Arc::new(Mutex::new(seen)),
+            seen: Arc::new(Mutex::new(Seen {
+                stamp: seen_stamp,
+                at: Instant::now(),
+                took: started.elapsed(),
+            })),
             studies: Arc::new(StudyCache::default()),
             access: Arc::new(crate::auth::AccessPolicy::default()),
             control: None,
@@ -98,24 +124,29 @@ impl AppState {
 
     /// Reloads while the caller holds `seen`, so concurrent requests that notice the same change
     /// wait for one reload instead of each doing their own.
-    fn reload_locked(&self, seen: &mut Stamp) -> Result<(), ApiError> {
+    fn reload_locked(&self, seen: &mut Seen) -> Result<(), ApiError> {
         // Stamp before loading: a commit racing the load moves the stamp again and is picked up
         // by the next request rather than lost.
         let now = stamp(&self.path);
+        let started = Instant::now();
         self.graph
             .write()
             .map_err(|_| ApiError::Poisoned)?
             .reload()?;
-        *seen = now;
+        *seen = Seen {
+            stamp: now,
+            at: Instant::now(),
+            took: started.elapsed(),
+        };
         Ok(())
     }
 
     /// The current graph for reading, reloaded first if the store files changed since the last
-    /// load. Lock order is always `seen`, then `graph`.
+    /// load and a reload is due. Lock order is always `seen`, then `graph`.
     pub fn read(&self) -> Result<RwLockReadGuard<'_, ResearchGraph>, ApiError> {
         {
             let mut seen = self.seen.lock().map_err(|_| ApiError::Poisoned)?;
-            if *seen != stamp(&self.path) {
+            if seen.stamp != stamp(&self.path) && seen.due() {
                 self.reload_locked(&mut seen)?;
             }
         }

@@ -500,13 +500,25 @@ async fn a_new_run_in_the_store_appears_without_restart() {
         let mut writer = graph::ResearchGraph::open(&store).expect("open for writing");
         writer.start_run("second run", None).expect("start run");
     }
-    let runs = ok_json(addr, "/api/runs").await;
-    let labels: Vec<&str> = runs["runs"]
-        .as_array()
-        .expect("runs")
-        .iter()
-        .filter_map(|r| r["label"].as_str())
-        .collect();
-    assert_eq!(labels.len(), 2, "{labels:?}");
-    assert_eq!(labels[1], "second run");
+    // Reloads are spaced by a few times their own duration (well under a second here), so the
+    // new run shows up shortly, not necessarily on the very next request.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let runs = ok_json(addr, "/api/runs").await;
+        let labels: Vec<String> = runs["runs"]
+            .as_array()
+            .expect("runs")
+            .iter()
+            .filter_map(|r| r["label"].as_str().map(str::to_owned))
+            .collect();
+        if labels.len() == 2 {
+            assert_eq!(labels[1], "second run");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the new run never appeared: {labels:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }
