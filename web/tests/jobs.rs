@@ -516,7 +516,46 @@ async fn a_job_runs_live_and_records_a_run() {
         .await
         .expect("page");
     assert_eq!(page.status().as_u16(), 200);
-    assert!(page.text().await.expect("html").contains("EventSource"));
+    let html = page.text().await.expect("html");
+    assert!(html.contains("EventSource"));
+    assert!(html.contains(&format!("/jobs/{job}/files/report.html")));
+    // The run's own files, served from its folder in the workspace.
+    let report = client()
+        .get(url(server.addr, &format!("/jobs/{job}/files/report.html")))
+        .send()
+        .await
+        .expect("report");
+    assert_eq!(report.status().as_u16(), 200);
+    assert!(
+        report
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("text/html"))
+    );
+    assert!(
+        report
+            .text()
+            .await
+            .expect("text")
+            .contains("hypomics report")
+    );
+    let tsv = client()
+        .get(url(server.addr, &format!("/jobs/{job}/files/findings.tsv")))
+        .send()
+        .await
+        .expect("tsv");
+    assert_eq!(tsv.status().as_u16(), 200);
+    let tsv = tsv.text().await.expect("text");
+    assert!(tsv.lines().count() > 1, "a header and findings");
+    for name in ["hypomics.db", "..%2Fhypomics.db", "report.htm"] {
+        let reply = client()
+            .get(url(server.addr, &format!("/jobs/{job}/files/{name}")))
+            .send()
+            .await
+            .expect("reply");
+        assert_eq!(reply.status().as_u16(), 404, "{name}");
+    }
 }
 
 #[tokio::test]

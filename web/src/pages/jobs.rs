@@ -90,6 +90,8 @@ const SCRIPT: &str = r#"<script>
     if (job.error) message.textContent = job.error;
     showRun(job.run);
     if (job.state === 'done') { bar.value = bar.max; }
+    // The output links are drawn by the server once the run's files exist.
+    if (job.outcome === 'ran' && !document.getElementById('job-files')) { window.location.reload(); return; }
     document.getElementById('cancel-job').hidden = true;
     document.getElementById('resume-job').hidden = !(job.state === 'failed' || job.state === 'cancelled');
   });
@@ -126,7 +128,7 @@ pub async fn detail(
          <p><progress id=\"job-progress\" max=\"{budget}\" value=\"0\"></progress> \
          <span id=\"job-progress-label\" class=\"muted\"></span></p>\
          <p id=\"job-message\" class=\"muted\">{error}</p>\
-         <p><a id=\"run-link\" hidden></a></p>\
+         <p><a id=\"run-link\" hidden></a></p>{files}\
          <p><button id=\"cancel-job\"{cancel_hidden}>Cancel</button> \
          <button id=\"resume-job\"{resume_hidden}>Resume</button> \
          <a href=\"/studies/{study_id}\">study page</a></p>\
@@ -144,6 +146,7 @@ pub async fn detail(
         attempts = job.attempts,
         max = job.max_attempts,
         error = escape(job.error.as_deref().unwrap_or("")),
+        files = output_links(&job),
         cancel_hidden = if job.state.is_final() { " hidden" } else { "" },
         resume_hidden = if matches!(
             job.state,
@@ -156,4 +159,59 @@ pub async fn detail(
     );
     body.push_str(SCRIPT);
     Ok(Html(layout(&format!("job {}", job.id), &body)))
+}
+
+/// The files a finished run writes that the dashboard offers, with their content types. A fixed
+/// list: the name comes from the URL and must never pick an arbitrary file.
+const OUTPUT_FILES: &[(&str, &str)] = &[
+    ("report.html", "text/html; charset=utf-8"),
+    ("findings.tsv", "text/tab-separated-values; charset=utf-8"),
+    ("hypotheses.json", "application/json"),
+    ("summary.json", "application/json"),
+    ("journal.jsonl", "application/x-ndjson"),
+];
+
+/// `GET /jobs/{id}/files/{name}`: one of a job's output files (the self-contained report, the
+/// findings table, ...), read from the job's folder under the workspace.
+pub async fn file(
+    State(state): State<AppState>,
+    axum::extract::Path((raw, name)): axum::extract::Path<(String, String)>,
+) -> Result<axum::response::Response, PageError> {
+    use axum::response::IntoResponse;
+    let id = crate::routes::jobs::job_id(&raw)?;
+    let Some((name, content_type)) = OUTPUT_FILES.iter().find(|(n, _)| *n == name) else {
+        return Err(PageError(crate::error::ApiError::NotFound {
+            what: "output file",
+            id: name,
+        }));
+    };
+    let control = state.control()?;
+    let job = control.with(|c| c.job(id))?;
+    let missing = || {
+        PageError(crate::error::ApiError::NotFound {
+            what: "output file",
+            id: format!("{name} of job {id}"),
+        })
+    };
+    let dir = job.out_dir.ok_or_else(missing)?;
+    // Jobs only ever write under the workspace's runs folder; anything else is not served.
+    if !dir.starts_with(&control.workspace.runs_dir) {
+        return Err(missing());
+    }
+    let bytes = tokio::fs::read(dir.join(name))
+        .await
+        .map_err(|_| missing())?;
+    Ok(([(axum::http::header::CONTENT_TYPE, *content_type)], bytes).into_response())
+}
+
+/// Links to a finished job's output files.
+pub fn output_links(job: &graph::control::Job) -> String {
+    if job.outcome.as_deref() != Some("ran") {
+        return String::new();
+    }
+    let links: Vec<String> = OUTPUT_FILES
+        .iter()
+        .map(|(name, _)| format!("<a href=\"/jobs/{}/files/{name}\">{name}</a>", job.id))
+        .collect();
+    format!("<p id=\"job-files\">Outputs: {}</p>", links.join(" · "))
 }

@@ -33,6 +33,7 @@ pub fn routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/studies/{id}", get(studies::detail)),
         ("/jobs", get(jobs::list)),
         ("/jobs/{id}", get(jobs::detail)),
+        ("/jobs/{id}/files/{name}", get(jobs::file)),
         ("/compare", get(compare::page)),
         ("/explore", get(explore::page)),
         ("/schedules", get(schedules::page)),
