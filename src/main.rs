@@ -363,6 +363,7 @@ fn run(cli: Cli) -> Result<()> {
                 } else {
                     web::batch::progress::ProgressMode::Auto
                 },
+                llm: llm_from_env()?,
                 ..Default::default()
             };
             let report = web::batch::run_batch(
@@ -397,12 +398,14 @@ fn run(cli: Cli) -> Result<()> {
             webhook,
         } => {
             let store = store.unwrap_or_else(|| workspace.join("hypomics.db"));
+            let llm = llm_from_env()?;
             let workspace = (!read_only).then(|| web::WorkspaceConfig {
                 data_root,
                 workers,
                 upload_limit: upload_limit_mb.saturating_mul(1024 * 1024),
                 lease: std::time::Duration::from_secs(lease_seconds.max(1)),
                 webhook,
+                llm,
                 ..web::WorkspaceConfig::new(workspace)
             });
             let token = match (token, &workspace) {
@@ -419,6 +422,12 @@ fn run(cli: Cli) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The model `llm` jobs use, when `HYPOMICS_LLM_BASE_URL` is set; a set but unusable variable
+/// is an error now rather than a failed job later.
+fn llm_from_env() -> Result<Option<web::jobs::worker::LlmSetting>> {
+    Ok(agent::llm::LlmConfig::from_env()?.map(web::jobs::worker::LlmSetting))
 }
 
 fn load_study(dir: Option<PathBuf>, demo: bool) -> Result<datasets::Study> {

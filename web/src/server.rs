@@ -50,6 +50,8 @@ pub struct WorkspaceConfig {
     pub webhook: Option<String>,
     /// Register the bundled demo study so a fresh server has something to run.
     pub register_demo: bool,
+    /// The model `llm` jobs plan with (from `HYPOMICS_LLM_*`); `None`: they fail, saying so.
+    pub llm: Option<crate::jobs::worker::LlmSetting>,
 }
 
 impl WorkspaceConfig {
@@ -64,6 +66,7 @@ impl WorkspaceConfig {
             retry_base: Duration::from_secs(30),
             webhook: None,
             register_demo: true,
+            llm: None,
         }
     }
 }
@@ -282,6 +285,7 @@ async fn prepare_workspace(
             lease: ws.lease,
             retry_base: ws.retry_base,
             webhook: ws.webhook.clone(),
+            llm: ws.llm.clone(),
             ..WorkerConfig::new(
                 format!("serve-{}-{i}", &process[..process.len().min(16)]),
                 store.to_path_buf(),

@@ -645,3 +645,36 @@ async fn bad_job_requests_name_the_problem() {
     let (status, _) = get_json(server.addr, "/api/jobs?state=sleeping", None).await;
     assert_eq!(status, 400);
 }
+
+/// An `llm` job on a server started without a model fails at once (no retries), saying what to
+/// set; it does not fall back silently to the offline rules.
+#[tokio::test]
+async fn llm_jobs_without_a_model_fail_with_the_setting_to_fix() {
+    let server = serve(Options {
+        workers: 1,
+        ..Options::default()
+    })
+    .await;
+    let (status, body) = post_json(
+        server.addr,
+        "/api/jobs",
+        json!({"study": "demo", "spec": {"planner": "llm", "max_analyses": 2, "permutations": 0}}),
+        Some(TOKEN),
+    )
+    .await;
+    assert_eq!(status, 202, "{body}");
+    let job = body["job"]["id"].as_i64().expect("job");
+    let events = follow(server.addr, job, |_| false).await;
+    let (_, end) = events.last().expect("end");
+    assert_eq!(end["job"]["state"], "failed", "{events:?}");
+    assert_eq!(
+        end["job"]["attempts"], 1,
+        "configuration errors are not retried"
+    );
+    assert!(
+        end["job"]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("HYPOMICS_LLM_BASE_URL")),
+        "{end}"
+    );
+}

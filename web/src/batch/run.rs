@@ -32,6 +32,8 @@ pub struct BatchOptions {
     /// How often the batch looks at its jobs, and idle workers at the queue.
     pub poll: Duration,
     pub progress: ProgressMode,
+    /// The model for studies with `planner = "llm"` (from `HYPOMICS_LLM_*`).
+    pub llm: Option<crate::jobs::worker::LlmSetting>,
 }
 
 impl Default for BatchOptions {
@@ -41,6 +43,7 @@ impl Default for BatchOptions {
             retry_base: Duration::from_secs(5),
             max_attempts: 3,
             poll: Duration::from_millis(250),
+            llm: None,
             progress: ProgressMode::Auto,
         }
     }
@@ -411,6 +414,7 @@ fn work_until_final(
                 lease: options.lease,
                 retry_base: options.retry_base,
                 webhook: manifest.webhook.clone(),
+                llm: options.llm.clone(),
                 ..WorkerConfig::new(
                     format!("{process}-{i}"),
                     manifest.store.clone(),

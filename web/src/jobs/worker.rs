@@ -37,6 +37,19 @@ pub struct WorkerConfig {
     pub retry_base: Duration,
     /// Called with every job that reached a final state (webhooks).
     pub webhook: Option<String>,
+    /// The model `llm` jobs plan with, read from `HYPOMICS_LLM_*` where the worker starts;
+    /// `None`: such jobs fail at once, saying what to set.
+    pub llm: Option<LlmSetting>,
+}
+
+/// An LLM endpoint for workers. Its own type so `Debug` never prints the API key.
+#[derive(Clone)]
+pub struct LlmSetting(pub agent::llm::LlmConfig);
+
+impl std::fmt::Debug for LlmSetting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "LlmSetting(model {})", self.0.model)
+    }
 }
 
 impl WorkerConfig {
@@ -48,6 +61,7 @@ impl WorkerConfig {
             lease: Duration::from_secs(60),
             retry_base: Duration::from_secs(30),
             webhook: None,
+            llm: None,
         }
     }
 }
@@ -200,6 +214,12 @@ impl Worker {
             Ok(s) => s,
             Err(e) => return Ok(fail(e, false)),
         };
+        if spec.planner == PlannerChoice::Llm && self.config.llm.is_none() {
+            return Ok(fail(
+                "the llm planner needs a model: start the server (or batch) with HYPOMICS_LLM_BASE_URL set (see the README)".into(),
+                false,
+            ));
+        }
         let hashes = input_hashes(&study);
         if let Some(unchanged) = self.unchanged(control, job, &record, &hashes) {
             return Ok(unchanged);
@@ -275,14 +295,11 @@ impl Worker {
         let mut planner: Box<dyn agent::planner::Planner> = match spec.planner {
             PlannerChoice::Offline => Box::new(agent::planner::OfflinePlanner::default()),
             PlannerChoice::Llm => {
-                let config = agent::llm::LlmConfig::from_env()
-                    .map_err(|e| AgentError::Knowledge(format!("LLM planner: {e}")))?
-                    .ok_or_else(|| {
-                        AgentError::Knowledge(
-                            "the llm planner needs HYPOMICS_LLM_BASE_URL set where the server runs"
-                                .into(),
-                        )
-                    })?;
+                let Some(LlmSetting(config)) = self.config.llm.clone() else {
+                    return Err(AgentError::Knowledge(
+                        "the llm planner needs HYPOMICS_LLM_BASE_URL where the worker runs".into(),
+                    ));
+                };
                 Box::new(
                     agent::llm_planner::LlmPlanner::new(config)
                         .map_err(|e| AgentError::Knowledge(format!("LLM planner: {e}")))?,
