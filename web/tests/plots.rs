@@ -264,6 +264,36 @@ async fn the_demo_is_loaded_once_and_kept() {
     assert!(state.study_for_run(RunId::new(9_999)).await.is_none());
 }
 
+/// Opening a run's page starts loading its study, so the hypothesis page that follows finds the
+/// data ready.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_page_warms_the_study_for_its_hypotheses() {
+    let fx = fixture();
+    let server = web::Server::bind(web::ServerConfig {
+        store: fx.store.clone(),
+        addr: "127.0.0.1:0".parse().expect("addr"),
+        workspace: None,
+        access: Default::default(),
+    })
+    .await
+    .expect("bind");
+    let state = server.state().clone();
+    let addr = server.local_addr();
+    tokio::spawn(server.run());
+    assert_eq!(state.studies_kept(), 0);
+    let run = only_run(addr).await;
+    let page = get(addr, &format!("/runs/{run}")).await;
+    assert_eq!(page.status, 200);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while state.studies_kept() == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the study was never loaded"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 /// A synthetic study written to a folder and a run on it recorded in a store: the folder path
 /// comes back through the run's notes, and its survival data gives a Kaplan-Meier plot.
 struct SynthRun {

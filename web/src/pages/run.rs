@@ -80,6 +80,13 @@ pub async fn page(
     }
     body.push_str("</tbody></table>");
     body.push_str(SEARCH_JS);
+    drop(graph);
+    // A reader of this page opens a hypothesis next, whose plots need the study's data: start
+    // loading it now (seconds for a large study) so that page does not wait for it.
+    let warm = state.clone();
+    tokio::spawn(async move {
+        let _ = warm.study_for_run(run).await;
+    });
     Ok(Html(layout(&format!("hypotheses of {run}"), &body)))
 }
 
