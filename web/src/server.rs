@@ -279,7 +279,9 @@ async fn prepare_workspace(
         upload_limit: ws.upload_limit,
         max_attempts: ws.max_attempts,
     };
-    let process = format!("{}-{}", std::process::id(), crate::auth::generate_token());
+    // Unique among servers sharing the store: the pid, and a random part for other hosts.
+    let token = crate::auth::generate_token();
+    let process = format!("{}-{}", std::process::id(), &token[..8]);
     let workers = (0..ws.workers)
         .map(|i| WorkerConfig {
             lease: ws.lease,
@@ -287,7 +289,7 @@ async fn prepare_workspace(
             webhook: ws.webhook.clone(),
             llm: ws.llm.clone(),
             ..WorkerConfig::new(
-                format!("serve-{}-{i}", &process[..process.len().min(16)]),
+                format!("serve-{process}-{i}"),
                 store.to_path_buf(),
                 runs_dir.clone(),
             )

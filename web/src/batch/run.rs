@@ -4,7 +4,7 @@
 
 use super::manifest::{Manifest, StudyEntry};
 use super::progress::{Progress, ProgressMode};
-use crate::jobs::study::{load_study, profile_json};
+use crate::jobs::study::{load_new_study, profile_json};
 use crate::jobs::{Clock, Worker, WorkerConfig};
 use crate::schedule;
 use graph::RunId;
@@ -225,27 +225,17 @@ fn ensure(
         }
         return Ok(existing);
     }
-    let probe = StudyRecord {
-        id: graph::control::StudyId(0),
+    let mut study = NewStudy {
         name: entry.name.clone(),
         source: entry.source,
         path: entry.path.clone(),
         profile: None,
-        created_at: clock.now(),
     };
     // The profile is what the dashboard shows about a study. A folder that does not load is
     // still registered and queued: its job fails with the loader's message, and the other
     // studies of the batch run, rather than one bad folder stopping them all.
-    let profile = load_study(&probe).ok().map(|study| profile_json(&study));
-    Ok(control.ensure_study(
-        NewStudy {
-            name: entry.name.clone(),
-            source: entry.source,
-            path: entry.path.clone(),
-            profile,
-        },
-        clock.now(),
-    )?)
+    study.profile = load_new_study(&study).ok().map(|s| profile_json(&s));
+    Ok(control.ensure_study(study, clock.now())?)
 }
 
 /// The previous completed run of the job's study, for the diff: from the queue's own history,

@@ -120,11 +120,9 @@ impl Worker {
             .control
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if slot.is_none() {
-            *slot = Some(self.open()?);
-        }
-        let Some(control) = slot.as_mut() else {
-            return Ok(None);
+        let control = match slot.take() {
+            Some(open) => slot.insert(open),
+            None => slot.insert(self.open()?),
         };
         let result = self.run_once_on(control);
         if result.is_err() {

@@ -6,7 +6,7 @@
 //! dashboard shows without loading it again.
 
 use crate::error::ApiError;
-use crate::jobs::study::{load_study, profile_json};
+use crate::jobs::study::{load_new_study, profile_json};
 use crate::params::{Params, PathParam};
 use crate::state::AppState;
 use axum::Json;
@@ -93,30 +93,21 @@ async fn load_and_register(
             "a study named `{name}` is already registered"
         )));
     }
-    let probe = StudyRecord {
-        id: StudyId(0),
-        name: name.clone(),
+    let study = NewStudy {
+        name,
         source,
-        path: Some(path.clone()),
+        path: Some(path),
         profile: None,
-        created_at: control.now(),
     };
-    let profile = tokio::task::spawn_blocking(move || load_study(&probe).map(|s| profile_json(&s)))
-        .await
-        .map_err(|e| ApiError::Internal(format!("loading the study: {e}")))?
-        .map_err(ApiError::Unprocessable)?;
-    let now = control.now();
-    control.with(|c| {
-        c.register_study(
-            NewStudy {
-                name,
-                source,
-                path: Some(path),
-                profile: Some(profile),
-            },
-            now,
-        )
+    let (mut study, profile) = tokio::task::spawn_blocking(move || {
+        let profile = load_new_study(&study).map(|s| profile_json(&s));
+        (study, profile)
     })
+    .await
+    .map_err(|e| ApiError::Internal(format!("loading the study: {e}")))?;
+    study.profile = Some(profile.map_err(ApiError::Unprocessable)?);
+    let now = control.now();
+    control.with(|c| c.register_study(study, now))
 }
 
 pub async fn register(
