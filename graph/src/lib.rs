@@ -27,7 +27,7 @@ mod write;
 
 pub use error::{GraphError, KnowledgeError, Result, StoreError};
 pub use ids::{AnalysisId, DirectionId, EdgeId, EntityId, FindingId, HypothesisId, NodeId, RunId};
-pub use knowledge::{GeneIndex, KnowledgeSelection};
+pub use knowledge::{Explanation, GeneIndex, KnowledgeSelection, Knowledgebase};
 pub use model::{
     Analysis, Direction, Edge, EdgeKind, EffectSign, Entity, EntityClass, EntityKind, EntityRef,
     Finding, Hypothesis, HypothesisStatus, InputFile, KnowledgeSource, Node, NodeType, ProcessKind,

@@ -54,12 +54,28 @@ pub const PROGENY: EmbeddedFile = EmbeddedFile {
     gz: include_bytes!("../../knowledge/progeny_human.tsv.gz"),
 };
 
+pub const COMPLEXES: EmbeddedFile = EmbeddedFile {
+    name: "complexes.gmt.gz",
+    gz: include_bytes!("../../knowledge/complexes.gmt.gz"),
+};
+
+pub const GENE_POSITIONS: EmbeddedFile = EmbeddedFile {
+    name: "gene_positions.tsv.gz",
+    gz: include_bytes!("../../knowledge/gene_positions.tsv.gz"),
+};
+
+/// The curated concept map, hand-written and small, so kept as plain TOML.
+pub const CONCEPTS_FILE: &str = "concepts.toml";
+pub const CONCEPTS: &str = include_str!("../../knowledge/concepts.toml");
+
 /// Attribution the data licences ask for; show it wherever knowledge-derived results appear.
 pub const ATTRIBUTION: &str = "\
 Gene annotation from NCBI Gene (2022-09-12) via Bioconductor org.Hs.eg.db 3.16.0 (Carlson M.); \
 UniProt accessions (c) UniProt Consortium, CC BY 4.0.
 Gene Ontology data (c) Gene Ontology Consortium, http://geneontology.org, CC BY 4.0 \
-(go-basic.obo 2022-07-01; annotations via NCBI gene2go 2022-09-12).
+(go-basic.obo 2022-07-01; annotations via NCBI gene2go 2022-09-12); protein complexes are GO \
+cellular-component terms.
+Gene positions: UCSC hg38 gene models (2022-08-31) and NCBI cytobands via org.Hs.eg.db 3.16.0.
 WikiPathways (Homo sapiens, about mid-2020), CC0 1.0; Agrawal et al., NAR 2024.
 PROGENy model (c) 2017-2021 M. Schubert, A. Valdeolivas, C.H. Holland, I. Bulanov, A. Dugourd; \
 Apache License 2.0; Schubert et al., Nat Commun 2018, 9:20.";
@@ -86,6 +102,14 @@ mod tests {
         assert_eq!(
             GO_BP.sha256(),
             "cd19b2e43161a363061fc5fb637d021c818d11709e703879836b184c05161f7a"
+        );
+        assert_eq!(
+            COMPLEXES.sha256(),
+            "1e5f9952db22e5f72b63fd6db794757fb6fd42f3d5052d6d01afc18e4b80dddf"
+        );
+        assert_eq!(
+            GENE_POSITIONS.sha256(),
+            "fc10719259bd9a4099990a28c496f1e944ab1d8de739defa3bdc59b7dde35eaa"
         );
     }
 }

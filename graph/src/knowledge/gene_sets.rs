@@ -69,14 +69,19 @@ pub fn progeny_sets() -> Result<Vec<GeneSetDef>, KnowledgeError> {
     Ok(sets)
 }
 
-/// GMT: `id <TAB> description <TAB> genes...`. GO rows have an id and a term name; the
-/// WikiPathways file puts the title first and a provenance note second.
-fn parse_gmt(
+/// One GMT row: `id <TAB> description <TAB> genes...`, members with empty fields dropped.
+pub(crate) struct GmtRow<'t> {
+    pub first: &'t str,
+    pub second: &'t str,
+    pub members: Vec<String>,
+}
+
+/// Reads the rows of a GMT file; a row without a description is an error naming the line.
+pub(crate) fn parse_gmt_rows(
     text: &str,
     file: EmbeddedFile,
-    source: KnowledgeSource,
-) -> Result<Vec<GeneSetDef>, KnowledgeError> {
-    let mut sets = Vec::new();
+) -> Result<Vec<GmtRow<'_>>, KnowledgeError> {
+    let mut rows = Vec::new();
     for (i, line) in text.lines().enumerate() {
         if line.is_empty() {
             continue;
@@ -89,22 +94,43 @@ fn parse_gmt(
                 detail: "a GMT row needs a name and a description".into(),
             });
         };
-        let (key, label) = match source {
-            KnowledgeSource::WikiPathways => (format!("WikiPathways:{first}"), first.to_owned()),
-            _ => (first.to_owned(), second.to_owned()),
-        };
         let members = fields
             .filter(|g| !g.is_empty())
             .map(str::to_owned)
             .collect();
-        sets.push(GeneSetDef {
-            source,
-            key,
-            label,
+        rows.push(GmtRow {
+            first,
+            second,
             members,
         });
     }
-    Ok(sets)
+    Ok(rows)
+}
+
+/// GO rows have an id and a term name; the WikiPathways file puts the title first and a
+/// provenance note second.
+fn parse_gmt(
+    text: &str,
+    file: EmbeddedFile,
+    source: KnowledgeSource,
+) -> Result<Vec<GeneSetDef>, KnowledgeError> {
+    Ok(parse_gmt_rows(text, file)?
+        .into_iter()
+        .map(|row| {
+            let (key, label) = match source {
+                KnowledgeSource::WikiPathways => {
+                    (format!("WikiPathways:{}", row.first), row.first.to_owned())
+                }
+                _ => (row.first.to_owned(), row.second.to_owned()),
+            };
+            GeneSetDef {
+                source,
+                key,
+                label,
+                members: row.members,
+            }
+        })
+        .collect())
 }
 
 fn parse_progeny(text: &str, file: EmbeddedFile) -> Result<Vec<ProgenyWeight>, KnowledgeError> {
