@@ -85,6 +85,36 @@ mod tests {
     use super::*;
 
     #[test]
+    fn sources_md_lists_the_checksum_of_every_shipped_file() {
+        // SOURCES.md is where a reader checks what ships; a file edited without updating it
+        // (concepts.toml is hand-edited) fails here.
+        let sources = include_str!("../../knowledge/SOURCES.md");
+        let concepts = Sha256::digest(CONCEPTS.as_bytes());
+        let concepts: String = concepts.iter().map(|b| format!("{b:02x}")).collect();
+        for (name, hash) in [
+            GENES,
+            GO_BP,
+            WIKIPATHWAYS,
+            PROGENY,
+            COMPLEXES,
+            GENE_POSITIONS,
+        ]
+        .iter()
+        .map(|f| (f.name, f.sha256()))
+        .chain([(CONCEPTS_FILE, concepts)])
+        {
+            let row = sources
+                .lines()
+                .find(|l| l.starts_with(&format!("| {name} ")))
+                .unwrap_or_else(|| panic!("SOURCES.md has no row for {name}"));
+            assert!(
+                row.contains(&hash),
+                "{name}: SOURCES.md does not list {hash}"
+            );
+        }
+    }
+
+    #[test]
     fn embedded_files_match_the_published_checksums() {
         // SOURCES.md lists these hashes; a mismatch means the copy in graph/knowledge drifted.
         assert_eq!(

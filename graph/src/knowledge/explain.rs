@@ -19,6 +19,12 @@ use std::sync::OnceLock;
 /// sets ("cell cycle", hundreds of genes) say too little about a pair.
 const SHARED_SET_MAX: usize = 100;
 
+/// Complexes up to this size count as a physical partnership: sharing one is known, and a
+/// partner of a concept's core gene is partly known. Larger GO complex terms (up to 200 genes
+/// ship) are families such as "transcription repressor complex"; sharing one is only partly
+/// known and says nothing about a concept.
+const PARTNER_COMPLEX_MAX: usize = 30;
+
 /// A gene set holding at least this many core genes of a concept is partly known for it.
 const SET_CORE_GENES_MIN: usize = 2;
 
@@ -357,6 +363,7 @@ impl Knowledgebase {
             .complexes
             .partners(gene)
             .into_iter()
+            .take_while(|p| p.complex.members.len() <= PARTNER_COMPLEX_MAX)
             .find(|p| concept.has_gene(p.gene));
         if let Some(p) = partner {
             return Explanation::partly(
@@ -402,7 +409,8 @@ impl Knowledgebase {
                 "nomenclature",
             );
         }
-        if let Some(complex) = self.complexes.shared(a, b) {
+        let shared_complex = self.complexes.shared(a, b);
+        if let Some(complex) = shared_complex.filter(|c| c.members.len() <= PARTNER_COMPLEX_MAX) {
             return Explanation::known(
                 format!(
                     "{a} and {b} are both in the {} ({})",
@@ -431,6 +439,17 @@ impl Knowledgebase {
                 &c.genes_source,
             );
         }
+        if let Some(complex) = shared_complex {
+            return Explanation::partly(
+                format!(
+                    "{a} and {b} are both in the {} ({}, {} genes)",
+                    complex.label,
+                    complex.key,
+                    complex.members.len()
+                ),
+                format!("GO cellular component {}", complex.key),
+            );
+        }
         if let Some(set) = self.sets.smallest_shared(a, b, SHARED_SET_MAX) {
             return Explanation::partly(
                 format!(
@@ -456,6 +475,7 @@ impl Knowledgebase {
             .complexes
             .partners(gene)
             .into_iter()
+            .take_while(|p| p.complex.members.len() <= PARTNER_COMPLEX_MAX)
             .find(|p| set.members.iter().any(|m| m == p.gene))
         {
             return Explanation::partly(

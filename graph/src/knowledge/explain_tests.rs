@@ -179,6 +179,12 @@ fn gene_pairs_complexes_and_sets() {
         &EntityRef::Phosphosite("TP53-S15".into()),
     );
     assert!(reason.contains("cis"), "{reason}");
+    // Sharing only a broad complex term (77 genes) is no physical partnership.
+    let (reason, _) = partly(&gene("TP53"), &gene("ARID4A"));
+    assert!(
+        reason.contains("transcription repressor complex"),
+        "{reason}"
+    );
     let (reason, _) = partly(&gene("ESR1"), &gene("GREB1"));
     assert!(reason.contains("oestrogen"), "{reason}");
 
