@@ -3,7 +3,7 @@
 //! drops with a gene's loss (PMS2 is only stable in MutL-alpha with MLH1).
 
 use crate::error::KnowledgeError;
-use crate::knowledge::embedded::{COMPLEXES, EmbeddedFile};
+use crate::knowledge::embedded::{COMPLEXES, EmbeddedFile, parsed_once};
 use crate::knowledge::gene_sets::parse_gmt_rows;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
@@ -39,19 +39,9 @@ impl Complexes {
     /// The embedded `complexes.gmt.gz`, parsed once per process.
     pub fn embedded() -> Result<&'static Complexes, KnowledgeError> {
         static PARSED: OnceLock<Result<Complexes, String>> = OnceLock::new();
-        PARSED
-            .get_or_init(|| {
-                COMPLEXES
-                    .text()
-                    .and_then(|text| Complexes::parse(&text, COMPLEXES))
-                    .map_err(|e| e.to_string())
-            })
-            .as_ref()
-            .map_err(|detail| KnowledgeError::Format {
-                file: COMPLEXES.name,
-                line: 0,
-                detail: detail.clone(),
-            })
+        parsed_once(&PARSED, COMPLEXES.name, || {
+            Complexes::parse(&COMPLEXES.text()?, COMPLEXES)
+        })
     }
 
     /// Parses GMT rows `GO id <TAB> term name <TAB> genes...`.

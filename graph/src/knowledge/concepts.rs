@@ -4,7 +4,7 @@
 //! mean them. It lets the agent recognise "MLH1 lower in MSI-H" as the known cause, not a finding.
 
 use crate::error::KnowledgeError;
-use crate::knowledge::embedded::{CONCEPTS, CONCEPTS_FILE};
+use crate::knowledge::embedded::{CONCEPTS, CONCEPTS_FILE, parsed_once};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::fmt;
@@ -146,14 +146,9 @@ impl ConceptMap {
     /// The embedded `concepts.toml`, parsed once per process.
     pub fn embedded() -> Result<&'static ConceptMap, KnowledgeError> {
         static PARSED: OnceLock<Result<ConceptMap, String>> = OnceLock::new();
-        PARSED
-            .get_or_init(|| ConceptMap::parse(CONCEPTS, CONCEPTS_FILE).map_err(|e| e.to_string()))
-            .as_ref()
-            .map_err(|detail| KnowledgeError::Format {
-                file: CONCEPTS_FILE,
-                line: 0,
-                detail: detail.clone(),
-            })
+        parsed_once(&PARSED, CONCEPTS_FILE, || {
+            ConceptMap::parse(CONCEPTS, CONCEPTS_FILE)
+        })
     }
 
     /// Parses and checks the map: unique ids, every concept with genes and sources, every link

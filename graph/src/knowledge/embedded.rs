@@ -5,6 +5,23 @@ use crate::error::KnowledgeError;
 use flate2::read::GzDecoder;
 use sha2::{Digest, Sha256};
 use std::io::Read;
+use std::sync::OnceLock;
+
+/// Parses a knowledge file once per process and hands out the result. A failure is kept as its
+/// message (errors are not `Clone`) and reported on every call, naming `file`.
+pub(crate) fn parsed_once<T: Send + Sync>(
+    cell: &'static OnceLock<Result<T, String>>,
+    file: &'static str,
+    parse: impl FnOnce() -> Result<T, KnowledgeError>,
+) -> Result<&'static T, KnowledgeError> {
+    cell.get_or_init(|| parse().map_err(|e| e.to_string()))
+        .as_ref()
+        .map_err(|detail| KnowledgeError::Format {
+            file,
+            line: 0,
+            detail: detail.clone(),
+        })
+}
 
 /// One embedded, gzip-compressed knowledge file.
 #[derive(Clone, Copy, Debug)]

@@ -6,6 +6,7 @@
 use crate::error::KnowledgeError;
 use crate::knowledge::complexes::{ComplexPartner, Complexes};
 use crate::knowledge::concepts::{Concept, ConceptMap, name_tokens};
+use crate::knowledge::embedded::parsed_once;
 use crate::knowledge::gene_sets::{self, GeneSetDef};
 use crate::knowledge::genes::{GeneIndex, GeneMatch, GeneResolution};
 use crate::knowledge::positions::{GenePosition, GenePositions};
@@ -172,14 +173,7 @@ impl Knowledgebase {
     /// build, mostly GO BP).
     pub fn embedded() -> Result<&'static Knowledgebase, KnowledgeError> {
         static BUILT: OnceLock<Result<Knowledgebase, String>> = OnceLock::new();
-        BUILT
-            .get_or_init(|| Self::build().map_err(|e| e.to_string()))
-            .as_ref()
-            .map_err(|detail| KnowledgeError::Format {
-                file: "embedded knowledge",
-                line: 0,
-                detail: detail.clone(),
-            })
+        parsed_once(&BUILT, "embedded knowledge", Self::build)
     }
 
     fn build() -> Result<Knowledgebase, KnowledgeError> {

@@ -3,7 +3,7 @@
 //! files of different vintages lands on one gene.
 
 use crate::error::KnowledgeError;
-use crate::knowledge::embedded::{EmbeddedFile, GENES};
+use crate::knowledge::embedded::{EmbeddedFile, GENES, parsed_once};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -73,16 +73,8 @@ impl GeneIndex {
     /// The index over the embedded `genes.tsv.gz`, parsed once per process.
     pub fn embedded() -> Result<&'static GeneIndex, KnowledgeError> {
         static INDEX: OnceLock<Result<GeneIndex, String>> = OnceLock::new();
-        let built = INDEX.get_or_init(|| {
-            GENES
-                .text()
-                .and_then(|text| GeneIndex::parse(&text, GENES))
-                .map_err(|e| e.to_string())
-        });
-        built.as_ref().map_err(|detail| KnowledgeError::Format {
-            file: GENES.name,
-            line: 0,
-            detail: detail.clone(),
+        parsed_once(&INDEX, GENES.name, || {
+            GeneIndex::parse(&GENES.text()?, GENES)
         })
     }
 

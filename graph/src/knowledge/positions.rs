@@ -3,7 +3,7 @@
 //! (genes co-amplified with their neighbours), need each gene's place.
 
 use crate::error::KnowledgeError;
-use crate::knowledge::embedded::{EmbeddedFile, GENE_POSITIONS};
+use crate::knowledge::embedded::{EmbeddedFile, GENE_POSITIONS, parsed_once};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::fmt;
@@ -104,19 +104,9 @@ impl GenePositions {
     /// The embedded `gene_positions.tsv.gz`, parsed once per process.
     pub fn embedded() -> Result<&'static GenePositions, KnowledgeError> {
         static PARSED: OnceLock<Result<GenePositions, String>> = OnceLock::new();
-        PARSED
-            .get_or_init(|| {
-                GENE_POSITIONS
-                    .text()
-                    .and_then(|text| GenePositions::parse(&text, GENE_POSITIONS))
-                    .map_err(|e| e.to_string())
-            })
-            .as_ref()
-            .map_err(|detail| KnowledgeError::Format {
-                file: GENE_POSITIONS.name,
-                line: 0,
-                detail: detail.clone(),
-            })
+        parsed_once(&PARSED, GENE_POSITIONS.name, || {
+            GenePositions::parse(&GENE_POSITIONS.text()?, GENE_POSITIONS)
+        })
     }
 
     /// Parses `symbol chromosome arm band start end strand` with a header line.
