@@ -16,6 +16,7 @@ pub mod groups;
 pub mod multiple_testing;
 pub mod mutation_impact;
 pub mod outcome;
+pub mod p_filter;
 pub mod pca;
 pub mod ranks;
 pub mod regression;

@@ -12,6 +12,7 @@ pub mod layer;
 pub mod manifest;
 pub mod matrix;
 pub mod mutation;
+pub mod participants;
 pub mod read;
 pub mod source;
 pub mod study;
