@@ -91,7 +91,7 @@ fn summary_section(out: &mut String, result: &RunResult) {
         out,
         "strong findings",
         &format!(
-            "{} (session-wide q <= {Q_STRONG}, stratified by kind of question, and an effect above the floor)",
+            "{} (claimed by the p-filter at q <= {Q_STRONG} over every test of the run and every analysis, and an effect above the floor)",
             s.strong_findings
         ),
     );

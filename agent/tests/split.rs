@@ -16,7 +16,10 @@ fn tumour_and_matched_normal_fall_in_the_same_half() {
         participants.source
     );
     let paired = participants.with_several_samples();
-    assert!(paired >= 5, "only {paired} participants with several samples in the demo");
+    assert!(
+        paired >= 5,
+        "only {paired} participants with several samples in the demo"
+    );
     let index = study.clinical.sample_index();
     for seed in 0..20 {
         let split = Split::draw(&study, 1.0 / 3.0, seed);
@@ -26,14 +29,24 @@ fn tumour_and_matched_normal_fall_in_the_same_half() {
                 let i = index[s.as_str()];
                 let p = participants.of_index(i).expect("participant");
                 if let Some(&other) = half.get(p) {
-                    assert_eq!(other, validation, "seed {seed}: participant {p} split across halves");
+                    assert_eq!(
+                        other, validation,
+                        "seed {seed}: participant {p} split across halves"
+                    );
                 }
                 half.insert(p, validation);
             }
         }
         let total = split.discovery.len() + split.validation.len();
-        assert_eq!(total, study.clinical.samples.len(), "seed {seed}: every sample in one half");
+        assert_eq!(
+            total,
+            study.clinical.samples.len(),
+            "seed {seed}: every sample in one half"
+        );
         let share = split.validation.len() as f64 / total as f64;
-        assert!((0.2..0.45).contains(&share), "seed {seed}: validation share {share}");
+        assert!(
+            (0.2..0.45).contains(&share),
+            "seed {seed}: validation share {share}"
+        );
     }
 }

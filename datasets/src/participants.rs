@@ -46,18 +46,31 @@ impl Participants {
                 source: ParticipantSource::Column(name.clone()),
             };
         }
-        if !clinical.samples.is_empty() && clinical.samples.iter().all(|s| tcga_participant(s.as_str()).is_some()) {
+        if !clinical.samples.is_empty()
+            && clinical
+                .samples
+                .iter()
+                .all(|s| tcga_participant(s.as_str()).is_some())
+        {
             return Self {
                 of_sample: clinical
                     .samples
                     .iter()
-                    .map(|s| tcga_participant(s.as_str()).unwrap_or(s.as_str()).to_owned())
+                    .map(|s| {
+                        tcga_participant(s.as_str())
+                            .unwrap_or(s.as_str())
+                            .to_owned()
+                    })
                     .collect(),
                 source: ParticipantSource::TcgaBarcode,
             };
         }
         Self {
-            of_sample: clinical.samples.iter().map(|s| s.as_str().to_owned()).collect(),
+            of_sample: clinical
+                .samples
+                .iter()
+                .map(|s| s.as_str().to_owned())
+                .collect(),
             source: ParticipantSource::SampleIds,
         }
     }
@@ -94,9 +107,18 @@ impl Participants {
 
 fn is_participant_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
-    ["participant", "patient", "subject", "donor", "individual", "case_id", "case id", "caseid"]
-        .iter()
-        .any(|w| lower.contains(w))
+    [
+        "participant",
+        "patient",
+        "subject",
+        "donor",
+        "individual",
+        "case_id",
+        "case id",
+        "caseid",
+    ]
+    .iter()
+    .any(|w| lower.contains(w))
 }
 
 /// A named participant column first; else an identifier column whose values repeat.
@@ -108,10 +130,14 @@ fn participant_column(clinical: &ClinicalTable) -> Option<&(String, Vec<Option<S
         .filter(usable)
         .find(|(name, _)| is_participant_name(name))
         .or_else(|| {
-            clinical.identifier_values.iter().filter(usable).find(|(_, values)| {
-                let mut seen = HashSet::new();
-                values.iter().flatten().any(|v| !seen.insert(v.as_str()))
-            })
+            clinical
+                .identifier_values
+                .iter()
+                .filter(usable)
+                .find(|(_, values)| {
+                    let mut seen = HashSet::new();
+                    values.iter().flatten().any(|v| !seen.insert(v.as_str()))
+                })
         })
 }
 
@@ -161,7 +187,12 @@ mod tests {
             tissue: None,
             identifier_values: identifiers
                 .into_iter()
-                .map(|(n, v)| (n.to_owned(), v.into_iter().map(|x| x.map(str::to_owned)).collect()))
+                .map(|(n, v)| {
+                    (
+                        n.to_owned(),
+                        v.into_iter().map(|x| x.map(str::to_owned)).collect(),
+                    )
+                })
                 .collect(),
         }
     }
@@ -171,7 +202,10 @@ mod tests {
         let t = table(
             &["S001", "S002", "S103", "S104", "S105"],
             vec![
-                ("Aliquot", vec![Some("A1"), Some("A2"), Some("A3"), Some("A4"), Some("A5")]),
+                (
+                    "Aliquot",
+                    vec![Some("A1"), Some("A2"), Some("A3"), Some("A4"), Some("A5")],
+                ),
                 (
                     "Proteomics_Participant_ID",
                     vec![
@@ -185,21 +219,33 @@ mod tests {
             ],
         );
         let p = Participants::of(&t);
-        assert_eq!(p.source, ParticipantSource::Column("Proteomics_Participant_ID".into()));
+        assert_eq!(
+            p.source,
+            ParticipantSource::Column("Proteomics_Participant_ID".into())
+        );
         assert_eq!(p.of_index(0), p.of_index(4));
         assert_eq!(p.of_index(2), p.of_index(3));
         assert_ne!(p.of_index(0), p.of_index(1));
         assert_eq!(p.with_several_samples(), 2);
         let groups = p.groups(&t.samples);
         assert_eq!(groups.len(), 3);
-        assert_eq!(groups[0].iter().map(|s| s.as_str()).collect::<Vec<_>>(), ["S001", "S105"]);
+        assert_eq!(
+            groups[0].iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+            ["S001", "S105"]
+        );
     }
 
     #[test]
     fn an_unnamed_identifier_column_counts_only_when_its_values_repeat() {
         let unique = table(&["a", "b"], vec![("barcode", vec![Some("x"), Some("y")])]);
-        assert_eq!(Participants::of(&unique).source, ParticipantSource::SampleIds);
-        let repeated = table(&["a", "b", "c"], vec![("barcode", vec![Some("x"), Some("x"), Some("y")])]);
+        assert_eq!(
+            Participants::of(&unique).source,
+            ParticipantSource::SampleIds
+        );
+        let repeated = table(
+            &["a", "b", "c"],
+            vec![("barcode", vec![Some("x"), Some("x"), Some("y")])],
+        );
         let p = Participants::of(&repeated);
         assert_eq!(p.source, ParticipantSource::Column("barcode".into()));
         assert_eq!(p.of_index(0), p.of_index(1));
@@ -207,7 +253,10 @@ mod tests {
 
     #[test]
     fn tcga_barcodes_name_their_participant() {
-        let t = table(&["TCGA-OR-A5J1-01A", "TCGA-OR-A5J1-11A", "TCGA-OR-A5J2-01A"], vec![]);
+        let t = table(
+            &["TCGA-OR-A5J1-01A", "TCGA-OR-A5J1-11A", "TCGA-OR-A5J2-01A"],
+            vec![],
+        );
         let p = Participants::of(&t);
         assert_eq!(p.source, ParticipantSource::TcgaBarcode);
         assert_eq!(p.of_index(0), Some("TCGA-OR-A5J1"));
