@@ -175,6 +175,11 @@ impl Design {
         &self.complete
     }
 
+    /// Indices of the rows where every covariate is observed.
+    pub fn complete_row_indices(&self) -> Vec<usize> {
+        (0..self.n_rows).filter(|&r| self.complete[r]).collect()
+    }
+
     pub(crate) fn value(&self, row: usize, term: usize) -> f64 {
         self.columns[term * self.n_rows + row]
     }

@@ -10,7 +10,7 @@
 //! values.
 
 mod design;
-mod qr;
+pub(crate) mod qr;
 
 pub use design::{Design, DesignBuilder, INTERCEPT};
 
@@ -46,7 +46,7 @@ pub struct OlsFit {
 
 /// Per-thread buffers.
 #[derive(Clone, Debug, Default)]
-struct Scratch {
+pub(crate) struct Scratch {
     rows: Vec<usize>,
     x: Vec<f64>,
     y: Vec<f64>,
@@ -57,9 +57,33 @@ struct Scratch {
     qr: Qr,
 }
 
-/// Fits `y` on the design restricted to `s.rows`, using `shared` when it already holds the
-/// factorisation for exactly these rows.
-fn fit(y: &[f64], design: &Design, shared: Option<&Qr>, s: &mut Scratch) -> Outcome<OlsFit> {
+/// The least-squares solution of one feature, borrowed from the scratch buffers by a
+/// summariser (OLS here, the moderated fit in `crate::moderated`).
+pub(crate) struct Solution<'s> {
+    /// Rows used.
+    pub n: usize,
+    pub df_residual: usize,
+    pub rss: f64,
+    /// Centred total sum of squares of the response.
+    pub tss: f64,
+    /// Mean of the response over the rows used.
+    pub mean: f64,
+    pub beta: &'s [f64],
+    pub qr: &'s Qr,
+    /// Buffers for `Qr::inverse_gram*`.
+    pub out: &'s mut Vec<f64>,
+    pub work: &'s mut Vec<f64>,
+}
+
+/// Solves `y` on the design restricted to `s.rows`, using `shared` when it already holds the
+/// factorisation for exactly these rows. The coefficients are left in `s.beta`; the factorisation
+/// used is returned alongside.
+pub(crate) fn solve<'s>(
+    y: &[f64],
+    design: &Design,
+    shared: Option<&'s Qr>,
+    s: &'s mut Scratch,
+) -> Outcome<Solution<'s>> {
     let (n, p) = (s.rows.len(), design.n_terms());
     if n < p + 1 {
         return Err(NotTestable::TooFewObservations {
@@ -97,13 +121,29 @@ fn fit(y: &[f64], design: &Design, shared: Option<&Qr>, s: &mut Scratch) -> Outc
             detail: "the design fits the response exactly; no residual variance".to_owned(),
         });
     }
-    let df = n - p;
-    let sigma2 = rss / df as f64;
-    qr.inverse_gram_diagonal(&mut s.diag, &mut s.column);
-    let coefficients = s
+    Ok(Solution {
+        n,
+        df_residual: n - p,
+        rss,
+        tss,
+        mean,
+        beta: &s.beta,
+        qr,
+        out: &mut s.diag,
+        work: &mut s.column,
+    })
+}
+
+/// Fits `y` on the design restricted to `s.rows` and summarises it as OLS.
+fn fit(y: &[f64], design: &Design, shared: Option<&Qr>, s: &mut Scratch) -> Outcome<OlsFit> {
+    let solved = solve(y, design, shared, s)?;
+    let df = solved.df_residual;
+    let sigma2 = solved.rss / df as f64;
+    solved.qr.inverse_gram_diagonal(solved.out, solved.work);
+    let coefficients = solved
         .beta
         .iter()
-        .zip(&s.diag)
+        .zip(solved.out.iter())
         .map(|(&estimate, &d)| {
             let std_error = (sigma2 * d).sqrt();
             let t = estimate / std_error;
@@ -116,10 +156,10 @@ fn fit(y: &[f64], design: &Design, shared: Option<&Qr>, s: &mut Scratch) -> Outc
         })
         .collect();
     Ok(OlsFit {
-        n,
+        n: solved.n,
         df_residual: df,
         coefficients,
-        r_squared: 1.0 - rss / tss,
+        r_squared: 1.0 - solved.rss / solved.tss,
         residual_se: sigma2.sqrt(),
     })
 }
@@ -147,13 +187,19 @@ pub fn ols(y: &[f64], design: &Design) -> Outcome<OlsFit> {
 /// the design (for coefficient names) and one fit per feature.
 pub fn regress_layer(matrix: &Matrix, builder: &DesignBuilder) -> (Design, Vec<Outcome<OlsFit>>) {
     let design = builder.build_for(matrix.samples());
-    let complete: Vec<usize> = design
-        .complete_rows()
-        .iter()
-        .enumerate()
-        .filter(|&(_, &c)| c)
-        .map(|(r, _)| r)
-        .collect();
+    let fits = fit_layer(matrix, &design, fit);
+    (design, fits)
+}
+
+/// Runs `fit_one` on every feature of `matrix` (rows aligned with `design`) in parallel, each on
+/// the complete design rows where the feature is observed. The QR factorisation of the design is
+/// computed once and shared by every feature observed on all complete rows.
+pub(crate) fn fit_layer<T, F>(matrix: &Matrix, design: &Design, fit_one: F) -> Vec<Outcome<T>>
+where
+    T: Send,
+    F: Fn(&[f64], &Design, Option<&Qr>, &mut Scratch) -> Outcome<T> + Sync,
+{
+    let complete = design.complete_row_indices();
     let p = design.n_terms();
     let mut shared = Qr::default();
     let x: Vec<f64> = (0..p)
@@ -165,7 +211,7 @@ pub fn regress_layer(matrix: &Matrix, builder: &DesignBuilder) -> (Design, Vec<O
         .is_ok()
         .then_some(shared);
 
-    let fits = (0..matrix.n_features())
+    (0..matrix.n_features())
         .into_par_iter()
         .map_init(Scratch::default, |s, f| {
             let y = matrix.feature(f);
@@ -173,12 +219,11 @@ pub fn regress_layer(matrix: &Matrix, builder: &DesignBuilder) -> (Design, Vec<O
             s.rows
                 .extend(complete.iter().copied().filter(|&r| y[r].is_finite()));
             // Reuse the shared factorisation when this feature uses exactly its rows; a design
-            // that is singular on them is found again (after the cheaper checks) by `fit`.
+            // that is singular on them is found again (after the cheaper checks) by `solve`.
             let reuse = shared.as_ref().filter(|_| s.rows.len() == complete.len());
-            fit(y, &design, reuse, s)
+            fit_one(y, design, reuse, s)
         })
-        .collect();
-    (design, fits)
+        .collect()
 }
 
 #[cfg(test)]

@@ -107,6 +107,33 @@ impl Qr {
             }
         }
     }
+
+    /// The full `(X'X)^-1 = R^-1 R^-T`, row-major `p x p` into `out` (`work` holds `R^-1`).
+    pub fn inverse_gram(&self, out: &mut Vec<f64>, work: &mut Vec<f64>) {
+        let (n, p) = (self.n, self.p);
+        // work[k * p + j] = (R^-1)[k, j]; column j solves R c = e_j.
+        work.clear();
+        work.resize(p * p, 0.0);
+        for j in 0..p {
+            work[j * p + j] = 1.0 / self.rdiag[j];
+            for k in (0..j).rev() {
+                let above: f64 = (k + 1..=j)
+                    .map(|i| self.a[i * n + k] * work[i * p + j])
+                    .sum();
+                work[k * p + j] = -above / self.rdiag[k];
+            }
+        }
+        out.clear();
+        out.resize(p * p, 0.0);
+        for a in 0..p {
+            for b in a..p {
+                // R^-1 is upper triangular: row a is zero before column a.
+                let v: f64 = (b..p).map(|k| work[a * p + k] * work[b * p + k]).sum();
+                out[a * p + b] = v;
+                out[b * p + a] = v;
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -129,6 +156,12 @@ mod tests {
         let (mut d, mut c) = (Vec::new(), Vec::new());
         qr.inverse_gram_diagonal(&mut d, &mut c);
         assert!((d[0] - 0.7).abs() < 1e-14 && (d[1] - 0.2).abs() < 1e-14);
+        let mut full = Vec::new();
+        qr.inverse_gram(&mut full, &mut c);
+        // Off-diagonal: -6/20.
+        for (got, want) in full.iter().zip([0.7, -0.3, -0.3, 0.2]) {
+            assert!((got - want).abs() < 1e-14, "{full:?}");
+        }
         let dup = [1.0, 2.0, 3.0, 2.0, 4.0, 6.0];
         assert_eq!(qr.factor(&dup, 3, 2), Err(Singular));
     }

@@ -8,6 +8,8 @@ mod contingency;
 mod correlation;
 mod degenerate;
 mod enrichment;
+mod moderated;
 mod multiple_testing;
 mod mutation_impact;
+mod paired;
 mod regression;
