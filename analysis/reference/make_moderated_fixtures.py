@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Reference values for hypomics' moderated linear models (limma lmFit / contrasts.fit / eBayes)
-and paired tests, written to analysis/tests/fixtures/moderated.json and paired.json.
+"""Reference values for hypomics' moderated linear models (limma lmFit / contrasts.fit / eBayes),
+OLS with levels emptied by missing values, and paired tests, written to
+analysis/tests/fixtures/moderated.json and paired.json.
 
 Versions: numpy 2.4.6, scipy 1.17.1, pandas 2.3.3, statsmodels 0.15.0, patsy 1.0.3 and inmoose
 0.9.1 (the PyPI port of limma). inmoose's C++ extensions (edgepy, DESeq2 parts) take longer than
@@ -352,6 +353,53 @@ def paired_fixture():
     }
 
 
+def dropped_levels_fixture():
+    """OLS y ~ group + purity + batch where a feature's missing values empty a batch level.
+    The reference is statsmodels OLS on the design without the aliased level columns (R's lm
+    drops them in order: an empty level, or the last level when the reference level is empty)."""
+    rng = np.random.default_rng(23)
+    n = 30
+    samples = [f"R{i:02d}" for i in range(n)]
+    group = np.where(np.arange(n) % 2 == 0, "tumour", "normal")
+    batch = np.array(["B1", "B2", "B3"])[np.arange(n) // 10]
+    purity = rng.uniform(0.2, 0.9, n)
+    g = (group == "tumour").astype(float)
+    columns = {
+        "Intercept": np.ones(n),
+        "group[T.tumour]": g,
+        "purity": purity,
+        "batch[T.B2]": (batch == "B2").astype(float),
+        "batch[T.B3]": (batch == "B3").astype(float),
+    }
+    features, expected = {}, {}
+    cases = [("b2_missing", batch == "B2", ["batch[T.B2]"]),
+             ("reference_missing", batch == "B1", ["batch[T.B3]"]),
+             ("none_missing", np.zeros(n, bool), [])]
+    for name, missing, dropped in cases:
+        y = 5 + 1.5 * g + 2 * purity + (batch == "B2") * 0.7 + rng.normal(0, 0.5, n)
+        y[missing] = np.nan
+        features[name] = y
+        kept = [k for k in columns if k not in dropped]
+        X = np.column_stack([columns[k] for k in kept])
+        res = sm.OLS(y, X, missing="drop").fit()
+        expected[name] = {
+            "dropped": dropped,
+            "kept": kept,
+            "params": res.params,
+            "bse": res.bse,
+            "pvalues": res.pvalues,
+            "df_resid": float(res.df_resid),
+        }
+    return {
+        "samples": samples,
+        "group": group.tolist(),
+        "batch": batch.tolist(),
+        "purity": purity,
+        "features": features,
+        "expected": expected,
+    }
+
+
 def versions():
     return {
         "numpy": np.__version__,
@@ -364,7 +412,9 @@ def versions():
 
 def main():
     with open(os.path.join(OUT, "moderated.json"), "w") as f:
-        json.dump(clean({"versions": versions(), "cases": moderated_fixture()}), f)
+        json.dump(
+            clean({"versions": versions(), "cases": moderated_fixture(), "dropped_levels": dropped_levels_fixture()}), f
+        )
     with open(os.path.join(OUT, "paired.json"), "w") as f:
         json.dump(clean({"versions": versions(), **paired_fixture()}), f)
 

@@ -18,7 +18,9 @@ use crate::distributions::{f_sf, t_quantile, t_two_sided_p};
 use crate::groups::{GroupLabels, TwoGroups};
 use crate::outcome::{NotTestable, Outcome};
 use crate::regression::qr::Qr;
-use crate::regression::{Coefficient, Design, DesignBuilder, Scratch, fit_layer, solve};
+use crate::regression::{
+    Coefficient, Design, DesignBuilder, Scratch, dropped_terms, fit_layer, solve,
+};
 use crate::survival::linalg::SymmetricSolver;
 use datasets::Matrix;
 use prior::fit_prior;
@@ -38,6 +40,10 @@ pub struct FeatureFit {
     pub sigma: f64,
     /// Mean of the feature over the rows used (limma's `Amean`, the trend's covariate).
     pub mean: f64,
+    /// Categorical levels this feature's observed samples cannot estimate (their coefficient
+    /// and `stdev_unscaled` are NaN); a contrast that needs one makes the feature not testable.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dropped_terms: Vec<String>,
 }
 
 /// Per-feature fits of a layer on one design.
@@ -167,15 +173,22 @@ fn fit_feature(
     s: &mut Scratch,
 ) -> Outcome<FeatureFit> {
     let solved = solve(y, design, shared, s)?;
-    let mean = solved.mean;
     solved.qr.inverse_gram_diagonal(solved.out, solved.work);
+    // Dropped levels (see `regression`) hold NaN; contrasts must not need them.
+    let p = design.n_terms();
+    let (mut coefficients, mut stdev_unscaled) = (vec![f64::NAN; p], vec![f64::NAN; p]);
+    for ((&j, &b), &d) in solved.kept.iter().zip(solved.beta).zip(solved.out.iter()) {
+        coefficients[j] = b;
+        stdev_unscaled[j] = d.sqrt();
+    }
     Ok(FeatureFit {
         n: solved.n,
         df_residual: solved.df_residual,
-        coefficients: solved.beta.to_vec(),
-        stdev_unscaled: solved.out.iter().map(|d| d.sqrt()).collect(),
+        coefficients,
+        stdev_unscaled,
         sigma: (solved.rss / solved.df_residual as f64).sqrt(),
-        mean,
+        mean: solved.mean,
+        dropped_terms: dropped_terms(design, solved.kept),
     })
 }
 
@@ -233,16 +246,41 @@ impl LinearModelFit {
             .map(|f| {
                 let f = f.as_ref().map_err(Clone::clone)?;
                 let su = &f.stdev_unscaled;
+                // A term the feature could not estimate may only appear with weight zero.
+                for c in contrasts {
+                    if let Some(j) =
+                        (0..p).find(|&j| c.weights[j] != 0.0 && f.coefficients[j].is_nan())
+                    {
+                        return Err(NotTestable::InvalidInput {
+                            detail: format!(
+                                "contrast {} needs {}, which this feature's observed samples \
+                                 cannot estimate",
+                                c.name, self.terms[j]
+                            ),
+                        });
+                    }
+                }
+                // Terms with weight zero are skipped, so a dropped level's NaN never enters.
+                let used = |j: usize, c: usize| w(j, c) != 0.0;
                 let coefficients = (0..k)
-                    .map(|c| (0..p).map(|j| f.coefficients[j] * w(j, c)).sum())
+                    .map(|c| {
+                        (0..p)
+                            .filter(|&j| used(j, c))
+                            .map(|j| f.coefficients[j] * w(j, c))
+                            .sum()
+                    })
                     .collect();
                 let stdev_unscaled = (0..k)
                     .map(|c| {
                         let variance: f64 = if orthogonal {
-                            (0..p).map(|j| (su[j] * w(j, c)).powi(2)).sum()
+                            (0..p)
+                                .filter(|&j| used(j, c))
+                                .map(|j| (su[j] * w(j, c)).powi(2))
+                                .sum()
                         } else {
                             (0..p)
                                 .flat_map(|i| (0..p).map(move |j| (i, j)))
+                                .filter(|&(i, j)| used(i, c) && used(j, c))
                                 .map(|(i, j)| su[i] * w(i, c) * corr[i * p + j] * su[j] * w(j, c))
                                 .sum()
                         };
@@ -252,6 +290,7 @@ impl LinearModelFit {
                 Ok(FeatureFit {
                     coefficients,
                     stdev_unscaled,
+                    dropped_terms: Vec::new(),
                     ..f.clone()
                 })
             })
@@ -287,6 +326,14 @@ impl LinearModelFit {
                 let f = f.as_ref().map_err(Clone::clone)?;
                 let prior_variance = prior.variance[next.min(prior.variance.len() - 1)];
                 next += 1;
+                if let Some(term) = f.dropped_terms.first() {
+                    return Err(NotTestable::InvalidInput {
+                        detail: format!(
+                            "{term} cannot be estimated from this feature's observed samples; \
+                             moderate a contrast that leaves it out"
+                        ),
+                    });
+                }
                 let d = f.df_residual as f64;
                 let s2 = f.sigma * f.sigma;
                 let posterior_variance = if prior.df.is_finite() {
