@@ -13,6 +13,7 @@ pub mod distributions;
 pub mod enrichment;
 pub mod gmt;
 pub mod groups;
+pub mod logistic;
 pub mod moderated;
 pub mod multiple_testing;
 pub mod mutation_impact;

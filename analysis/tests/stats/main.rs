@@ -8,6 +8,7 @@ mod contingency;
 mod correlation;
 mod degenerate;
 mod enrichment;
+mod logistic;
 mod moderated;
 mod multiple_testing;
 mod mutation_impact;
