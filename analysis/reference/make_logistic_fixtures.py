@@ -12,6 +12,7 @@ Inputs are seeded numpy draws with missing values, a categorical covariate and a
 import json
 import math
 import os
+import sys
 
 import numpy as np
 import statsmodels
@@ -22,16 +23,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "..", "tests", "fixtures")
 
 
-def clean(x):
-    if isinstance(x, dict):
-        return {k: clean(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple, np.ndarray)):
-        return [clean(v) for v in list(x)]
-    if isinstance(x, (float, np.floating)):
-        return None if math.isnan(x) else float(x)
-    if isinstance(x, (np.integer,)):
-        return int(x)
-    return x
+# The strict-JSON conversion shared with the part-1 fixtures (NaN -> null, inf -> "inf").
+sys.path.insert(0, HERE)
+from make_fixtures import clean  # noqa: E402
 
 
 def case(name, y, columns):

@@ -66,23 +66,9 @@ def import_inmoose_limma():
 limma = import_inmoose_limma()
 
 
-def clean(x):
-    if isinstance(x, dict):
-        return {k: clean(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [clean(v) for v in x]
-    if isinstance(x, (np.ndarray, pd.Series)):
-        return clean(list(np.asarray(x).tolist()))
-    if isinstance(x, (np.floating, float)):
-        x = float(x)
-        if math.isnan(x):
-            return None
-        if math.isinf(x):
-            return "inf" if x > 0 else "-inf"
-        return x
-    if isinstance(x, (np.integer,)):
-        return int(x)
-    return x
+# The strict-JSON conversion shared with the part-1 fixtures (NaN -> null, inf -> "inf").
+sys.path.insert(0, HERE)
+from make_fixtures import clean  # noqa: E402
 
 
 def simulate(rng, n_features, n_samples, effects, missing=0.0):

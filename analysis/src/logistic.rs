@@ -203,11 +203,7 @@ pub fn logistic_screen(matrix: &Matrix, outcome: &TwoGroups) -> Vec<Outcome<Logi
     let y: Vec<f64> = outcome
         .aligned_to(matrix.samples())
         .into_iter()
-        .map(|m| match m {
-            Membership::A => 1.0,
-            Membership::B => 0.0,
-            Membership::Excluded => f64::NAN,
-        })
+        .map(Membership::indicator)
         .collect();
     (0..matrix.n_features())
         .into_par_iter()

@@ -102,11 +102,7 @@ impl<'a> DesignBuilder<'a> {
                     let column = groups
                         .aligned_to(samples)
                         .into_iter()
-                        .map(|m| match m {
-                            Membership::A => 1.0,
-                            Membership::B => 0.0,
-                            Membership::Excluded => f64::NAN,
-                        })
+                        .map(Membership::indicator)
                         .collect();
                     design.push(format!("{name}[T.{}]", groups.name(Membership::A)), column);
                 }

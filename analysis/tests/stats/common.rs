@@ -117,3 +117,19 @@ pub fn matrix(samples: &Value, columns: &Value) -> datasets::Matrix {
     )
     .unwrap()
 }
+
+/// A layer from a fixture's sample IDs, feature IDs and one array of values per feature.
+pub fn layer_from_rows(samples: &Value, features: &Value, rows: &Value) -> datasets::Matrix {
+    datasets::Matrix::from_features(
+        strings(samples)
+            .into_iter()
+            .map(datasets::SampleId::from)
+            .collect(),
+        strings(features)
+            .into_iter()
+            .map(|f| datasets::FeatureId::from(f.as_str()))
+            .collect(),
+        rows.as_array().unwrap().iter().map(nums).collect(),
+    )
+    .unwrap()
+}

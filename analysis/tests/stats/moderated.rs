@@ -6,21 +6,12 @@
 use crate::common::*;
 use analysis::moderated::{Contrast, ModerationOptions, lm_fit_layer};
 use analysis::regression::Design;
-use datasets::{FeatureId, Matrix, SampleId};
+use datasets::Matrix;
 use serde_json::Value;
 
 /// The fixture's features x samples values as a layer.
 fn layer(case: &Value) -> Matrix {
-    let samples: Vec<SampleId> = strings(&case["samples"])
-        .into_iter()
-        .map(SampleId::from)
-        .collect();
-    let features: Vec<FeatureId> = strings(&case["features"])
-        .into_iter()
-        .map(|f| FeatureId::from(f.as_str()))
-        .collect();
-    let columns: Vec<Vec<f64>> = case["y"].as_array().unwrap().iter().map(nums).collect();
-    Matrix::from_features(samples, features, columns).unwrap()
+    layer_from_rows(&case["samples"], &case["features"], &case["y"])
 }
 
 fn design(case: &Value, n: usize) -> Design {

@@ -12,7 +12,7 @@ use analysis::paired::{
     Pairs, SignedRankScratch, WilcoxonMethod, compare_paired_layer, signed_rank,
 };
 use analysis::regression::{DesignBuilder, regress_layer};
-use datasets::{FeatureId, Matrix, SampleId};
+use datasets::{Matrix, SampleId};
 use serde_json::Value;
 
 fn method_name(m: WilcoxonMethod) -> &'static str {
@@ -34,23 +34,10 @@ fn study(fx: &Value) -> Study {
         .into_iter()
         .map(SampleId::from)
         .collect();
-    let features: Vec<FeatureId> = strings(&fx["features"])
-        .into_iter()
-        .map(|f| FeatureId::from(f.as_str()))
-        .collect();
-    let columns: Vec<Vec<f64>> = fx["y"].as_array().unwrap().iter().map(nums).collect();
     // The matrix lists samples in reverse so pairing must go by ID, not position.
-    let mut order: Vec<usize> = (0..samples.len()).collect();
-    order.reverse();
-    let matrix = Matrix::from_features(
-        order.iter().map(|&i| samples[i].clone()).collect(),
-        features,
-        columns
-            .iter()
-            .map(|c| order.iter().map(|&i| c[i]).collect())
-            .collect(),
-    )
-    .unwrap();
+    let reversed: Vec<usize> = (0..samples.len()).rev().collect();
+    let matrix =
+        layer_from_rows(&fx["samples"], &fx["features"], &fx["y"]).select_samples(&reversed);
     let tissue: Vec<Option<String>> = strings(&fx["tissue"]).into_iter().map(Some).collect();
     let patient: Vec<Option<String>> = strings(&fx["patients"]).into_iter().map(Some).collect();
     Study {
