@@ -118,7 +118,7 @@ fn irls(x: &[f64], y: &[f64], n: usize, p: usize, events: usize) -> Outcome<Logi
         }
         let separated = eta.iter().all(|&e| {
             let mu = logistic_mean(e);
-            mu < SEPARATION_PROBABILITY || mu > 1.0 - SEPARATION_PROBABILITY
+            !(SEPARATION_PROBABILITY..=1.0 - SEPARATION_PROBABILITY).contains(&mu)
         });
         if iterations >= MAX_ITERATIONS || separated || !deviance.is_finite() {
             return Err(NotTestable::DidNotConverge { iterations });

@@ -14,3 +14,4 @@ mod multiple_testing;
 mod mutation_impact;
 mod paired;
 mod regression;
+mod sample_scores;
