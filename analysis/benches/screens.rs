@@ -16,9 +16,11 @@ use analysis::cis::cis_correlations;
 use analysis::cluster::{KMeansOptions, choose_k};
 use analysis::compare::{CompareOptions, compare_layer};
 use analysis::correlation::{CorrelationMethod, correlate_layer};
-use analysis::groups::{SampleValues, TwoGroups};
+use analysis::groups::{GroupLabels, SampleValues, TwoGroups};
+use analysis::moderated::{ModerationOptions, moderated_paired, moderated_two_groups};
 use analysis::multiple_testing::benjamini_hochberg;
 use analysis::mutation_impact::{MutationOptions, mutation_impact};
+use analysis::paired::{Pairs, compare_paired_layer};
 use analysis::pca::{PcaOptions, pca};
 use analysis::survival::{CoxOptions, SurvivalTimes, cox_univariate_screen};
 use datasets::{FeatureId, Matrix, SampleId};
@@ -144,6 +146,55 @@ fn run(root: &Path) -> Result<(), BoxError> {
             },
         );
     }
+    // Moderated and paired screens (issue 17): limma-style tumour vs normal, and tumour vs the
+    // matched normal of the same participant.
+    time(
+        &mut rows,
+        "moderated t (eBayes, trend), proteome",
+        shape(&proteome),
+        5,
+        || moderated_two_groups(&proteome, &split, ModerationOptions { trend: true }),
+    );
+    let participants = GroupLabels::new(
+        clinical.samples.clone(),
+        &clinical.column("Proteomics_Participant_ID")?,
+    )?;
+    let pairs = Pairs::within(proteome.samples(), &split, &participants);
+    time(
+        &mut rows,
+        "paired t + signed-rank, proteome",
+        format!("{} pairs x {}", pairs.len(), proteome.n_features()),
+        5,
+        || compare_paired_layer(&proteome, &pairs, 3),
+    );
+    // The blocked model on the matched pairs and the features complete on them, as the peer
+    // (inmoose cannot fit a feature whose missing values empty a participant's column).
+    let pair_rows: Vec<usize> = pairs
+        .a_rows
+        .iter()
+        .zip(&pairs.b_rows)
+        .flat_map(|(&a, &b)| [a, b])
+        .collect();
+    let mut blocked = proteome.select_samples(&pair_rows);
+    let complete: Vec<bool> = blocked
+        .feature_columns()
+        .map(|c| c.iter().all(|v| v.is_finite()))
+        .collect();
+    blocked.retain_features(&complete);
+    time(
+        &mut rows,
+        "patient-blocked moderated t, proteome",
+        shape(&blocked),
+        3,
+        || {
+            moderated_paired(
+                &blocked,
+                &split,
+                &participants,
+                ModerationOptions::default(),
+            )
+        },
+    );
     time(
         &mut rows,
         "Spearman vs immune score, proteome",

@@ -14,6 +14,12 @@ lifelines fits ~30 ms per feature, so the proteome-sized Cox step runs on the fi
 `--cox-features` features (default 500) and is scaled linearly to the whole layer; the table says
 so. Pass `--cox-features 0` to fit every feature.
 
+The moderated steps use inmoose 0.9.1's limma (lmFit + eBayes); set INMOOSE_SRC to an unpacked
+inmoose-0.9.1 sdist as for make_moderated_fixtures.py, or install inmoose. Without it those steps
+are skipped with a note. inmoose fits features with missing values one at a time (as limma does),
+so on the proteome it runs on the first `--limma-features` features (default 300), scaled. The
+patient-blocked step uses the matched pairs and the features complete on them, in both benches.
+
 Run:  python3 analysis/reference/bench_peer.py [--data /work/shared/data]
 """
 
@@ -150,6 +156,67 @@ def pca(layer, n_components=10, max_missing=0.2, max_sample_missing=0.5):
     return u[:, :n_components] * s[:n_components], s[:n_components] ** 2 / (n - 1)
 
 
+def inmoose_limma():
+    """inmoose's limma, installed or from INMOOSE_SRC (see make_moderated_fixtures.py)."""
+    try:
+        import inmoose.limma as limma
+
+        return limma
+    except ImportError:
+        src = os.environ.get("INMOOSE_SRC")
+        if not src:
+            return None
+        sys.path.insert(0, HERE)
+        os.environ.setdefault("INMOOSE_SRC", src)
+        from make_moderated_fixtures import import_inmoose_limma
+
+        return import_inmoose_limma()
+
+
+def moderated(limma, layer, a_cols, b_cols, trend, limit=None):
+    cols = [c for c in layer.columns if c in a_cols or c in b_cols]
+    data = layer[cols] if limit is None else layer[cols].iloc[:limit]
+    design = np.column_stack([np.ones(len(cols)), [1.0 if c in a_cols else 0.0 for c in cols]])
+    fit = limma.lmFit(data, design)
+    return limma.eBayes(fit, trend=trend)
+
+
+def blocked(limma, layer, a_cols, b_cols, participant):
+    """limma ~ participant + group on the matched pairs, features complete on them (inmoose,
+    unlike R's limma, fails on a feature whose missing values empty a participant's column)."""
+    pairs = matched_pairs(a_cols, b_cols, participant)
+    cols = [c for p in pairs for c in p]
+    data = layer[cols].dropna()
+    levels = sorted({participant[c] for c in cols})
+    design = np.column_stack(
+        [np.ones(len(cols))]
+        + [[1.0 if participant[c] == lv else 0.0 for c in cols] for lv in levels[1:]]
+        + [[1.0 if c in a_cols else 0.0 for c in cols]]
+    )
+    fit = limma.lmFit(data, design)
+    return limma.eBayes(fit)
+
+
+def matched_pairs(a_cols, b_cols, participant):
+    by = {}
+    for c, p in participant.items():
+        if isinstance(p, str) and (c in a_cols or c in b_cols):
+            by.setdefault(p, ([], []))[0 if c in a_cols else 1].append(c)
+    return [(a[0], b[0]) for a, b in by.values() if len(a) == 1 and len(b) == 1]
+
+
+def paired_tests(layer, pairs):
+    a = layer[[p[0] for p in pairs]].to_numpy()
+    b = layer[[p[1] for p in pairs]].to_numpy()
+    t = stats.ttest_rel(a, b, axis=1, nan_policy="omit")
+    w = []
+    for x, y in zip(a, b):
+        m = ~np.isnan(x) & ~np.isnan(y)
+        d = x[m] - y[m]
+        w.append(stats.wilcoxon(d, zero_method="wilcox", correction=False) if m.sum() >= 3 and (d != 0).any() else None)
+    return t, w
+
+
 # ---------------------------------------------------------------- timing
 
 
@@ -176,6 +243,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", default=os.path.join(HERE, "..", "..", "..", "shared", "data"))
     ap.add_argument("--cox-features", type=int, default=500)
+    ap.add_argument("--limma-features", type=int, default=300)
     ap.add_argument("--rust-json", default=os.path.join(HERE, "..", "..", "target", "bench-screens-rust.json"))
     args = ap.parse_args()
     ucec = os.path.join(args.data, "cptac-ucec")
@@ -205,6 +273,23 @@ def main():
         p, _ = timed(rows, f"Welch + Mann-Whitney, {name}", shape(layer), reps, lambda l=layer: welch_mwu(l, tumor, normal))
         if name == "phosphosites":
             phospho_p = p
+    limma = inmoose_limma()
+    lim = args.limma_features if 0 < args.limma_features < proteome.shape[0] else None
+    lscale = proteome.shape[0] / lim if lim else 1.0
+    lnote = f"(fitted {lim} features, scaled x{lscale:.1f})" if lim else ""
+    participant = clinical["Proteomics_Participant_ID"].to_dict()
+    if limma is not None:
+        timed(rows, "moderated t (eBayes, trend), proteome", shape(proteome), 1,
+              lambda: moderated(limma, proteome, tumor, normal, True, lim), scale=lscale, note=lnote)
+    else:
+        print("  (inmoose not found: skipping the moderated steps; see the header)", file=sys.stderr)
+    pairs = matched_pairs(tumor, normal, participant)
+    timed(rows, "paired t + signed-rank, proteome", f"{len(pairs)} pairs x {proteome.shape[0]}", 3,
+          lambda: paired_tests(proteome, pairs))
+    if limma is not None:
+        cols = [c for p in pairs for c in p]
+        timed(rows, "patient-blocked moderated t, proteome", f"{proteome[cols].dropna().shape[0]} x {len(cols)}",
+              3, lambda: blocked(limma, proteome, tumor, normal, participant))
     timed(rows, "Spearman vs immune score, proteome", shape(proteome), 5, lambda: spearman_layer(proteome, immune))
     timed(rows, "mutation impact (Welch), 50 genes x proteome", f"50 x {shape(proteome)}", 3,
           lambda: mutation_impact(mutations, proteome))

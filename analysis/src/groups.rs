@@ -20,6 +20,17 @@ pub enum Membership {
     Excluded,
 }
 
+impl Membership {
+    /// The 0/1 indicator of group A (NaN when excluded), as a design column or a binary outcome.
+    pub fn indicator(self) -> f64 {
+        match self {
+            Membership::A => 1.0,
+            Membership::B => 0.0,
+            Membership::Excluded => f64::NAN,
+        }
+    }
+}
+
 /// Why an annotation could not be built.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum GroupingError {

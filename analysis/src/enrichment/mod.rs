@@ -1,13 +1,16 @@
 //! Gene-set enrichment: over-representation of a hit list (hypergeometric upper tail against a
 //! universe) and a rank-based test of set members' scores against all other scored genes
 //! (Mann-Whitney). Every set is tested in one call and the p-values are Benjamini-Hochberg
-//! adjusted across the sets that could be tested.
+//! adjusted across the sets that could be tested. Per-sample set scores (combined z-scores) turn
+//! sets into a layer of module activities.
 
 mod ora;
 mod rank_sum;
+mod sample_scores;
 
 pub use ora::{OraOptions, OraResult, over_representation};
 pub use rank_sum::{RankSumOptions, RankSumResult, rank_sum_enrichment};
+pub use sample_scores::{SampleScores, scores_matrix, zscore_sample_scores};
 
 use crate::outcome::Outcome;
 use serde::Serialize;

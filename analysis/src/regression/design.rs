@@ -57,6 +57,7 @@ impl<'a> DesignBuilder<'a> {
             names: vec![INTERCEPT.to_owned()],
             columns: vec![1.0; n],
             complete: vec![true; n],
+            levels: vec![false],
         };
         for term in &self.terms {
             match *term {
@@ -86,6 +87,9 @@ impl<'a> DesignBuilder<'a> {
                             })
                             .collect();
                         design.push(format!("{name}[T.{}]", labels.levels()[level]), column);
+                        if let Some(last) = design.levels.last_mut() {
+                            *last = true;
+                        }
                     }
                     // A single present level adds no column but still drops unlabelled rows.
                     if levels.len() == 1 {
@@ -98,11 +102,7 @@ impl<'a> DesignBuilder<'a> {
                     let column = groups
                         .aligned_to(samples)
                         .into_iter()
-                        .map(|m| match m {
-                            Membership::A => 1.0,
-                            Membership::B => 0.0,
-                            Membership::Excluded => f64::NAN,
-                        })
+                        .map(Membership::indicator)
                         .collect();
                     design.push(format!("{name}[T.{}]", groups.name(Membership::A)), column);
                 }
@@ -119,6 +119,9 @@ pub struct Design {
     names: Vec<String>,
     columns: Vec<f64>,
     complete: Vec<bool>,
+    /// Whether each column is a level of a categorical covariate, which a feature whose missing
+    /// values leave it empty (or covering every row) may drop.
+    levels: Vec<bool>,
 }
 
 impl Design {
@@ -128,6 +131,7 @@ impl Design {
         }
         self.names.push(name);
         self.columns.extend(column);
+        self.levels.push(false);
     }
 
     /// A design from explicit columns (each `n_rows` long); an intercept is prepended.
@@ -138,6 +142,7 @@ impl Design {
             names: vec![INTERCEPT.to_owned()],
             columns: vec![1.0; n_rows],
             complete: vec![true; n_rows],
+            levels: vec![false],
         };
         for (name, column) in columns {
             if column.len() != n_rows {
@@ -173,6 +178,16 @@ impl Design {
     /// Whether every covariate is observed in each row.
     pub fn complete_rows(&self) -> &[bool] {
         &self.complete
+    }
+
+    /// Indices of the rows where every covariate is observed.
+    pub fn complete_row_indices(&self) -> Vec<usize> {
+        (0..self.n_rows).filter(|&r| self.complete[r]).collect()
+    }
+
+    /// Whether term `j` is a level of a categorical covariate.
+    pub fn is_level(&self, j: usize) -> bool {
+        self.levels.get(j).copied().unwrap_or(false)
     }
 
     pub(crate) fn value(&self, row: usize, term: usize) -> f64 {

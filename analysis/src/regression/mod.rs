@@ -3,14 +3,16 @@
 //! Results match `statsmodels` OLS (`missing="drop"`): coefficients, standard errors, t
 //! statistics and two-sided p-values on `n - p` residual degrees of freedom.
 //!
-//! Rows with a missing response or covariate are dropped per feature. A design whose columns are
-//! linearly dependent on the remaining rows (collinear covariates, a level with no samples left)
-//! is [`NotTestable::SingularDesign`]. The QR factorisation of the design is computed once for
+//! Rows with a missing response or covariate are dropped per feature. A level of a categorical
+//! covariate that the feature's remaining rows leave empty (or aliased with earlier terms) is
+//! dropped from that feature's fit and named in [`OlsFit::dropped_terms`], as R's `lm` drops
+//! aliased terms; the feature stays testable. Any other linear dependence (collinear numeric
+//! covariates, a group with no samples left) is [`NotTestable::SingularDesign`]. The QR factorisation of the design is computed once for
 //! all features observed in every complete row and only recomputed for features with missing
 //! values.
 
 mod design;
-mod qr;
+pub(crate) mod qr;
 
 pub use design::{Design, DesignBuilder, INTERCEPT};
 
@@ -36,8 +38,13 @@ pub struct OlsFit {
     /// Rows used.
     pub n: usize,
     pub df_residual: usize,
-    /// In the order of [`Design::names`].
+    /// In the order of [`Design::names`]. A dropped term (see `dropped_terms`) holds NaN.
     pub coefficients: Vec<Coefficient>,
+    /// Levels of categorical covariates this feature's observed samples left empty (or made
+    /// the only level present), dropped from its fit rather than making the design singular:
+    /// with plex-wise TMT missingness a whole batch can be missing for one protein.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dropped_terms: Vec<String>,
     /// `1 - RSS / TSS` with the centred total sum of squares (the design has an intercept).
     pub r_squared: f64,
     /// Residual standard error `sqrt(RSS / df_residual)`.
@@ -46,7 +53,7 @@ pub struct OlsFit {
 
 /// Per-thread buffers.
 #[derive(Clone, Debug, Default)]
-struct Scratch {
+pub(crate) struct Scratch {
     rows: Vec<usize>,
     x: Vec<f64>,
     y: Vec<f64>,
@@ -54,17 +61,49 @@ struct Scratch {
     beta: Vec<f64>,
     diag: Vec<f64>,
     column: Vec<f64>,
+    /// Design columns the current feature's fit kept.
+    kept: Vec<usize>,
     qr: Qr,
 }
 
-/// Fits `y` on the design restricted to `s.rows`, using `shared` when it already holds the
-/// factorisation for exactly these rows.
-fn fit(y: &[f64], design: &Design, shared: Option<&Qr>, s: &mut Scratch) -> Outcome<OlsFit> {
+/// The least-squares solution of one feature, borrowed from the scratch buffers by a
+/// summariser (OLS here, the moderated fit in `crate::moderated`).
+pub(crate) struct Solution<'s> {
+    /// Rows used.
+    pub n: usize,
+    pub df_residual: usize,
+    pub rss: f64,
+    /// Centred total sum of squares of the response.
+    pub tss: f64,
+    /// Mean of the response over the rows used.
+    pub mean: f64,
+    /// Coefficients of the kept terms, in the order of `kept`.
+    pub beta: &'s [f64],
+    /// Design columns fitted: all of them unless levels of a categorical covariate had no
+    /// observed sample for this feature (or covered all of them) and were dropped.
+    pub kept: &'s [usize],
+    pub qr: &'s Qr,
+    /// Buffers for `Qr::inverse_gram*`.
+    pub out: &'s mut Vec<f64>,
+    pub work: &'s mut Vec<f64>,
+}
+
+/// Solves `y` on the design restricted to `s.rows`, using `shared` when it already holds the
+/// factorisation for exactly these rows. The coefficients are left in `s.beta`; the factorisation
+/// used is returned alongside.
+pub(crate) fn solve<'s>(
+    y: &[f64],
+    design: &Design,
+    shared: Option<&'s Qr>,
+    s: &'s mut Scratch,
+) -> Outcome<Solution<'s>> {
     let (n, p) = (s.rows.len(), design.n_terms());
-    if n < p + 1 {
+    // Levels may be dropped below, so only the other terms set the minimum here.
+    let fixed = (0..p).filter(|&j| !design.is_level(j)).count();
+    if n < fixed + 1 {
         return Err(NotTestable::TooFewObservations {
             observed: n,
-            required: p + 1,
+            required: fixed + 1,
         });
     }
     s.y.clear();
@@ -74,17 +113,28 @@ fn fit(y: &[f64], design: &Design, shared: Option<&Qr>, s: &mut Scratch) -> Outc
         return Err(NotTestable::ConstantValues);
     }
     let qr = match shared {
-        Some(qr) => qr,
+        Some(qr) => {
+            s.kept.clear();
+            s.kept.extend(0..p);
+            qr
+        }
         None => {
             s.x.clear();
             for j in 0..p {
                 s.x.extend(s.rows.iter().map(|&r| design.value(r, j)));
             }
-            s.qr.factor(&s.x, n, p)
+            s.qr.factor_dropping(&s.x, n, p, |j| design.is_level(j), &mut s.kept)
                 .map_err(|_| NotTestable::SingularDesign)?;
             &s.qr
         }
     };
+    let p = s.kept.len();
+    if n < p + 1 {
+        return Err(NotTestable::TooFewObservations {
+            observed: n,
+            required: p + 1,
+        });
+    }
     s.qty.clear();
     s.qty.extend_from_slice(&s.y);
     qr.apply_qt(&mut s.qty);
@@ -97,31 +147,67 @@ fn fit(y: &[f64], design: &Design, shared: Option<&Qr>, s: &mut Scratch) -> Outc
             detail: "the design fits the response exactly; no residual variance".to_owned(),
         });
     }
-    let df = n - p;
-    let sigma2 = rss / df as f64;
-    qr.inverse_gram_diagonal(&mut s.diag, &mut s.column);
-    let coefficients = s
-        .beta
-        .iter()
-        .zip(&s.diag)
-        .map(|(&estimate, &d)| {
-            let std_error = (sigma2 * d).sqrt();
-            let t = estimate / std_error;
-            Coefficient {
-                estimate,
-                std_error,
-                t,
-                p_value: t_two_sided_p(t, df as f64),
-            }
-        })
-        .collect();
-    Ok(OlsFit {
+    Ok(Solution {
         n,
+        df_residual: n - p,
+        rss,
+        tss,
+        mean,
+        beta: &s.beta,
+        kept: &s.kept,
+        qr,
+        out: &mut s.diag,
+        work: &mut s.column,
+    })
+}
+
+/// Fits `y` on the design restricted to `s.rows` and summarises it as OLS.
+fn fit(y: &[f64], design: &Design, shared: Option<&Qr>, s: &mut Scratch) -> Outcome<OlsFit> {
+    let solved = solve(y, design, shared, s)?;
+    let df = solved.df_residual;
+    let sigma2 = solved.rss / df as f64;
+    solved.qr.inverse_gram_diagonal(solved.out, solved.work);
+    let dropped = Coefficient {
+        estimate: f64::NAN,
+        std_error: f64::NAN,
+        t: f64::NAN,
+        p_value: f64::NAN,
+    };
+    let mut coefficients = vec![dropped; design.n_terms()];
+    for ((&j, &estimate), &d) in solved.kept.iter().zip(solved.beta).zip(solved.out.iter()) {
+        let std_error = (sigma2 * d).sqrt();
+        let t = estimate / std_error;
+        coefficients[j] = Coefficient {
+            estimate,
+            std_error,
+            t,
+            p_value: t_two_sided_p(t, df as f64),
+        };
+    }
+    Ok(OlsFit {
+        n: solved.n,
         df_residual: df,
+        dropped_terms: dropped_terms(design, solved.kept),
         coefficients,
-        r_squared: 1.0 - rss / tss,
+        r_squared: 1.0 - solved.rss / solved.tss,
         residual_se: sigma2.sqrt(),
     })
+}
+
+/// Names of the design terms not in `kept`.
+pub(crate) fn dropped_terms(design: &Design, kept: &[usize]) -> Vec<String> {
+    let mut next = kept.iter().peekable();
+    (0..design.n_terms())
+        .filter(|&j| {
+            if next.peek() == Some(&&j) {
+                next.next();
+                false
+            } else {
+                true
+            }
+        })
+        .map(|j| design.names()[j].clone())
+        .collect()
 }
 
 /// Fits `y` (one value per design row, NaN = missing) on `design`.
@@ -147,13 +233,19 @@ pub fn ols(y: &[f64], design: &Design) -> Outcome<OlsFit> {
 /// the design (for coefficient names) and one fit per feature.
 pub fn regress_layer(matrix: &Matrix, builder: &DesignBuilder) -> (Design, Vec<Outcome<OlsFit>>) {
     let design = builder.build_for(matrix.samples());
-    let complete: Vec<usize> = design
-        .complete_rows()
-        .iter()
-        .enumerate()
-        .filter(|&(_, &c)| c)
-        .map(|(r, _)| r)
-        .collect();
+    let fits = fit_layer(matrix, &design, fit);
+    (design, fits)
+}
+
+/// Runs `fit_one` on every feature of `matrix` (rows aligned with `design`) in parallel, each on
+/// the complete design rows where the feature is observed. The QR factorisation of the design is
+/// computed once and shared by every feature observed on all complete rows.
+pub(crate) fn fit_layer<T, F>(matrix: &Matrix, design: &Design, fit_one: F) -> Vec<Outcome<T>>
+where
+    T: Send,
+    F: Fn(&[f64], &Design, Option<&Qr>, &mut Scratch) -> Outcome<T> + Sync,
+{
+    let complete = design.complete_row_indices();
     let p = design.n_terms();
     let mut shared = Qr::default();
     let x: Vec<f64> = (0..p)
@@ -165,7 +257,7 @@ pub fn regress_layer(matrix: &Matrix, builder: &DesignBuilder) -> (Design, Vec<O
         .is_ok()
         .then_some(shared);
 
-    let fits = (0..matrix.n_features())
+    (0..matrix.n_features())
         .into_par_iter()
         .map_init(Scratch::default, |s, f| {
             let y = matrix.feature(f);
@@ -173,12 +265,11 @@ pub fn regress_layer(matrix: &Matrix, builder: &DesignBuilder) -> (Design, Vec<O
             s.rows
                 .extend(complete.iter().copied().filter(|&r| y[r].is_finite()));
             // Reuse the shared factorisation when this feature uses exactly its rows; a design
-            // that is singular on them is found again (after the cheaper checks) by `fit`.
+            // that is singular on them is found again (after the cheaper checks) by `solve`.
             let reuse = shared.as_ref().filter(|_| s.rows.len() == complete.len());
-            fit(y, &design, reuse, s)
+            fit_one(y, design, reuse, s)
         })
-        .collect();
-    (design, fits)
+        .collect()
 }
 
 #[cfg(test)]

@@ -25,31 +25,58 @@ pub(crate) struct Qr {
 impl Qr {
     /// Factors the `n x p` column-major matrix `x` into this buffer.
     pub fn factor(&mut self, x: &[f64], n: usize, p: usize) -> Result<(), Singular> {
-        if n < p || x.len() != n * p {
+        let mut kept = Vec::new();
+        self.factor_dropping(x, n, p, |_| false, &mut kept)
+    }
+
+    /// Factors `x` like [`Qr::factor`], except that a column which is (numerically) a linear
+    /// combination of the columns before it is removed instead of failing when `droppable`
+    /// holds for its index, as R's `lm` drops aliased terms in order. `kept` receives the
+    /// original indices of the columns factored.
+    pub fn factor_dropping(
+        &mut self,
+        x: &[f64],
+        n: usize,
+        p: usize,
+        droppable: impl Fn(usize) -> bool,
+        kept: &mut Vec<usize>,
+    ) -> Result<(), Singular> {
+        if x.len() != n * p {
             return Err(Singular);
         }
         self.n = n;
-        self.p = p;
         self.a.clear();
         self.a.extend_from_slice(x);
         self.rdiag.clear();
         self.vtv.clear();
-        for k in 0..p {
+        kept.clear();
+        kept.extend(0..p);
+        let mut k = 0;
+        while k < kept.len() {
+            let width = kept.len();
             let original: f64 = self.a[k * n..(k + 1) * n]
                 .iter()
                 .map(|v| v * v)
                 .sum::<f64>()
                 .sqrt();
-            let (head, tail) = self.a.split_at_mut((k + 1) * n);
-            let col = &mut head[k * n + k..(k + 1) * n];
-            let norm = col.iter().map(|v| v * v).sum::<f64>().sqrt();
-            if norm.is_nan() || norm <= RANK_TOLERANCE * original || original == 0.0 {
+            let norm = self
+                .a
+                .get(k * n + k..(k + 1) * n)
+                .map_or(0.0, |col| col.iter().map(|v| v * v).sum::<f64>().sqrt());
+            if k >= n || norm.is_nan() || norm <= RANK_TOLERANCE * original || original == 0.0 {
+                if droppable(kept[k]) {
+                    self.a.drain(k * n..(k + 1) * n);
+                    kept.remove(k);
+                    continue;
+                }
                 return Err(Singular);
             }
+            let (head, tail) = self.a.split_at_mut((k + 1) * n);
+            let col = &mut head[k * n + k..(k + 1) * n];
             let alpha = if col[0] > 0.0 { -norm } else { norm };
             col[0] -= alpha;
             let vtv: f64 = col.iter().map(|v| v * v).sum();
-            for j in 0..(p - k - 1) {
+            for j in 0..(width - k - 1) {
                 let other = &mut tail[j * n + k..(j + 1) * n];
                 let s: f64 = col.iter().zip(other.iter()).map(|(v, o)| v * o).sum();
                 let f = 2.0 * s / vtv;
@@ -59,7 +86,9 @@ impl Qr {
             }
             self.rdiag.push(alpha);
             self.vtv.push(vtv);
+            k += 1;
         }
+        self.p = kept.len();
         Ok(())
     }
 
@@ -107,6 +136,33 @@ impl Qr {
             }
         }
     }
+
+    /// The full `(X'X)^-1 = R^-1 R^-T`, row-major `p x p` into `out` (`work` holds `R^-1`).
+    pub fn inverse_gram(&self, out: &mut Vec<f64>, work: &mut Vec<f64>) {
+        let (n, p) = (self.n, self.p);
+        // work[k * p + j] = (R^-1)[k, j]; column j solves R c = e_j.
+        work.clear();
+        work.resize(p * p, 0.0);
+        for j in 0..p {
+            work[j * p + j] = 1.0 / self.rdiag[j];
+            for k in (0..j).rev() {
+                let above: f64 = (k + 1..=j)
+                    .map(|i| self.a[i * n + k] * work[i * p + j])
+                    .sum();
+                work[k * p + j] = -above / self.rdiag[k];
+            }
+        }
+        out.clear();
+        out.resize(p * p, 0.0);
+        for a in 0..p {
+            for b in a..p {
+                // R^-1 is upper triangular: row a is zero before column a.
+                let v: f64 = (b..p).map(|k| work[a * p + k] * work[b * p + k]).sum();
+                out[a * p + b] = v;
+                out[b * p + a] = v;
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -129,7 +185,26 @@ mod tests {
         let (mut d, mut c) = (Vec::new(), Vec::new());
         qr.inverse_gram_diagonal(&mut d, &mut c);
         assert!((d[0] - 0.7).abs() < 1e-14 && (d[1] - 0.2).abs() < 1e-14);
+        let mut full = Vec::new();
+        qr.inverse_gram(&mut full, &mut c);
+        // Off-diagonal: -6/20.
+        for (got, want) in full.iter().zip([0.7, -0.3, -0.3, 0.2]) {
+            assert!((got - want).abs() < 1e-14, "{full:?}");
+        }
         let dup = [1.0, 2.0, 3.0, 2.0, 4.0, 6.0];
         assert_eq!(qr.factor(&dup, 3, 2), Err(Singular));
+        // The same column dropped when allowed: one column kept.
+        let mut kept = Vec::new();
+        qr.factor_dropping(&dup, 3, 2, |j| j == 1, &mut kept)
+            .unwrap();
+        assert_eq!(kept, [0]);
+        // An empty level (all zeros) between two real columns.
+        let x = [1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 2.0, 4.0];
+        qr.factor_dropping(&x, 4, 3, |j| j == 1, &mut kept).unwrap();
+        assert_eq!(kept, [0, 2]);
+        let mut y = vec![1.0, 3.0, 5.0, 9.0];
+        qr.apply_qt(&mut y);
+        qr.solve(&y, &mut beta);
+        assert!((beta[0] - 1.0).abs() < 1e-14 && (beta[1] - 2.0).abs() < 1e-14);
     }
 }

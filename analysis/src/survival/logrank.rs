@@ -2,10 +2,10 @@
 
 use super::SurvivalTimes;
 use super::linalg::SymmetricSolver;
+use crate::distributions::chi2_sf;
 use crate::groups::{GroupLabels, Membership, TwoGroups};
 use crate::{NotTestable, Outcome};
 use serde::Serialize;
-use statrs::distribution::{ChiSquared, ContinuousCDF};
 
 /// Result of a log-rank test over `k` groups: chi-square with `k − 1` degrees of freedom.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -140,7 +140,7 @@ fn logrank_codes(
         .collect();
     let solver = SymmetricSolver::new(block, m).ok_or(NotTestable::SingularDesign)?;
     let statistic = solver.quadratic_form_inverse(&z).max(0.0);
-    let p_value = chi_square_sf(statistic, m as f64);
+    let p_value = chi2_sf(statistic, m as f64);
 
     let groups = labels
         .iter()
@@ -159,14 +159,6 @@ fn logrank_codes(
         p_value,
         groups,
     })
-}
-
-/// Upper tail of the chi-square distribution, accurate far into the tail.
-pub(crate) fn chi_square_sf(statistic: f64, df: f64) -> f64 {
-    match ChiSquared::new(df) {
-        Ok(dist) => dist.sf(statistic),
-        Err(_) => f64::NAN,
-    }
 }
 
 #[cfg(test)]

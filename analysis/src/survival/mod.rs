@@ -8,7 +8,7 @@
 mod cox;
 mod efron;
 mod kaplan_meier;
-mod linalg;
+pub(crate) mod linalg;
 mod logrank;
 mod times;
 

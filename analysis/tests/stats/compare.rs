@@ -31,7 +31,13 @@ fn two_groups_match_scipy() {
             &format!("{name} welch"),
         );
         close_field(r.welch.df, w, "df", REL, &format!("{name} welch"));
-        close_field(r.welch.p_value, w, "p_value", REL, &format!("{name} welch"));
+        close_p_field(
+            r.welch.p_value,
+            w,
+            "p_value",
+            REL_P,
+            &format!("{name} welch"),
+        );
         let md = &e["mean_difference"];
         close_field(
             r.mean_difference.value,
@@ -63,11 +69,11 @@ fn two_groups_match_scipy() {
             &format!("{name} student"),
         );
         close_field(r.student.df, s, "df", REL, &format!("{name} student"));
-        close_field(
+        close_p_field(
             r.student.p_value,
             s,
             "p_value",
-            REL,
+            REL_P,
             &format!("{name} student"),
         );
         close_field(r.cohens_d, e, "cohens_d", REL, name);
@@ -78,7 +84,7 @@ fn two_groups_match_scipy() {
         let m = &e["mann_whitney"];
         let mw = r.mann_whitney.unwrap();
         close_field(mw.u, m, "u", REL, &format!("{name} U"));
-        close_field(mw.p_value, m, "p_value", REL, &format!("{name} U"));
+        close_p_field(mw.p_value, m, "p_value", REL_P, &format!("{name} U"));
         let method = match mw.method {
             MwuMethod::Exact => "exact",
             MwuMethod::Asymptotic => "asymptotic",
@@ -148,11 +154,11 @@ fn k_groups_match_scipy() {
             REL,
             &format!("{name} F"),
         );
-        close_field(
+        close_p_field(
             anova.p_value,
             &e["anova"],
             "p_value",
-            REL,
+            REL_P,
             &format!("{name} F"),
         );
         let kw = kruskal_wallis(&slices).unwrap();
@@ -163,11 +169,11 @@ fn k_groups_match_scipy() {
             REL,
             &format!("{name} H"),
         );
-        close_field(
+        close_p_field(
             kw.p_value,
             &e["kruskal"],
             "p_value",
-            REL,
+            REL_P,
             &format!("{name} H"),
         );
         let options = KGroupOptions {

@@ -9,7 +9,7 @@ use analysis::multiple_testing::{
 fn all_close(got: &[f64], expected: &[f64], what: &str) {
     assert_eq!(got.len(), expected.len(), "{what}");
     for (i, (g, e)) in got.iter().zip(expected).enumerate() {
-        close(*g, *e, REL, &format!("{what}[{i}]"));
+        close_p(*g, *e, REL_P, &format!("{what}[{i}]"));
     }
 }
 

@@ -44,7 +44,7 @@ fn grid_matches_scipy() {
                 let w = &e["welch"];
                 close_field(r.welch.statistic, w, "statistic", REL, &what);
                 close_field(r.welch.df, w, "df", REL, &what);
-                close_field(r.welch.p_value, w, "p_value", REL, &what);
+                close_p_field(r.welch.p_value, w, "p_value", REL_P, &what);
                 let md = &e["mean_difference"];
                 close_field(r.mean_difference.value, md, "value", REL, &what);
                 close_field(r.mean_difference.ci_low, md, "ci_low", REL, &what);
@@ -54,7 +54,7 @@ fn grid_matches_scipy() {
                 close_field(r.hedges_g.ci_low, g, "ci_low", REL, &what);
                 close_field(r.hedges_g.ci_high, g, "ci_high", REL, &what);
                 let mw = &e["mann_whitney"];
-                close_field(r.mann_whitney_p.unwrap(), mw, "p_value", REL, &what);
+                close_p_field(r.mann_whitney_p.unwrap(), mw, "p_value", REL_P, &what);
                 let rb = r.rank_biserial.unwrap();
                 close_field(rb, &mw["rank_biserial"], "value", REL, &what);
             }
