@@ -31,6 +31,10 @@ fn run_args(study: &Path, out: &Path) -> Vec<String> {
     .to_vec()
 }
 
+fn run_owned(args: &[String]) -> String {
+    run_ok(&args.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
 fn journal_lines(out: &Path) -> usize {
     std::fs::read(out.join("journal.jsonl"))
         .map(|b| b.iter().filter(|&&c| c == b'\n').count())
@@ -194,7 +198,7 @@ fn sigkilled_at_many_points_of_a_real_cohort_run_resumes_to_the_same_results() {
     assert_same_run(&out, &reference);
 
     // Resuming a finished run changes nothing: every entry replays, nothing is recorded twice.
-    run_ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    run_owned(&args);
     assert_same_run(&out, &reference);
 }
 
@@ -214,7 +218,7 @@ fn demo_run(out: &Path) -> Vec<String> {
     ]
     .map(str::to_owned)
     .to_vec();
-    run_ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    run_owned(&args);
     args
 }
 
@@ -234,7 +238,7 @@ fn a_torn_last_line_is_cut_off_and_the_step_redone() {
     std::fs::write(&path, format!("{keep}{torn}")).unwrap();
 
     args.push("--resume".into());
-    run_ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    run_owned(&args);
     let after = std::fs::read_to_string(&path).unwrap();
     assert!(
         after.starts_with(&keep),
@@ -280,7 +284,7 @@ fn a_resume_over_changed_data_or_settings_is_refused_naming_the_difference() {
         .map(str::to_owned)
         .to_vec()
     };
-    run_ok(&args("4").iter().map(String::as_str).collect::<Vec<_>>());
+    run_owned(&args("4"));
     let journal = std::fs::read(out.join("journal.jsonl")).unwrap();
 
     let err = resume_error(&args("3"));
@@ -317,5 +321,51 @@ fn a_resume_over_changed_data_or_settings_is_refused_naming_the_difference() {
         std::fs::read(out.join("journal.jsonl")).unwrap(),
         journal,
         "a refused resume leaves the journal as it was"
+    );
+}
+
+#[test]
+fn the_time_budget_counts_time_spent_before_the_resume() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let mut args: Vec<String> = [
+        "run",
+        "--demo",
+        "--out",
+        out.to_str().unwrap(),
+        "--max-analyses",
+        "8",
+        "--max-seconds",
+        "50",
+        "--permutations",
+        "0",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    run_owned(&args);
+    // As if the process that ran the first three steps had been slow and then killed: its
+    // third step ended 60 s into a 50 s budget.
+    let path = out.join("journal.jsonl");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut lines: Vec<Value> = text
+        .lines()
+        .take(4)
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(lines[3]["step"]["seconds"].is_number(), "{}", lines[3]);
+    lines[3]["step"]["seconds"] = serde_json::json!(60.0);
+    let kept: String = lines.iter().map(|v| format!("{v}\n")).collect();
+    std::fs::write(&path, kept).unwrap();
+
+    args.push("--resume".into());
+    run_owned(&args);
+    let summary: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let s = &summary["summary"];
+    assert_eq!(s["stop_reason"], "time budget of 50 s reached", "{s}");
+    assert_eq!(
+        s["analyses"].as_u64().unwrap() + s["failed_directions"].as_u64().unwrap(),
+        3,
+        "no step after the budget ran out"
     );
 }

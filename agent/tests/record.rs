@@ -9,12 +9,13 @@ fn record_run(
     study: &datasets::Study,
     store: &std::path::Path,
     out: &std::path::Path,
+    max_analyses: usize,
 ) -> agent::run::RunResult {
     let knowledge = agent::knowledge::Knowledge::embedded().expect("knowledge");
     let config = RunConfig {
         permutations: 0,
         budget: Budget {
-            max_analyses: 3,
+            max_analyses,
             max_seconds: 600.0,
         },
         ..RunConfig::default()
@@ -42,7 +43,7 @@ fn reruns_record_their_own_analyses() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = dir.path().join("hypomics.db");
     let study = datasets::demo::load().expect("demo");
-    record_run(&study, &store, &dir.path().join("first"));
+    record_run(&study, &store, &dir.path().join("first"), 3);
     let findings_of = |graph: &ResearchGraph, run| {
         graph
             .top_findings(&FindingQuery::top(
@@ -60,7 +61,7 @@ fn reruns_record_their_own_analyses() {
     assert!(!before.is_empty());
     drop(graph);
 
-    record_run(&study, &store, &dir.path().join("second"));
+    record_run(&study, &store, &dir.path().join("second"), 3);
     let graph = ResearchGraph::open_read_only(&store).expect("store");
     let runs: Vec<_> = graph.runs().map(|r| r.id).collect();
     assert_eq!(runs.len(), 2);
@@ -92,7 +93,7 @@ fn recording_hypotheses_again_adds_none_twice() {
     let store = dir.path().join("hypomics.db");
     let out = dir.path().join("run");
     let study = datasets::demo::load().expect("demo");
-    let result = record_run(&study, &store, &out);
+    let result = record_run(&study, &store, &out, 14);
     assert!(result.hypotheses.len() >= 2, "the demo gives hypotheses");
     let count = |graph: &ResearchGraph| graph.stats().nodes.get("hypothesis").copied();
     let before = count(&ResearchGraph::open_read_only(&store).expect("store"));
