@@ -5,7 +5,10 @@
 use crate::execute::{Context, execute};
 use crate::followup::follow_ups;
 use crate::hypothesis::{Hypothesis, assemble};
-use crate::journal::{Entry, JOURNAL_NAME, Journal, JournalError};
+use crate::journal::{
+    Explored, Header, JOURNAL_NAME, JournalError, Outcome, PermutationCounts, Phase, Prose,
+    RunJournal,
+};
 use crate::knowledge::Knowledge;
 use crate::ledger::{AnalysisRecord, Ledger, Q_STRONG};
 use crate::planner::{OfflinePlanner, PlanContext, Planner};
@@ -209,6 +212,9 @@ pub fn run(
         Some(p) => Some(open_journal(p, study, config, on_event)?),
         None => None,
     };
+    let resumed = journal
+        .as_ref()
+        .is_some_and(|j| j.resumed_steps().is_some());
     let mut recorder = match persistence.and_then(|p| p.store.as_ref().map(|s| (p, s))) {
         Some((p, store)) => {
             let out = p
@@ -216,7 +222,7 @@ pub fn run(
                 .canonicalize()
                 .unwrap_or_else(|_| p.out_dir.clone());
             let label = format!("{} (seed {}) -> {}", study.name, config.seed, out.display());
-            let recorder = GraphRecorder::open(store, study, &label, p.resume)?;
+            let recorder = GraphRecorder::open(store, study, &label, resumed)?;
             on_event(Event::Recording {
                 run: recorder.run(),
             });
@@ -232,6 +238,7 @@ pub fn run(
         &profile,
         &split,
         journal.as_mut(),
+        Phase::Explore,
         recorder.as_mut(),
         planner,
         stop.as_deref(),
@@ -252,7 +259,21 @@ pub fn run(
     );
     let mut hypotheses = conclusion.hypotheses;
     for h in hypotheses.iter_mut().take(config.max_prose) {
-        if let Some(prose) = planner.write_statement(h, &exploration.ledger) {
+        // Prose is journaled like a step: a resume must not ask a model again and get other words.
+        let prose = match journal.as_ref().and_then(|j| j.prose(&h.id)) {
+            Some(recorded) => recorded.clone(),
+            None => {
+                let prose = planner.write_statement(h, &exploration.ledger);
+                if let Some(j) = journal.as_mut() {
+                    j.append_prose(Prose {
+                        hypothesis: h.id.clone(),
+                        statement: prose.clone(),
+                    })?;
+                }
+                prose
+            }
+        };
+        if let Some(prose) = prose {
             h.template_statement = Some(std::mem::replace(&mut h.statement, prose));
             h.statement_source = "llm".into();
         }
@@ -267,6 +288,7 @@ pub fn run(
         knowledge,
         config,
         real_counts,
+        journal.as_mut(),
         stop.as_deref(),
         on_event,
     )?;
@@ -298,62 +320,25 @@ pub fn run(
     })
 }
 
-/// Entries of a journal being replayed, consumed in order.
-struct Replay {
-    entries: std::collections::VecDeque<Entry>,
-    journal: Journal,
-}
-
 fn open_journal(
     p: &Persistence,
     study: &Study,
     config: &RunConfig,
     on_event: &mut dyn FnMut(Event<'_>),
-) -> Result<Replay, AgentError> {
+) -> Result<RunJournal, AgentError> {
     std::fs::create_dir_all(&p.out_dir).map_err(|source| AgentError::Io {
         path: p.out_dir.clone(),
         source,
     })?;
-    let path = p.out_dir.join(JOURNAL_NAME);
-    let header = Entry::Header {
-        study: study.name.clone(),
-        seed: config.seed,
-        config: serde_json::to_value(config).unwrap_or_default(),
-    };
-    let mut entries = Vec::new();
-    if path.exists() {
-        if !p.resume {
-            return Err(AgentError::Resume(format!(
-                "{} already holds a run; pass --resume to continue it, or choose another output folder",
-                path.display()
-            )));
-        }
-        entries = Journal::read(&path)?;
-        match entries.first() {
-            Some(Entry::Header { study: s, seed, .. })
-                if s == &study.name && *seed == config.seed => {}
-            Some(Entry::Header { study: s, seed, .. }) => {
-                return Err(AgentError::Resume(format!(
-                    "{}: the journal is for study {s:?} with seed {seed}, not {:?} with seed {}",
-                    path.display(),
-                    study.name,
-                    config.seed
-                )));
-            }
-            _ => entries.clear(),
-        }
-        on_event(Event::Resumed {
-            steps: entries.len().saturating_sub(1),
-        });
+    let journal = RunJournal::open(
+        &p.out_dir.join(JOURNAL_NAME),
+        Header::new(study, config),
+        p.resume,
+    )?;
+    if let Some(steps) = journal.resumed_steps() {
+        on_event(Event::Resumed { steps });
     }
-    if entries.is_empty() {
-        entries.push(header);
-    }
-    let journal = Journal::open_append(&path, &entries)?;
-    Ok(Replay {
-        entries: entries.into_iter().skip(1).collect(),
-        journal,
-    })
+    Ok(journal)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -363,13 +348,16 @@ fn explore(
     config: &RunConfig,
     profile: &StudyProfile,
     split: &Split,
-    mut replay: Option<&mut Replay>,
+    mut journal: Option<&mut RunJournal>,
+    phase: Phase,
     mut recorder: Option<&mut GraphRecorder>,
     planner: &mut dyn Planner,
     stop: Option<&AtomicBool>,
     on_event: &mut dyn FnMut(Event<'_>),
 ) -> Result<Exploration, AgentError> {
-    let started = Instant::now();
+    let mut clock = journal
+        .as_ref()
+        .map_or(crate::journal::PhaseClock::after(0.0), |j| j.clock(phase));
     let scope: HashSet<SampleId> = split.discovery.iter().cloned().collect();
     let ctx = Context {
         study,
@@ -391,13 +379,19 @@ fn explore(
         if step >= config.budget.max_analyses {
             break format!("analysis budget of {} reached", config.budget.max_analyses);
         }
-        if started.elapsed().as_secs_f64() > config.budget.max_seconds {
-            break format!("time budget of {} s reached", config.budget.max_seconds);
+        // A journaled step is replayed as recorded, whichever planner chose it then; the budget
+        // and the planner's choice to stop were decided then too.
+        let recorded = journal.as_mut().and_then(|j| j.next_step(phase));
+        if recorded.is_none() {
+            if let Some(end) = journal.as_ref().and_then(|j| j.end(phase)) {
+                break end.stop_reason.clone();
+            }
+            if clock.elapsed() > config.budget.max_seconds {
+                break format!("time budget of {} s reached", config.budget.max_seconds);
+            }
         }
-        // A journaled step is replayed as recorded, whichever planner chose it then.
-        let recorded = replay.as_mut().and_then(|r| r.entries.pop_front());
         let pick = match &recorded {
-            Some(entry) => replayed_pick(entry, step, &open)?,
+            Some(entry) => replayed_pick(&entry.outcome, step, &open)?,
             None => {
                 let choice = planner.choose(
                     &open,
@@ -424,10 +418,10 @@ fn explore(
         let direction = open.remove(pick);
         let replayed = recorded.is_some();
         let entry = match recorded {
-            Some(entry) => entry,
+            Some(entry) => entry.outcome,
             None => {
                 let entry = match execute(&ctx, &direction.question) {
-                    Ok(p) => Entry::Analysis(Box::new(AnalysisRecord {
+                    Ok(p) => Outcome::Analysis(Box::new(AnalysisRecord {
                         step,
                         direction: direction.clone(),
                         module: p.module.to_owned(),
@@ -438,20 +432,20 @@ fn explore(
                         not_testable: p.not_testable,
                         notes: p.notes,
                     })),
-                    Err(e) => Entry::Failed {
+                    Err(e) => Outcome::Failed {
                         step,
                         direction: direction.clone(),
                         reason: e.to_string(),
                     },
                 };
-                if let Some(r) = replay.as_mut() {
-                    r.journal.append(&entry)?;
+                if let Some(j) = journal.as_mut() {
+                    j.append_step(phase, clock.elapsed(), &entry)?;
                 }
                 entry
             }
         };
         match entry {
-            Entry::Analysis(record) => {
+            Outcome::Analysis(record) => {
                 let tests = record.rows.len();
                 ledger.push(*record);
                 let index = ledger.analyses().len() - 1;
@@ -484,7 +478,7 @@ fn explore(
                     replayed,
                 });
             }
-            Entry::Failed { reason, .. } => {
+            Outcome::Failed { reason, .. } => {
                 failed += 1;
                 planner.update(direction.question.kind(), false);
                 on_event(Event::StepFailed {
@@ -493,10 +487,16 @@ fn explore(
                     reason: &reason,
                 });
             }
-            Entry::Header { .. } => {}
         }
         step += 1;
     };
+    if let Some(j) = journal.filter(|j| j.end(phase).is_none()) {
+        j.append_end(Explored {
+            phase,
+            stop_reason: stop_reason.clone(),
+            seconds: clock.elapsed(),
+        })?;
+    }
     on_event(Event::Stopped {
         reason: &stop_reason,
     });
@@ -510,14 +510,8 @@ fn explore(
 
 /// The open direction a journaled step ran. It must be open now: the loop that wrote the journal
 /// opened directions exactly as this one does; anything else means the data or code changed.
-fn replayed_pick(entry: &Entry, step: usize, open: &[Direction]) -> Result<usize, AgentError> {
-    let (s, d) = match entry {
-        Entry::Analysis(r) => (r.step, &r.direction),
-        Entry::Failed {
-            step, direction, ..
-        } => (*step, direction),
-        Entry::Header { .. } => return Err(AgentError::Resume("a second journal header".into())),
-    };
+fn replayed_pick(entry: &Outcome, step: usize, open: &[Direction]) -> Result<usize, AgentError> {
+    let (s, d) = (entry.step(), entry.direction());
     let key = d.question.key();
     match open.iter().position(|o| o.question.key() == key) {
         Some(i) if s == step => Ok(i),
@@ -606,6 +600,7 @@ fn calibrate(
     knowledge: &Knowledge,
     config: &RunConfig,
     (real_hypotheses, real_replicated): (usize, usize),
+    mut journal: Option<&mut RunJournal>,
     stop: Option<&AtomicBool>,
     on_event: &mut dyn FnMut(Event<'_>),
 ) -> Result<Calibration, AgentError> {
@@ -620,39 +615,13 @@ fn calibrate(
             permutation: k + 1,
             of: config.permutations,
         });
-        let shuffled =
-            crate::permute::shuffle_labels(study, config.seed.wrapping_add(1000 + k as u64));
-        let null_config = RunConfig {
-            permutations: 0,
-            ..config.clone()
+        let done = journal.as_ref().and_then(|j| j.permutation(k));
+        let counts = match done {
+            Some(counts) => counts,
+            None => calibration_run(study, knowledge, config, k, journal.as_deref_mut(), stop)?,
         };
-        let profile = profile(&shuffled, config.max_mutations);
-        let split = Split::draw(&shuffled, config.validation_fraction, config.seed);
-        // Calibration uses the offline rules: it measures the loop's error control, and model
-        // calls on shuffled data would only spend tokens.
-        let mut offline = OfflinePlanner::default();
-        let exploration = explore(
-            &shuffled,
-            knowledge,
-            &null_config,
-            &profile,
-            &split,
-            None,
-            None,
-            &mut offline,
-            stop,
-            &mut |_| {},
-        )?;
-        let null = conclude(
-            &shuffled,
-            knowledge,
-            &null_config,
-            &split,
-            &exploration.ledger,
-            &mut |_| {},
-        );
-        c.null_hypotheses.push(null.label_dependent);
-        c.null_replicated.push(null.label_dependent_replicated);
+        c.null_hypotheses.push(counts.null_hypotheses);
+        c.null_replicated.push(counts.null_replicated);
     }
     let mean = |v: &[usize]| v.iter().sum::<usize>() as f64 / v.len().max(1) as f64;
     if config.permutations > 0 {
@@ -662,4 +631,56 @@ fn calibrate(
             .then(|| (mean(&c.null_replicated) / c.real_replicated as f64).min(1.0));
     }
     Ok(c)
+}
+
+/// Label-shuffled run `k`: explored and concluded like the real one, its steps and its counts
+/// journaled so a resume neither loses nor repeats calibration work.
+fn calibration_run(
+    study: &Study,
+    knowledge: &Knowledge,
+    config: &RunConfig,
+    k: usize,
+    mut journal: Option<&mut RunJournal>,
+    stop: Option<&AtomicBool>,
+) -> Result<PermutationCounts, AgentError> {
+    let shuffled = crate::permute::shuffle_labels(study, config.seed.wrapping_add(1000 + k as u64));
+    let null_config = RunConfig {
+        permutations: 0,
+        ..config.clone()
+    };
+    let profile = profile(&shuffled, config.max_mutations);
+    let split = Split::draw(&shuffled, config.validation_fraction, config.seed);
+    // Calibration uses the offline rules: it measures the loop's error control, and model
+    // calls on shuffled data would only spend tokens.
+    let mut offline = OfflinePlanner::default();
+    let exploration = explore(
+        &shuffled,
+        knowledge,
+        &null_config,
+        &profile,
+        &split,
+        journal.as_deref_mut(),
+        Phase::Calibration(k),
+        None,
+        &mut offline,
+        stop,
+        &mut |_| {},
+    )?;
+    let null = conclude(
+        &shuffled,
+        knowledge,
+        &null_config,
+        &split,
+        &exploration.ledger,
+        &mut |_| {},
+    );
+    let counts = PermutationCounts {
+        permutation: k,
+        null_hypotheses: null.label_dependent,
+        null_replicated: null.label_dependent_replicated,
+    };
+    if let Some(j) = journal {
+        j.append_permutation(counts)?;
+    }
+    Ok(counts)
 }
