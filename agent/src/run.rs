@@ -2,9 +2,10 @@
 //! planner, analyses run, follow-ups opened), then hypotheses assembled, validated on held-out
 //! samples, scored and ranked, and the whole loop calibrated on label-shuffled copies.
 
-use crate::execute::{Context, execute};
+use crate::assemble::assemble;
+use crate::execute::Context;
 use crate::followup::follow_ups;
-use crate::hypothesis::{Hypothesis, assemble};
+use crate::hypothesis::Hypothesis;
 use crate::journal::{Entry, JOURNAL_NAME, Journal, JournalError};
 use crate::knowledge::Knowledge;
 use crate::ledger::{AnalysisRecord, Ledger, Q_STRONG};
@@ -254,7 +255,7 @@ pub fn run(
     for h in hypotheses.iter_mut().take(config.max_prose) {
         if let Some(prose) = planner.write_statement(h, &exploration.ledger) {
             h.template_statement = Some(std::mem::replace(&mut h.statement, prose));
-            h.statement_source = "llm".into();
+            h.statement_source = graph::StatementSource::Llm;
         }
     }
     let planner_report = planner.report();
@@ -426,7 +427,7 @@ fn explore(
         let entry = match recorded {
             Some(entry) => entry,
             None => {
-                let entry = match execute(&ctx, &direction.question) {
+                let entry = match direction.question.execute(&ctx) {
                     Ok(p) => Entry::Analysis(Box::new(AnalysisRecord {
                         step,
                         direction: direction.clone(),
@@ -537,9 +538,9 @@ fn conclude(
     ledger: &Ledger,
     on_event: &mut dyn FnMut(Event<'_>),
 ) -> Conclusion {
-    let mut hypotheses = assemble(ledger);
+    let candidates = assemble(ledger);
     on_event(Event::Validating {
-        hypotheses: hypotheses.len(),
+        hypotheses: candidates.len(),
     });
     let validation: HashSet<SampleId> = split.validation.iter().cloned().collect();
     let ctx = Context {
@@ -548,10 +549,13 @@ fn conclude(
         gene_sets: &knowledge.gene_sets,
         seed: config.seed,
     };
-    validate(&mut hypotheses, &ctx, "held-out samples");
-    for h in hypotheses.iter_mut() {
-        h.score = crate::score::score(h, ledger, knowledge);
-    }
+    let mut hypotheses: Vec<Hypothesis> = validate(candidates, &ctx, "held-out samples")
+        .into_iter()
+        .map(|v| {
+            let score = crate::score::score(&v, ledger, knowledge);
+            Hypothesis::scored(v, score)
+        })
+        .collect();
     hypotheses.sort_by(|a, b| {
         b.score
             .total
@@ -595,10 +599,7 @@ struct Conclusion {
 /// Whether a hypothesis depends on sample labels (clinical data or mutations); cis dosage
 /// effects and tumour/normal contrasts survive shuffling by design and are not counted.
 fn label_dependent(h: &Hypothesis) -> bool {
-    !matches!(
-        h.kind,
-        crate::question::QuestionKind::Cis | crate::question::QuestionKind::TumorVsNormal
-    )
+    h.kind.is_label_dependent()
 }
 
 fn calibrate(
