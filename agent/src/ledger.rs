@@ -17,7 +17,8 @@ use serde::{Deserialize, Serialize};
 /// Default false-discovery level for calling a finding strong.
 pub const Q_STRONG: f64 = 0.05;
 
-/// One test result: a row of findings.tsv.
+/// One test result: a row of findings.tsv. Its numbers may be NaN or infinite (no interval, a
+/// degenerate statistic); the journal writes those so they come back (`journal::float`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TestRow {
     pub layer: String,
@@ -30,12 +31,18 @@ pub struct TestRow {
     /// The test that produced the row.
     pub test: TestKind,
     /// Effect on the module's natural scale (mean difference on the layer's scale, rho, log HR).
+    #[serde(with = "crate::journal::float")]
     pub effect: f64,
+    #[serde(with = "crate::journal::float")]
     pub ci_low: f64,
+    #[serde(with = "crate::journal::float")]
     pub ci_high: f64,
     /// Effect on a common scale for thresholds: Hedges' g, rho, log HR per SD, log2 fold enrichment.
+    #[serde(with = "crate::journal::float")]
     pub std_effect: f64,
+    #[serde(with = "crate::journal::float")]
     pub statistic: f64,
+    #[serde(with = "crate::journal::float")]
     pub p: f64,
     pub n: usize,
 }

@@ -14,6 +14,7 @@ pub struct Direction {
     pub id: usize,
     pub question: Question,
     /// Prior value in [0, 1]: statistical power given group sizes, times clinical relevance.
+    #[serde(with = "crate::journal::float")]
     pub priority: f64,
     /// The analysis step whose findings opened this direction, for follow-ups.
     pub parent_step: Option<usize>,

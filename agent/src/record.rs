@@ -162,16 +162,24 @@ impl GraphRecorder {
             self.steps.insert(record.step, (done, rows));
             return Ok(());
         }
-        let classes = record.direction.question.direction_classes(&record.layers);
-        let direction = self.graph.add_direction(NewDirection {
-            run: self.run,
-            question: record.direction.question.describe(),
-            subject: classes.subject,
-            relation: classes.relation,
-            object: classes.object,
-            rationale: Some(record.direction.rationale.clone()),
-            focus: classes.focus,
-        })?;
+        // The direction is its own transaction: a run interrupted right after it left it
+        // without its analysis, and completing it keeps the graph as an uninterrupted run's.
+        let question = record.direction.question.describe();
+        let direction = match self.graph.find_unanswered_direction(self.run, &question) {
+            Some(d) => d,
+            None => {
+                let classes = record.direction.question.direction_classes(&record.layers);
+                self.graph.add_direction(NewDirection {
+                    run: self.run,
+                    question,
+                    subject: classes.subject,
+                    relation: classes.relation,
+                    object: classes.object,
+                    rationale: Some(record.direction.rationale.clone()),
+                    focus: classes.focus,
+                })?
+            }
+        };
         let analysis = self.new_analysis(record, Some(direction));
         let mut findings = Vec::new();
         let mut row_of_finding = Vec::new();
@@ -238,9 +246,13 @@ impl GraphRecorder {
         self.run
     }
 
-    /// Records the run's hypotheses with the findings behind them.
+    /// Records the run's hypotheses with the findings behind them, each once: a resumed run
+    /// skips those recorded before the interruption (one transaction each).
     pub fn record_hypotheses(&mut self, hypotheses: &[Hypothesis]) -> Result<(), GraphError> {
         for h in hypotheses {
+            if self.graph.find_hypothesis(self.run, &h.statement).is_some() {
+                continue;
+            }
             let mut supported_by = Vec::new();
             let mut contradicted_by = Vec::new();
             for e in &h.evidence {

@@ -5,7 +5,11 @@
 use agent::run::{Budget, Persistence, RunConfig, run};
 use graph::{FindingOrder, FindingQuery, ResearchGraph, Scope};
 
-fn record_run(study: &datasets::Study, store: &std::path::Path, out: &std::path::Path) {
+fn record_run(
+    study: &datasets::Study,
+    store: &std::path::Path,
+    out: &std::path::Path,
+) -> agent::run::RunResult {
     let knowledge = agent::knowledge::Knowledge::embedded().expect("knowledge");
     let config = RunConfig {
         permutations: 0,
@@ -30,7 +34,7 @@ fn record_run(study: &datasets::Study, store: &std::path::Path, out: &std::path:
         &mut planner,
         &mut |_| {},
     )
-    .expect("run");
+    .expect("run")
 }
 
 #[test]
@@ -78,4 +82,33 @@ fn reruns_record_their_own_analyses() {
             .all(|(id, _)| !before.iter().any(|(b, _)| b == id)),
         "the second run has findings of its own"
     );
+}
+
+/// A run interrupted while recording its hypotheses records them again on resume: none may be
+/// in the graph twice.
+#[test]
+fn recording_hypotheses_again_adds_none_twice() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = dir.path().join("hypomics.db");
+    let out = dir.path().join("run");
+    let study = datasets::demo::load().expect("demo");
+    let result = record_run(&study, &store, &out);
+    assert!(result.hypotheses.len() >= 2, "the demo gives hypotheses");
+    let count = |graph: &ResearchGraph| graph.stats().nodes.get("hypothesis").copied();
+    let before = count(&ResearchGraph::open_read_only(&store).expect("store"));
+    assert_eq!(before, Some(result.hypotheses.len()));
+
+    // The run's label as `run` makes it, so the recorder finds the run again.
+    let label = format!(
+        "{} (seed {}) -> {}",
+        study.name,
+        1,
+        out.canonicalize().expect("out").display()
+    );
+    let mut recorder =
+        agent::record::GraphRecorder::open(&store, &study, &label, true).expect("reopen");
+    recorder
+        .record_hypotheses(&result.hypotheses)
+        .expect("record again");
+    assert_eq!(count(recorder.graph()), before);
 }

@@ -299,6 +299,47 @@ impl ResearchGraph {
             .min()
     }
 
+    /// A direction of `run` asking `question` that no analysis answers yet: what a run
+    /// interrupted between recording a direction and its analysis left behind, for its resume
+    /// to complete instead of recording the direction twice.
+    pub fn find_unanswered_direction(&self, run: RunId, question: &str) -> Option<DirectionId> {
+        let answered: std::collections::HashSet<DirectionId> = self
+            .mem
+            .g
+            .node_weights()
+            .filter_map(|slot| match &slot.node {
+                Node::Analysis(a) if a.run == run => a.direction,
+                _ => None,
+            })
+            .collect();
+        self.mem
+            .g
+            .node_weights()
+            .filter_map(|slot| match &slot.node {
+                Node::Direction(d) if d.run == run && d.question == question => {
+                    Some(DirectionId::from_node(slot.id))
+                }
+                _ => None,
+            })
+            .filter(|d| !answered.contains(d))
+            .min()
+    }
+
+    /// The hypothesis of `run` with this statement (statements are unique within a run), so a
+    /// resumed run records each hypothesis once.
+    pub fn find_hypothesis(&self, run: RunId, statement: &str) -> Option<HypothesisId> {
+        self.mem
+            .g
+            .node_weights()
+            .filter_map(|slot| match &slot.node {
+                Node::Hypothesis(h) if h.run == run && h.statement == statement => {
+                    Some(HypothesisId::from_node(slot.id))
+                }
+                _ => None,
+            })
+            .min()
+    }
+
     /// Counts of nodes and edges by kind.
     pub fn stats(&self) -> GraphStats {
         let mut stats = GraphStats {
