@@ -182,6 +182,7 @@ fn sigkilled_at_many_points_of_a_real_cohort_run_resumes_to_the_same_results() {
             args.push("--resume".into());
         }
     }
+    eprintln!("killed at journal lines {kills:?} of {total}");
     assert!(
         kills.len() >= 8,
         "killed at journal lines {kills:?} of {total}"
