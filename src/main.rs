@@ -1,5 +1,6 @@
 //! The `hypomics` command line. It only parses arguments and calls into the crates.
 
+use agent::planner_choice::PlannerChoice;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -13,12 +14,6 @@ use std::path::PathBuf;
 struct Cli {
     #[command(subcommand)]
     command: Command,
-}
-
-#[derive(Clone, Copy, Debug, clap::ValueEnum)]
-enum PlannerKind {
-    Offline,
-    Llm,
 }
 
 #[derive(Subcommand)]
@@ -61,8 +56,8 @@ enum Command {
         resume: bool,
         /// Who chooses directions: `offline` rules (default), or `llm` (an OpenAI-compatible
         /// endpoint from HYPOMICS_LLM_BASE_URL, falling back to the rules step by step).
-        #[arg(long, value_enum, default_value_t = PlannerKind::Offline)]
-        planner: PlannerKind,
+        #[arg(long, default_value = "offline")]
+        planner: PlannerChoice,
         /// Re-test every hypothesis on this external cohort as well (a study folder).
         #[arg(long)]
         validate_with: Option<PathBuf>,
@@ -254,8 +249,8 @@ fn run(cli: Cli) -> Result<()> {
             let mut planner = agent::planner::OfflinePlanner::default();
             let result =
                 agent::run::run(&study, &knowledge, &config, None, &mut planner, &mut |e| {
-                    if let agent::run::Event::Calibrating { permutation, of } = e {
-                        eprintln!("label-shuffled run {permutation} of {of}");
+                    if let agent::run::Event::Calibrating { .. } = e {
+                        eprintln!("{}", e.progress().line());
                     }
                 })?;
             let c = &result.summary.calibration;
@@ -288,19 +283,14 @@ fn run(cli: Cli) -> Result<()> {
                     &agent::run::RunConfig::default(),
                     out.clone(),
                     false,
-                    PlannerKind::Offline,
+                    PlannerChoice::Offline,
                     None,
                     None,
                 )?;
             }
-            let path = out.join("hypotheses.json");
-            let text = std::fs::read_to_string(&path)
-                .with_context(|| format!("reading {}", path.display()))?;
-            let parsed: serde_json::Value = serde_json::from_str(&text)?;
-            let hypotheses: Vec<agent::hypothesis::Hypothesis> =
-                serde_json::from_value(parsed["hypotheses"].clone())
-                    .with_context(|| format!("{}: not a hypotheses file", path.display()))?;
-            let report = agent::eval::evaluate(&truth, &hypotheses, &study);
+            let file = agent::output::read_hypotheses(&out.join("hypotheses.json"))
+                .map_err(anyhow::Error::msg)?;
+            let report = agent::eval::evaluate(&truth, &file.hypotheses, &study);
             if json {
                 emit(&serde_json::to_string_pretty(&report)?)?;
             } else {
@@ -445,22 +435,16 @@ fn run_agent(
     config: &agent::run::RunConfig,
     out: PathBuf,
     resume: bool,
-    planner_kind: PlannerKind,
+    planner_choice: PlannerChoice,
     external: Option<&datasets::Study>,
     store: Option<PathBuf>,
 ) -> Result<()> {
     use agent::run::Event;
-    let mut planner: Box<dyn agent::planner::Planner> = match planner_kind {
-        PlannerKind::Offline => Box::new(agent::planner::OfflinePlanner::default()),
-        PlannerKind::Llm => {
-            let config = agent::llm::LlmConfig::from_env()?.ok_or_else(|| {
-                anyhow::anyhow!(
-                    "--planner llm needs HYPOMICS_LLM_BASE_URL (an OpenAI-compatible endpoint ending in /v1); see the README"
-                )
-            })?;
-            Box::new(agent::llm_planner::LlmPlanner::new(config)?)
-        }
+    let llm = match planner_choice {
+        PlannerChoice::Llm => agent::llm::LlmConfig::from_env()?,
+        PlannerChoice::Offline => None,
     };
+    let mut planner = planner_choice.build(llm)?;
     let knowledge = agent::knowledge::Knowledge::embedded().map_err(anyhow::Error::msg)?;
     let bar = indicatif::ProgressBar::new(config.budget.max_analyses as u64);
     bar.set_style(
@@ -468,53 +452,17 @@ fn run_agent(
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let mut on_event = |event: Event<'_>| {
+        let progress = event.progress();
         match event {
-        Event::Profiled(p) => bar.println(format!(
-            "profiled {}: {} layers, {} groupings, {} numeric variables, {} recurrent mutations, survival: {}",
-            p.study,
-            p.layers.len(),
-            p.groupings.len(),
-            p.numeric_variables.len(),
-            p.mutations.len(),
-            p.survival.as_deref().unwrap_or("none")
-        )),
-        Event::Recording { run } => bar.println(format!("recording as run {run}")),
-        Event::Resumed { steps } => bar.println(format!("resuming: {steps} steps in the journal")),
-        Event::Step {
-            step,
-            direction,
-            tests,
-            strong,
-            opened,
-            replayed,
-        } => {
-            bar.inc(1);
-            bar.println(format!(
-                "[{step:>3}] {}{}: {tests} tests, {strong} strong{}",
-                direction.question.describe(),
-                if replayed { " (from journal)" } else { "" },
-                if opened > 0 { format!(", {opened} follow-ups opened") } else { String::new() }
-            ));
+            Event::Step { .. } | Event::StepFailed { .. } => {
+                bar.inc(1);
+                bar.println(progress.line());
+            }
+            Event::Validating { .. } | Event::Calibrating { .. } => {
+                bar.set_message(progress.line())
+            }
+            _ => bar.println(progress.line()),
         }
-        Event::StepFailed {
-            step,
-            direction,
-            reason,
-        } => {
-            bar.inc(1);
-            bar.println(format!("[{step:>3}] {}: skipped ({reason})", direction.question.describe()));
-        }
-        Event::PlannerFallback { step, reason } => {
-            bar.println(format!("[{step:>3}] planner: {reason}"))
-        }
-        Event::Stopped { reason } => bar.println(format!("exploration stopped: {reason}")),
-        Event::Validating { hypotheses } => {
-            bar.set_message(format!("validating {hypotheses} hypotheses on held-out samples"))
-        }
-        Event::Calibrating { permutation, of } => {
-            bar.set_message(format!("calibrating: label-shuffled run {permutation} of {of}"))
-        }
-    }
     };
     if let Some(store) = &store {
         std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;

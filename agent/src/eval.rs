@@ -2,9 +2,8 @@
 //! among the hypotheses, and the fraction of hypotheses that match nothing planted.
 
 use crate::hypothesis::Hypothesis;
-use crate::question::Question;
 use datasets::Study;
-use datasets::synth::{PlantedRelation, SynthLayer, Truth};
+use datasets::synth::{PlantedRelation, Truth};
 use serde::Serialize;
 
 #[derive(Debug, Serialize)]
@@ -27,91 +26,10 @@ pub struct EvalReport {
     pub unmatched_hypotheses: Vec<String>,
 }
 
-fn layer_is(study: &Study, layer: &str, synth: SynthLayer) -> bool {
-    study
-        .layer_named(layer)
-        .is_some_and(|l| l.file == synth.file_name())
-}
-
-/// Whether hypothesis `h` states planted relation `p` (right entities, layer and direction).
+/// Whether hypothesis `h` states planted relation `p` (right entities, layer and direction); the
+/// hypothesis's kind decides.
 fn matches(study: &Study, h: &Hypothesis, p: &PlantedRelation) -> bool {
-    let v = &h.validation;
-    let gene_of = |feature: &str| datasets::FeatureId::from(feature).gene_symbol().to_owned();
-    match (p, &v.question) {
-        (
-            PlantedRelation::MutationShiftsModule {
-                mutation,
-                layer,
-                features,
-                effect,
-                ..
-            },
-            Question::MutationImpact { gene, layer: l },
-        ) => {
-            gene == mutation
-                && layer_is(study, l, *layer)
-                && features.iter().any(|f| f.as_str() == v.feature)
-                && v.effect_sign == effect.signum()
-        }
-        (
-            PlantedRelation::ClinicalGroupDifference {
-                variable,
-                layer,
-                features,
-                ..
-            },
-            Question::ClinicalGroups {
-                variable: var,
-                layer: l,
-            },
-        ) => {
-            var == variable.column()
-                && layer_is(study, l, *layer)
-                && features.iter().any(|f| f.as_str() == v.feature)
-        }
-        (
-            PlantedRelation::ClinicalGroupDifference {
-                variable,
-                layer,
-                features,
-                ..
-            },
-            Question::TumorVsNormal { layer: l },
-        ) => {
-            study
-                .clinical
-                .tissue
-                .as_ref()
-                .is_some_and(|(c, _)| c == variable.column())
-                && layer_is(study, l, *layer)
-                && features.iter().any(|f| f.as_str() == v.feature)
-        }
-        (
-            PlantedRelation::ClinicalNumericAssociation {
-                variable,
-                layer,
-                features,
-                effect,
-            },
-            Question::ClinicalNumeric {
-                variable: var,
-                layer: l,
-            },
-        ) => {
-            var == variable.column()
-                && layer_is(study, l, *layer)
-                && features.iter().any(|f| f.as_str() == v.feature)
-                && v.effect_sign == effect.signum()
-        }
-        (PlantedRelation::CisCopyNumber { genes, .. }, Question::Cis { .. }) => {
-            genes.contains(&gene_of(&v.feature))
-        }
-        (
-            PlantedRelation::SurvivalAssociation { feature, layer, .. },
-            Question::Survival { layer: l },
-        ) => feature.as_str() == v.feature && layer_is(study, l, *layer),
-        _ => false,
-    }
+    h.validation.question.matches_truth(study, &h.validation, p)
 }
 
 pub fn evaluate(truth: &Truth, hypotheses: &[Hypothesis], study: &Study) -> EvalReport {

@@ -10,11 +10,11 @@
 
 use crate::execute::Context;
 use crate::hypothesis::{fmt_effect, fmt_p};
+use crate::kinds::Question;
 use crate::plots::{
     BoxGroup, BoxPlot, KmData, Scatter, box_plot, km_plot, placeholder, scatter_plot,
     split_at_median,
 };
-use crate::question::Question;
 use datasets::clinical::Tissue;
 use datasets::{SampleId, Study};
 use std::collections::{HashMap, HashSet};
@@ -30,89 +30,7 @@ pub struct Figure {
     pub caption: String,
 }
 
-/// Which plot a finding calls for, with the names it needs to find its values in the study.
-#[derive(Clone, Debug, PartialEq)]
-pub enum PlotKind {
-    /// Feature in `layer` by mutation status of `gene` (read from `mutation_layer`).
-    Mutation {
-        gene: String,
-        layer: String,
-        mutation_layer: String,
-    },
-    /// Feature in `layer` by level of a categorical clinical variable.
-    Groups {
-        variable: String,
-        layer: String,
-        contrast: String,
-    },
-    /// Feature in `layer`, tumour against normal samples.
-    Tissue { layer: String },
-    /// Feature in `layer` against a numeric clinical variable.
-    Numeric { variable: String, layer: String },
-    /// Survival of samples above and below the feature's median in `layer`.
-    Survival { layer: String },
-    /// The target feature against the same gene's `source_feature` in the source layer.
-    Cis {
-        gene: String,
-        source: String,
-        source_feature: String,
-        target: String,
-    },
-}
-
-impl PlotKind {
-    /// The plot for a finding of an analysis asking `question` over `layers`, if its kind has
-    /// one. `variable` and `gene` are the finding's; a cis finding names its source feature in
-    /// `variable` (`"cnv PTEN"`), and the gene falls back to that feature when unknown (the graph
-    /// does not record it).
-    pub fn for_question(
-        question: &Question,
-        layers: &[String],
-        variable: &str,
-        contrast: &str,
-        gene: Option<&str>,
-    ) -> Option<Self> {
-        Some(match question {
-            Question::MutationImpact { gene, layer } => Self::Mutation {
-                gene: gene.clone(),
-                layer: layer.clone(),
-                mutation_layer: layers
-                    .first()
-                    .map_or_else(|| "mutation".to_owned(), Clone::clone),
-            },
-            Question::ClinicalGroups { variable, layer } => Self::Groups {
-                variable: variable.clone(),
-                layer: layer.clone(),
-                contrast: contrast.to_owned(),
-            },
-            Question::TumorVsNormal { layer } => Self::Tissue {
-                layer: layer.clone(),
-            },
-            Question::ClinicalNumeric { variable, layer } => Self::Numeric {
-                variable: variable.clone(),
-                layer: layer.clone(),
-            },
-            Question::Survival { layer } => Self::Survival {
-                layer: layer.clone(),
-            },
-            Question::Cis { source, target } => {
-                let stripped = variable.strip_prefix(&format!("{source} "));
-                let gene = gene.or(stripped).unwrap_or(variable).to_owned();
-                Self::Cis {
-                    source_feature: stripped.map_or_else(|| gene.clone(), str::to_owned),
-                    gene,
-                    source: source.clone(),
-                    target: target.clone(),
-                }
-            }
-            _ => return None,
-        })
-    }
-
-    fn is_cis(&self) -> bool {
-        matches!(self, Self::Cis { .. })
-    }
-}
+pub use crate::kinds::PlotKind;
 
 /// One finding as a plot needs it.
 #[derive(Clone, Debug, PartialEq)]
@@ -144,13 +62,7 @@ impl FindingPlot {
         let question: Question =
             serde_json::from_value(analysis.params.get("question")?.clone()).ok()?;
         let contrast = finding.contrast.as_deref().unwrap_or_default();
-        let kind = PlotKind::for_question(
-            &question,
-            &analysis.input_layers,
-            &finding.variable,
-            contrast,
-            None,
-        )?;
+        let kind = question.plot(&analysis.input_layers, &finding.variable, contrast, None)?;
         let summary = format!(
             "{} {} against {}{}, effect {}, p={}, n={}",
             finding.feature.as_str(),

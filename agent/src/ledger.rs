@@ -17,6 +17,7 @@
 use crate::question::Direction;
 use analysis::p_filter::{PFilter, Partition};
 use datasets::SampleId;
+use graph::TestKind;
 use serde::{Deserialize, Serialize};
 
 /// Default false-discovery level for calling a finding strong.
@@ -33,8 +34,8 @@ pub struct TestRow {
     pub variable: String,
     /// Contrast within the variable (`mutated vs wild-type`, `Serous vs rest`, `per SD`).
     pub contrast: String,
-    /// Name of the test (`welch_t`, `spearman`, `cox_wald`, `hypergeometric`, ...).
-    pub test: String,
+    /// The test that produced the row.
+    pub test: TestKind,
     /// Effect on the module's natural scale (mean difference on the layer's scale, rho, log HR).
     #[serde(with = "crate::journal::float")]
     pub effect: f64,
@@ -65,13 +66,12 @@ impl TestRow {
 
     /// Smallest standardised effect worth reporting for this kind of test.
     pub fn min_std_effect(&self) -> f64 {
-        match self.test.as_str() {
-            "welch_t" | "ols_t" => 0.5,
-            "spearman" | "spearman_trend" | "pearson" => 0.3,
-            "cox_wald" => 0.25,
-            "hypergeometric" => 0.58, // 1.5-fold enrichment
-            "chi_square" => 0.3,      // Cramér's V
-            _ => 0.0,
+        match self.test {
+            TestKind::WelchT | TestKind::OlsT => 0.5,
+            TestKind::Spearman | TestKind::SpearmanTrend => 0.3,
+            TestKind::CoxWald => 0.25,
+            TestKind::Hypergeometric => 0.58, // 1.5-fold enrichment
+            TestKind::ChiSquare => 0.3,       // Cramér's V
         }
     }
 }

@@ -3,25 +3,30 @@
 //! every number comes from an analysis. Planning is offline and deterministic by default; an
 //! OpenAI-compatible LLM can plan and write prose through the `llm` module.
 
+mod assemble;
 pub mod eval;
+mod events;
 pub mod evidence_plots;
 pub mod execute;
-pub mod followup;
+mod followup;
+pub mod html;
 pub mod hypothesis;
 pub mod journal;
+pub mod kinds;
 pub mod knowledge;
 pub mod ledger;
 pub mod llm;
 pub mod llm_planner;
 pub mod output;
-pub mod permute;
+mod permute;
 pub mod planner;
+pub mod planner_choice;
 pub mod plots;
 pub mod profile;
 pub mod question;
 pub mod record;
 pub mod report;
 pub mod run;
-pub mod score;
+mod score;
 pub mod split;
 pub mod validate;

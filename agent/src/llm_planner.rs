@@ -8,7 +8,7 @@ use crate::hypothesis::Hypothesis;
 use crate::ledger::Ledger;
 use crate::llm::{LlmClient, LlmConfig, StructuredRequest, check_numbers};
 use crate::planner::{Choice, OfflinePlanner, PlanContext, Planner};
-use crate::question::{Direction, QuestionKind};
+use crate::question::{Direction, Kind};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -231,7 +231,7 @@ impl Planner for LlmPlanner {
         }
     }
 
-    fn update(&mut self, kind: QuestionKind, success: bool) {
+    fn update(&mut self, kind: Kind, success: bool) {
         self.offline.update(kind, success);
     }
 

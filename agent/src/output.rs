@@ -46,7 +46,7 @@ pub fn findings_tsv(result: &RunResult) -> String {
                 row.gene.clone(),
                 row.variable.clone(),
                 row.contrast.clone(),
-                row.test.clone(),
+                row.test.to_string(),
                 num(row.effect),
                 num(row.ci_low),
                 num(row.ci_high),
@@ -73,6 +73,20 @@ pub fn hypotheses_json(result: &RunResult) -> serde_json::Value {
         "summary": result.summary,
         "hypotheses": result.hypotheses,
     })
+}
+
+/// What a reader of hypotheses.json gets back (the run summary beside them is left out).
+#[derive(Debug, serde::Deserialize)]
+pub struct HypothesesFile {
+    pub study: String,
+    pub hypotheses: Vec<crate::hypothesis::Hypothesis>,
+}
+
+/// Reads a run's hypotheses.json back into typed hypotheses.
+pub fn read_hypotheses(path: &Path) -> Result<HypothesesFile, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    serde_json::from_str(&text)
+        .map_err(|e| format!("{}: not a hypotheses file ({e})", path.display()))
 }
 
 /// Writes every output of a run; `study` is the study the run used (the report plots its values).

@@ -6,7 +6,7 @@
 
 use crate::ledger::Ledger;
 use crate::profile::StudyProfile;
-use crate::question::{Direction, QuestionKind};
+use crate::question::{Direction, Kind};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -31,7 +31,7 @@ pub struct Choice {
 /// default) and by an LLM planner that falls back to the offline rules step by step.
 pub trait Planner {
     fn choose(&mut self, open: &[Direction], context: &PlanContext<'_>) -> Choice;
-    fn update(&mut self, kind: QuestionKind, success: bool);
+    fn update(&mut self, kind: Kind, success: bool);
     /// Per-kind statistics and, for LLM planners, calls, fallbacks and tokens.
     fn report(&self) -> serde_json::Value;
     /// Rewrites a hypothesis statement in prose; `None` keeps the template statement.
@@ -52,7 +52,7 @@ pub struct ArmStats {
 
 #[derive(Clone, Debug, Default)]
 pub struct OfflinePlanner {
-    arms: BTreeMap<QuestionKind, ArmStats>,
+    arms: BTreeMap<Kind, ArmStats>,
     total: u32,
 }
 
@@ -86,14 +86,14 @@ impl OfflinePlanner {
         best.filter(|&(_, v)| v >= MIN_VALUE).map(|(i, _)| i)
     }
 
-    pub fn update(&mut self, kind: QuestionKind, success: bool) {
+    pub fn update(&mut self, kind: Kind, success: bool) {
         let arm = self.arms.entry(kind).or_default();
         arm.tries += 1;
         arm.successes += u32::from(success);
         self.total += 1;
     }
 
-    pub fn arms(&self) -> &BTreeMap<QuestionKind, ArmStats> {
+    pub fn arms(&self) -> &BTreeMap<Kind, ArmStats> {
         &self.arms
     }
 }
@@ -106,7 +106,7 @@ impl Planner for OfflinePlanner {
         }
     }
 
-    fn update(&mut self, kind: QuestionKind, success: bool) {
+    fn update(&mut self, kind: Kind, success: bool) {
         OfflinePlanner::update(self, kind, success);
     }
 
@@ -118,6 +118,8 @@ impl Planner for OfflinePlanner {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kinds::mutation_impact::MutationImpact;
+    use crate::kinds::survival::Survival;
     use crate::question::Question;
 
     fn direction(id: usize, question: Question, priority: f64) -> Direction {
@@ -133,13 +135,14 @@ mod tests {
     #[test]
     fn learns_which_kinds_pay_off() {
         let open = vec![
-            direction(0, Question::Survival { layer: "p".into() }, 0.8),
+            direction(0, Survival { layer: "p".into() }.into(), 0.8),
             direction(
                 1,
-                Question::MutationImpact {
+                MutationImpact {
                     gene: "PTEN".into(),
                     layer: "p".into(),
-                },
+                }
+                .into(),
                 0.8,
             ),
         ];
@@ -147,15 +150,15 @@ mod tests {
         // Equal priors: the lower id wins the tie, deterministically.
         assert_eq!(planner.choose(&open), Some(0));
         for _ in 0..4 {
-            planner.update(QuestionKind::Survival, false);
-            planner.update(QuestionKind::MutationImpact, true);
+            planner.update(Kind::Survival, false);
+            planner.update(Kind::MutationImpact, true);
         }
         assert_eq!(planner.choose(&open), Some(1));
     }
 
     #[test]
     fn stops_when_nothing_is_worth_it() {
-        let open = vec![direction(0, Question::Survival { layer: "p".into() }, 0.01)];
+        let open = vec![direction(0, Survival { layer: "p".into() }.into(), 0.01)];
         assert_eq!(OfflinePlanner::default().choose(&open), None);
         assert_eq!(OfflinePlanner::default().choose(&[]), None);
     }

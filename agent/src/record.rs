@@ -10,9 +10,8 @@ use crate::question::Question;
 use crate::validate::ReplicationStatus;
 use datasets::{FeatureId, Study};
 use graph::{
-    AnalysisId, Claim, EntityClass, EntityKind, EntityRef, FindingId, GraphError, HypothesisStatus,
-    InputFile, NewAnalysis, NewDirection, NewFinding, NewHypothesis, RelationKind, ResearchGraph,
-    RunId,
+    AnalysisId, EvidenceRole, FindingId, GraphError, HypothesisScore, HypothesisStatus, InputFile,
+    Mention, NewAnalysis, NewDirection, NewFinding, NewHypothesis, ResearchGraph, RunId,
 };
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -169,16 +168,15 @@ impl GraphRecorder {
         let direction = match self.graph.find_unanswered_direction(self.run, &question) {
             Some(d) => d,
             None => {
-                let (subject, relation, object, focus) =
-                    direction_classes(&record.direction.question, &record.layers);
+                let classes = record.direction.question.direction_classes(&record.layers);
                 self.graph.add_direction(NewDirection {
                     run: self.run,
                     question,
-                    subject,
-                    relation,
-                    object,
+                    subject: classes.subject,
+                    relation: classes.relation,
+                    object: classes.object,
                     rationale: Some(record.direction.rationale.clone()),
-                    focus,
+                    focus: classes.focus,
                 })?
             }
         };
@@ -190,7 +188,7 @@ impl GraphRecorder {
                 continue;
             }
             let claim = if strong.contains(&r) {
-                claim(&record.direction.question, row, ledger)
+                record.direction.question.claim(row, ledger)
             } else {
                 None
             };
@@ -199,7 +197,7 @@ impl GraphRecorder {
                 feature: FeatureId::new(row.feature.as_str()),
                 variable: row.variable.clone(),
                 contrast: Some(row.contrast.clone()),
-                test: row.test.clone(),
+                test: row.test.to_string(),
                 statistic: finite_or_zero(row.statistic),
                 effect: finite_or_zero(row.effect),
                 ci_low: row.ci_low.is_finite().then_some(row.ci_low),
@@ -262,8 +260,8 @@ impl GraphRecorder {
                     continue;
                 };
                 let against = e.summary.contains("does not")
-                    || (e.role == "adjusted" && !h.statement.contains("holds"));
-                if against && e.role != "primary" {
+                    || (e.role == EvidenceRole::Adjusted && !h.statement.contains("holds"));
+                if against && e.role != EvidenceRole::Primary {
                     contradicted_by.push(id);
                 } else {
                     supported_by.push(id);
@@ -276,12 +274,18 @@ impl GraphRecorder {
             self.graph.add_hypothesis(NewHypothesis {
                 run: self.run,
                 statement: h.statement.clone(),
-                score: serde_json::json!({"id": h.id, "rank": h.rank, "kind": h.kind, "score": h.score, "replication": h.replication}),
+                score: HypothesisScore {
+                    id: h.id.clone(),
+                    rank: h.rank,
+                    kind: h.kind.name().to_owned(),
+                    score: h.score.clone(),
+                    replication: h.replication.clone(),
+                },
                 status,
                 supported_by,
                 contradicted_by,
                 derived_from: Vec::new(),
-                concerns: h.entities.iter().filter_map(|e| entity_of_label(e)).collect(),
+                concerns: h.entities.iter().map(Mention::entity).collect(),
             })?;
         }
         Ok(())
@@ -297,171 +301,4 @@ fn kept(q: &Question, row: &TestRow) -> bool {
         && row.p.is_finite()
         && row.effect.is_finite()
         && row.statistic.is_finite()
-}
-
-fn feature_entity(row: &TestRow) -> EntityRef {
-    EntityRef::from_feature(&FeatureId::new(row.feature.as_str()))
-}
-
-fn sign_relation(effect: f64) -> RelationKind {
-    if effect > 0.0 {
-        RelationKind::HigherIn
-    } else {
-        RelationKind::LowerIn
-    }
-}
-
-/// The entity relation a strong finding supports.
-fn claim(q: &Question, row: &TestRow, ledger: &Ledger) -> Option<Claim> {
-    let make = |subject, relation, object| {
-        Some(Claim {
-            subject,
-            relation,
-            object,
-        })
-    };
-    match q {
-        Question::MutationImpact { gene, .. } | Question::MutationMechanism { gene, .. } => make(
-            feature_entity(row),
-            sign_relation(row.effect),
-            EntityRef::Mutation(gene.clone()),
-        ),
-        Question::TumorVsNormal { .. } => make(
-            feature_entity(row),
-            sign_relation(row.effect),
-            EntityRef::SampleGroup("tumour".into()),
-        ),
-        Question::ClinicalGroups { variable, .. } | Question::AdjustedGroups { variable, .. } => {
-            if let Some(gene) = variable.strip_suffix(" mutation") {
-                return make(
-                    feature_entity(row),
-                    sign_relation(row.effect),
-                    EntityRef::Mutation(gene.to_owned()),
-                );
-            }
-            match row.contrast.split_once(" vs ") {
-                Some((level, _)) if !row.test.starts_with("spearman") => make(
-                    feature_entity(row),
-                    sign_relation(row.effect),
-                    EntityRef::ClinicalLevel {
-                        variable: variable.clone(),
-                        level: level.to_owned(),
-                    },
-                ),
-                _ => make(
-                    feature_entity(row),
-                    RelationKind::AssociatedWith,
-                    EntityRef::ClinicalVariable(variable.clone()),
-                ),
-            }
-        }
-        Question::ClinicalNumeric { variable, .. } => make(
-            feature_entity(row),
-            RelationKind::CorrelatesWith,
-            EntityRef::ClinicalVariable(variable.clone()),
-        ),
-        Question::Survival { .. } | Question::AdjustedSurvival { .. } => make(
-            feature_entity(row),
-            RelationKind::PrognosticFor,
-            EntityRef::ClinicalVariable(row.variable.clone()),
-        ),
-        Question::Subtypes { layer } => make(
-            EntityRef::SampleGroup(format!("{layer} clusters")),
-            RelationKind::AssociatedWith,
-            EntityRef::ClinicalVariable(row.variable.clone()),
-        ),
-        Question::Enrichment { source_step, .. } => {
-            let source = ledger.analysis(*source_step)?;
-            let object = match &source.direction.question {
-                Question::MutationImpact { gene, .. } => EntityRef::Mutation(gene.clone()),
-                Question::ClinicalGroups { variable, .. }
-                | Question::ClinicalNumeric { variable, .. } => {
-                    EntityRef::ClinicalVariable(variable.clone())
-                }
-                Question::TumorVsNormal { .. } => EntityRef::SampleGroup("tumour".into()),
-                _ => return None,
-            };
-            make(
-                EntityRef::GeneSet(row.feature.clone()),
-                RelationKind::EnrichedIn,
-                object,
-            )
-        }
-        // Copy number, RNA and protein of one gene are one gene entity: a cis effect is a property
-        // of the gene, carried by the finding itself rather than by an edge to itself.
-        Question::Cis { .. } => None,
-    }
-}
-
-fn layer_class(layers: &[String], kind: EntityKind) -> EntityClass {
-    match layers.last() {
-        Some(layer) => EntityClass::measured_in(kind, layer.clone()),
-        None => EntityClass::new(kind),
-    }
-}
-
-fn direction_classes(
-    q: &Question,
-    layers: &[String],
-) -> (EntityClass, RelationKind, EntityClass, Vec<EntityRef>) {
-    let features = layer_class(layers, EntityKind::Gene);
-    match q {
-        Question::MutationImpact { gene, .. } | Question::MutationMechanism { gene, .. } => (
-            EntityClass::new(EntityKind::Mutation),
-            RelationKind::AssociatedWith,
-            features,
-            vec![EntityRef::Mutation(gene.clone())],
-        ),
-        Question::ClinicalGroups { variable, .. }
-        | Question::ClinicalNumeric { variable, .. }
-        | Question::AdjustedGroups { variable, .. } => (
-            EntityClass::new(EntityKind::ClinicalVariable),
-            RelationKind::AssociatedWith,
-            features,
-            vec![EntityRef::ClinicalVariable(variable.clone())],
-        ),
-        Question::TumorVsNormal { .. } => (
-            EntityClass::new(EntityKind::SampleGroup),
-            RelationKind::AssociatedWith,
-            features,
-            vec![EntityRef::SampleGroup("tumour".into())],
-        ),
-        Question::Cis { .. } => (
-            EntityClass::new(EntityKind::Gene),
-            RelationKind::CisRegulates,
-            features,
-            Vec::new(),
-        ),
-        Question::Survival { .. } | Question::AdjustedSurvival { .. } => (
-            features,
-            RelationKind::PrognosticFor,
-            EntityClass::new(EntityKind::ClinicalVariable),
-            Vec::new(),
-        ),
-        Question::Subtypes { .. } => (
-            EntityClass::new(EntityKind::SampleGroup),
-            RelationKind::AssociatedWith,
-            EntityClass::new(EntityKind::ClinicalVariable),
-            Vec::new(),
-        ),
-        Question::Enrichment { .. } => (
-            EntityClass::new(EntityKind::GeneSet),
-            RelationKind::EnrichedIn,
-            EntityClass::new(EntityKind::ClinicalVariable),
-            Vec::new(),
-        ),
-    }
-}
-
-/// Entities named in a hypothesis (`mutation:PTEN`, `gene:TP53`, `clinical:Stage`, `pathway:...`).
-fn entity_of_label(label: &str) -> Option<EntityRef> {
-    let (kind, name) = label.split_once(':')?;
-    Some(match kind {
-        "mutation" => EntityRef::Mutation(name.to_owned()),
-        "gene" => EntityRef::Gene(name.to_owned()),
-        "clinical" => EntityRef::ClinicalVariable(name.to_owned()),
-        "pathway" => EntityRef::GeneSet(name.to_owned()),
-        "sample_group" => EntityRef::SampleGroup(name.to_owned()),
-        _ => return None,
-    })
 }

@@ -12,7 +12,7 @@ use crate::hypothesis::Hypothesis;
 use crate::ledger::Q_STRONG;
 use crate::plots::{BarChart, BarSeries, bar_chart, escape};
 use crate::profile::StudyProfile;
-use crate::question::QuestionKind;
+use crate::question::Kind;
 use crate::run::{Calibration, RunResult};
 use crate::validate::{Replication, ReplicationStatus};
 use datasets::Study;
@@ -256,7 +256,7 @@ fn serde_label<T: serde::Serialize>(value: &T) -> String {
     }
 }
 
-fn kind_label(kind: QuestionKind) -> String {
+fn kind_label(kind: Kind) -> String {
     serde_label(&kind).replace('_', " ")
 }
 
@@ -328,7 +328,7 @@ fn hypothesis_card(out: &mut String, h: &Hypothesis, plot: Option<(&RunResult, &
             "<li><a href=\"#A{}\"><code>{}</code></a> <span class=\"role\">{}</span>: {}</li>",
             e.step,
             escape(&e.finding),
-            escape(&e.role),
+            escape(e.role.as_str()),
             escape(&e.summary)
         );
     }
@@ -414,10 +414,7 @@ mod tests {
 
     #[test]
     fn labels_come_from_serde_names() {
-        assert_eq!(
-            kind_label(QuestionKind::ClinicalNumeric),
-            "clinical numeric"
-        );
+        assert_eq!(kind_label(Kind::ClinicalNumeric), "clinical numeric");
         assert_eq!(serde_label(&datasets::LayerKind::CopyNumber), "copy_number");
     }
 

@@ -22,9 +22,10 @@ use agent::ledger::Ledger;
 use agent::llm::{LlmConfig, check_numbers};
 use agent::llm_planner::{LlmPlanner, allowed_numbers};
 use agent::planner::{Choice, OfflinePlanner, PlanContext, Planner};
-use agent::question::{Direction, QuestionKind};
+use agent::question::{Direction, Kind};
 use agent::run::{Budget, Event, RunConfig, RunResult, run};
 use datasets::Study;
+use graph::StatementSource;
 use llm_support::{FaultServer, Step};
 use serde_json::{Value, json};
 
@@ -111,7 +112,7 @@ impl<P: Planner> Planner for Watched<P> {
         choice
     }
 
-    fn update(&mut self, kind: QuestionKind, success: bool) {
+    fn update(&mut self, kind: Kind, success: bool) {
         self.shadow.update(kind, success);
         self.inner.update(kind, success);
     }
@@ -385,7 +386,8 @@ fn unusable_direction_replies_fall_back_to_the_offline_choice_at_every_step() {
             .result
             .hypotheses
             .iter()
-            .all(|h| h.statement_source == "template" && h.template_statement.is_none())
+            .all(|h| h.statement_source == StatementSource::Template
+                && h.template_statement.is_none())
     );
     // Every reply was charged (10 + 5 tokens each), the rejected ones included.
     assert_eq!(outcome.tokens_spent(), 15 * requests.len() as u64);
@@ -443,7 +445,7 @@ fn a_valid_choice_runs_the_candidate_the_model_named() {
             .result
             .hypotheses
             .iter()
-            .all(|h| h.statement_source == "template")
+            .all(|h| h.statement_source == StatementSource::Template)
     );
     assert_eq!(outcome.tokens_spent(), 15 * ANALYSES as u64);
 }
@@ -468,7 +470,7 @@ fn prose_that_keeps_inventing_numbers_leaves_the_template_statement() {
             h.id
         );
         assert_eq!(h.statement, offline_h.statement);
-        assert_eq!(h.statement_source, "template");
+        assert_eq!(h.statement_source, StatementSource::Template);
         assert_eq!(h.template_statement, None);
     }
     assert_eq!(outcome.result.hypotheses.len(), reference.hypotheses.len());
@@ -529,7 +531,7 @@ fn prose_citing_the_evidence_is_accepted_after_an_invented_number_is_rejected() 
         assert_eq!(h.id, offline_h.id);
         assert_eq!(h.evidence, offline_h.evidence);
         if k < PROSE {
-            assert_eq!(h.statement_source, "llm", "{}", h.id);
+            assert_eq!(h.statement_source, StatementSource::Llm, "{}", h.id);
             assert_eq!(h.statement, expected[&offline_h.statement]);
             assert_eq!(
                 h.template_statement.as_deref(),
@@ -538,7 +540,7 @@ fn prose_citing_the_evidence_is_accepted_after_an_invented_number_is_rejected() 
             check_numbers(&h.statement, &allowed_numbers(h, &outcome.result.ledger))
                 .unwrap_or_else(|bad| panic!("{} cites {bad:?}", h.id));
         } else {
-            assert_eq!(h.statement_source, "template", "{}", h.id);
+            assert_eq!(h.statement_source, StatementSource::Template, "{}", h.id);
             assert_eq!(h.statement, offline_h.statement);
         }
     }
@@ -624,7 +626,7 @@ fn an_exhausted_token_budget_falls_back_without_calling_the_server() {
             .result
             .hypotheses
             .iter()
-            .all(|h| h.statement_source == "template")
+            .all(|h| h.statement_source == StatementSource::Template)
     );
 }
 
@@ -709,7 +711,7 @@ fn a_real_model_plans_a_run_and_its_prose_cites_only_the_evidence() {
     let written: Vec<&Hypothesis> = result
         .hypotheses
         .iter()
-        .filter(|h| h.statement_source == "llm")
+        .filter(|h| h.statement_source == StatementSource::Llm)
         .collect();
     assert_eq!(written.len() as u64, outcome.stat("statements_written"));
     for h in &written {
@@ -722,9 +724,9 @@ fn a_real_model_plans_a_run_and_its_prose_cites_only_the_evidence() {
     for h in result
         .hypotheses
         .iter()
-        .filter(|h| h.statement_source != "llm")
+        .filter(|h| h.statement_source != StatementSource::Llm)
     {
-        assert_eq!(h.statement_source, "template");
+        assert_eq!(h.statement_source, StatementSource::Template);
         assert!(h.template_statement.is_none());
     }
 

@@ -4,7 +4,7 @@
 use agent::knowledge::Knowledge;
 use agent::planner::OfflinePlanner;
 use agent::plots::escape;
-use agent::question::QuestionKind;
+use agent::question::Kind;
 use agent::report::{PLOTTED_HYPOTHESES, report_html};
 use agent::run::{Budget, RunConfig, RunResult, run};
 
@@ -192,11 +192,7 @@ fn demo_report_is_complete_well_formed_and_offline() {
         if i < PLOTTED_HYPOTHESES {
             // A per-sample figure (none for data-driven subtypes) and the volcano of the primary
             // analysis, all with data.
-            let expected = if h.kind == QuestionKind::Subtypes {
-                1
-            } else {
-                2
-            };
+            let expected = if h.kind == Kind::Subtypes { 1 } else { 2 };
             assert!(
                 plots.len() >= expected,
                 "{} has {} figures",

@@ -33,6 +33,10 @@ pub use model::{
     Finding, Hypothesis, HypothesisStatus, InputFile, KnowledgeSource, Node, NodeType, ProcessKind,
     RelationKind, Run, Stance,
 };
+pub use model::{
+    EvidenceRole, HypothesisScore, Mention, Relation, Replication, ReplicationStatus, RunProgress,
+    ScoreBreakdown, StatementSource, TestKind,
+};
 pub use query::Scope;
 pub use query::findings::{FindingOrder, FindingQuery};
 pub use query::subgraph::Selection;

@@ -130,7 +130,7 @@ pub struct RecordedAnalysis {
 pub struct NewHypothesis {
     pub run: RunId,
     pub statement: String,
-    pub score: serde_json::Value,
+    pub score: crate::model::HypothesisScore,
     pub status: HypothesisStatus,
     pub supported_by: Vec<FindingId>,
     pub contradicted_by: Vec<FindingId>,
@@ -375,7 +375,7 @@ impl ResearchGraph {
         &mut self,
         id: HypothesisId,
         status: HypothesisStatus,
-        score: serde_json::Value,
+        score: crate::model::HypothesisScore,
     ) -> Result<()> {
         self.write(|g| {
             g.hypothesis_id(id.node())?;

@@ -30,7 +30,7 @@ fn reopening_rebuilds_an_identical_graph() {
     // Spot checks that the content, not just its shape, survived.
     let h = g.hypothesis(story_hypothesis).unwrap();
     assert_eq!(h.status, graph::HypothesisStatus::Supported);
-    assert_eq!(h.score["total"], 0.85);
+    assert_eq!(h.score.score.total, 0.85);
     assert_eq!(stats.nodes["analysis"], 2);
     assert_eq!(stats.nodes["finding"], 6);
     assert_eq!(stats.edges["produced"], 6);

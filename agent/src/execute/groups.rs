@@ -122,7 +122,7 @@ pub fn clinical_groups(
                 |f, c| {
                     let mut row = super::association::correlation_row(layer_name, f, variable, c);
                     row.contrast = "trend over ordered levels".into();
-                    row.test = "spearman_trend".into();
+                    row.test = graph::TestKind::SpearmanTrend;
                     Some(row)
                 },
             ));
@@ -277,7 +277,7 @@ pub fn mutation_impact(
             gene: f.gene_symbol().to_owned(),
             variable: variable.clone(),
             contrast: "mutated vs wild-type".into(),
-            test: "welch_t".into(),
+            test: graph::TestKind::WelchT,
             effect: e.mean_difference.value,
             ci_low: e.mean_difference.ci_low,
             ci_high: e.mean_difference.ci_high,
@@ -384,7 +384,7 @@ pub fn adjusted_groups(
                     gene: f.gene_symbol().to_owned(),
                     variable: variable.to_owned(),
                     contrast: contrast.clone(),
-                    test: "ols_t".into(),
+                    test: graph::TestKind::OlsT,
                     effect: c.estimate,
                     ci_low: c.estimate - t_crit * c.std_error,
                     ci_high: c.estimate + t_crit * c.std_error,

@@ -1,13 +1,13 @@
 //! Step 3 of the loop: turning a question into analyses over whole layers and their test rows.
+//! Each kind calls the functions here from its `execute` (`kinds/`).
 //! Everything here is deterministic for a given study, sample scope and question, which is what
 //! lets a resumed run replay earlier steps and lets validation re-ask a question on held-out samples.
 
-mod association;
-mod explore;
-mod groups;
+pub mod association;
+pub mod explore;
+pub mod groups;
 
 use crate::ledger::TestRow;
-use crate::question::Question;
 use analysis::compare::TwoGroupComparison;
 use analysis::{NotTestable, Outcome};
 use datasets::clinical::{Levels, Tissue, VariableKind};
@@ -43,45 +43,6 @@ pub struct Context<'a> {
     pub scope: &'a HashSet<SampleId>,
     pub gene_sets: &'a [analysis::gmt::GeneSet],
     pub seed: u64,
-}
-
-pub fn execute(ctx: &Context<'_>, question: &Question) -> Result<Produced, ExecError> {
-    match question {
-        Question::TumorVsNormal { layer } => groups::tumor_vs_normal(ctx, layer),
-        Question::ClinicalGroups { variable, layer } => {
-            groups::clinical_groups(ctx, variable, layer)
-        }
-        Question::MutationImpact { gene, layer } => groups::mutation_impact(ctx, gene, layer, None),
-        Question::MutationMechanism {
-            gene,
-            layer,
-            features,
-        } => groups::mutation_impact(ctx, gene, layer, Some(features)),
-        Question::AdjustedGroups {
-            variable,
-            layer,
-            features,
-            covariates,
-        } => groups::adjusted_groups(ctx, variable, layer, features, covariates),
-        Question::ClinicalNumeric { variable, layer } => {
-            association::clinical_numeric(ctx, variable, layer)
-        }
-        Question::Cis { source, target } => association::cis(ctx, source, target),
-        Question::Survival { layer } => association::survival(ctx, layer, None),
-        Question::AdjustedSurvival {
-            layer,
-            features,
-            covariates,
-        } => association::survival(ctx, layer, Some((features, covariates))),
-        Question::Subtypes { layer } => explore::subtypes(ctx, layer),
-        Question::Enrichment {
-            label,
-            up,
-            down,
-            universe,
-            ..
-        } => explore::enrichment(ctx, label, up, down, universe),
-    }
 }
 
 impl Context<'_> {
@@ -251,7 +212,7 @@ pub fn comparison_row(
         gene: feature.gene_symbol().to_owned(),
         variable: variable.to_owned(),
         contrast,
-        test: "welch_t".into(),
+        test: graph::TestKind::WelchT,
         effect: c.mean_difference.value,
         ci_low: c.mean_difference.ci_low,
         ci_high: c.mean_difference.ci_high,

@@ -229,7 +229,7 @@ mod tests {
     use super::*;
     use crate::journal::entry::{Header, Outcome, Phase, Step};
     use crate::ledger::{AnalysisRecord, TestRow};
-    use crate::question::{Direction, Question};
+    use crate::question::Direction;
 
     fn header() -> Entry {
         Entry::Header(Header {
@@ -248,7 +248,7 @@ mod tests {
             gene: "TP53".into(),
             variable: "stage".into(),
             contrast: "III vs I".into(),
-            test: "hypergeometric".into(),
+            test: graph::TestKind::Hypergeometric,
             effect: x,
             ci_low: f64::NAN,
             ci_high: f64::INFINITY,
@@ -267,13 +267,14 @@ mod tests {
                 step,
                 direction: Direction {
                     id: 3,
-                    question: Question::Enrichment {
+                    question: crate::kinds::enrichment::Enrichment {
                         source_step: 0,
                         label: "up".into(),
                         up: Vec::new(),
                         down: Vec::new(),
                         universe: Vec::new(),
-                    },
+                    }
+                    .into(),
                     priority: f64::NAN,
                     parent_step: None,
                     rationale: String::new(),

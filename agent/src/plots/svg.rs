@@ -12,24 +12,7 @@ pub const TITLE_FONT: f64 = 13.0;
 /// Average glyph width as a fraction of the font size, for fitting text without measuring it.
 const GLYPH_WIDTH: f64 = 0.58;
 
-/// Escapes text for XML and HTML, in element content and in quoted attributes alike. Gene names,
-/// clinical levels (`<50`, `A&B`) and file names all reach the report through this.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            // Control characters are not allowed in XML 1.0; tabs and newlines read as spaces.
-            c if c.is_control() => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use crate::html::escape;
 
 /// Shortens `text` to about `max_width` units at `font` size, ending in an ellipsis when cut.
 pub fn fit(text: &str, max_width: f64, font: f64) -> String {
@@ -312,15 +295,6 @@ impl PathData {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn escapes_markup_and_quotes() {
-        assert_eq!(
-            escape(r#"<50 & "x" 'y'"#),
-            "&lt;50 &amp; &quot;x&quot; &#39;y&#39;"
-        );
-        assert_eq!(escape("a\tb\u{0}"), "a b ");
-    }
 
     #[test]
     fn numbers_are_short_and_finite() {

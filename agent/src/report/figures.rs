@@ -3,12 +3,13 @@
 //! primary analysis, which only the run's ledger can draw whole (the graph store keeps a
 //! screen's nominally significant rows, not every test).
 
-use crate::evidence_plots::{Figure, FindingPlot, PlotKind, supporting_plots};
+use crate::evidence_plots::{Figure, FindingPlot, supporting_plots};
 use crate::hypothesis::{Evidence, Hypothesis};
 use crate::ledger::{AnalysisRecord, Q_STRONG, TestRow};
 use crate::plots::{Volcano, VolcanoPoint, placeholder, volcano_plot};
 use crate::run::RunResult;
 use datasets::Study;
+use graph::{EvidenceRole, TestKind};
 
 /// Hits labelled by name in a volcano plot.
 const VOLCANO_LABELS: usize = 6;
@@ -25,7 +26,7 @@ fn primary<'a>(h: &'a Hypothesis, result: &'a RunResult) -> Option<Primary<'a>> 
     let evidence = h
         .evidence
         .iter()
-        .find(|e| e.role == "primary")
+        .find(|e| e.role == EvidenceRole::Primary)
         .or(h.evidence.first())?;
     locate(evidence, result)
 }
@@ -57,7 +58,7 @@ pub fn hypothesis_figures(h: &Hypothesis, result: &RunResult, study: &Study) -> 
         let cis: Vec<FindingPlot> = h
             .evidence
             .iter()
-            .filter(|e| e.role == "cis")
+            .filter(|e| e.role == EvidenceRole::Cis)
             .filter_map(|e| locate(e, result))
             .filter_map(|c| finding_plot(&c))
             .collect();
@@ -69,8 +70,7 @@ pub fn hypothesis_figures(h: &Hypothesis, result: &RunResult, study: &Study) -> 
 
 /// A ledger finding as the shared plotting code describes it.
 fn finding_plot(p: &Primary<'_>) -> Option<FindingPlot> {
-    let kind = PlotKind::for_question(
-        &p.analysis.direction.question,
+    let kind = p.analysis.direction.question.plot(
         &p.analysis.layers,
         &p.row.variable,
         &p.row.contrast,
@@ -81,7 +81,7 @@ fn finding_plot(p: &Primary<'_>) -> Option<FindingPlot> {
         feature: p.row.feature.clone(),
         samples: p.analysis.samples.clone(),
         analysis: format!("A{}", p.analysis.step),
-        test: p.row.test.clone(),
+        test: p.row.test.to_string(),
         p: p.row.p,
         finding: p.evidence.finding.clone(),
         summary: p.evidence.summary.clone(),
@@ -90,14 +90,13 @@ fn finding_plot(p: &Primary<'_>) -> Option<FindingPlot> {
 
 /// What the effect of a test row measures, for the volcano's x axis.
 fn effect_label(row: &TestRow) -> String {
-    match row.test.as_str() {
-        "welch_t" => format!("mean difference ({})", row.contrast),
-        "ols_t" => "adjusted difference".into(),
-        "spearman" | "spearman_trend" => "Spearman rho".into(),
-        "cox_wald" => "log hazard ratio per unit".into(),
-        "hypergeometric" => "log2 fold enrichment".into(),
-        "chi_square" => "Cramer's V".into(),
-        other => format!("effect ({other})"),
+    match row.test {
+        TestKind::WelchT => format!("mean difference ({})", row.contrast),
+        TestKind::OlsT => "adjusted difference".into(),
+        TestKind::Spearman | TestKind::SpearmanTrend => "Spearman rho".into(),
+        TestKind::CoxWald => "log hazard ratio per unit".into(),
+        TestKind::Hypergeometric => "log2 fold enrichment".into(),
+        TestKind::ChiSquare => "Cramer's V".into(),
     }
 }
 

@@ -4,10 +4,19 @@ pub mod edge;
 pub mod entity;
 pub mod node;
 pub mod process;
+pub mod progress;
+pub mod study_profile;
+pub mod vocab;
 
 pub use edge::{Edge, EdgeKind, KnowledgeSource, ProcessKind, RelationKind};
 pub use entity::{Entity, EntityClass, EntityKind, EntityRef};
 pub use node::{Node, NodeType};
 pub use process::{
     Analysis, Direction, EffectSign, Finding, Hypothesis, HypothesisStatus, InputFile, Run, Stance,
+};
+pub use progress::RunProgress;
+pub use study_profile::StudyProfile;
+pub use vocab::{
+    BadMention, EvidenceRole, HypothesisScore, Mention, Relation, Replication, ReplicationStatus,
+    ScoreBreakdown, StatementSource, TestKind,
 };

@@ -139,8 +139,8 @@ text_enum! {
 pub struct Hypothesis {
     pub run: RunId,
     pub statement: String,
-    /// Score breakdown (components and total) as the agent's scorer produced it.
-    pub score: serde_json::Value,
+    /// Rank, kind, score breakdown and replication as the agent's scorer produced them.
+    pub score: crate::model::vocab::HypothesisScore,
     pub status: HypothesisStatus,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,

@@ -5,7 +5,9 @@
 
 use crate::error::{GraphError, Result};
 use crate::ids::{EntityId, FindingId, HypothesisId, RunId};
-use crate::model::{EdgeKind, EntityRef, Finding, Hypothesis, Node, ProcessKind};
+use crate::model::{
+    EdgeKind, EntityRef, Finding, Hypothesis, Node, ProcessKind, ReplicationStatus,
+};
 use crate::research_graph::ResearchGraph;
 use crate::resolve::canonicalize;
 use petgraph::Direction::{Incoming, Outgoing};
@@ -40,9 +42,9 @@ pub struct HypothesisChange {
     pub score_after: Option<f64>,
     /// After minus before, when both runs scored it.
     pub score_delta: Option<f64>,
-    /// `replicated`, `not_replicated` or `not_tested`, as the agent recorded it.
-    pub replication_before: Option<String>,
-    pub replication_after: Option<String>,
+    /// Replication as the agent recorded it.
+    pub replication_before: Option<ReplicationStatus>,
+    pub replication_after: Option<ReplicationStatus>,
 }
 
 /// The hypotheses of `to` compared with those of `from`. Every hypothesis of `to` is in exactly
@@ -79,7 +81,7 @@ struct Side<'g> {
     h: &'g Hypothesis,
     rank: Option<u64>,
     total: Option<f64>,
-    replication: Option<String>,
+    replication: Option<ReplicationStatus>,
 }
 
 impl<'g> Side<'g> {
@@ -87,23 +89,14 @@ impl<'g> Side<'g> {
         Self {
             id,
             h,
-            rank: h.score.get("rank").and_then(serde_json::Value::as_u64),
-            total: h
-                .score
-                .pointer("/score/total")
-                .or_else(|| h.score.get("total"))
-                .and_then(serde_json::Value::as_f64)
-                .filter(|t| t.is_finite()),
-            replication: h
-                .score
-                .pointer("/replication/status")
-                .and_then(serde_json::Value::as_str)
-                .map(str::to_owned),
+            rank: Some(h.score.rank as u64).filter(|&r| r > 0),
+            total: Some(h.score.score.total).filter(|t| t.is_finite()),
+            replication: Some(h.score.replication.status),
         }
     }
 
     fn replicated(&self) -> bool {
-        self.replication.as_deref() == Some("replicated")
+        self.replication == Some(ReplicationStatus::Replicated)
     }
 
     /// Rank order, unranked last, ties by id.
@@ -113,10 +106,7 @@ impl<'g> Side<'g> {
 }
 
 fn kind_of(h: &Hypothesis) -> Option<String> {
-    h.score
-        .get("kind")
-        .and_then(serde_json::Value::as_str)
-        .map(str::to_owned)
+    Some(h.score.kind.clone()).filter(|k| !k.is_empty())
 }
 
 fn change(key: &str, from: Option<&Side<'_>>, to: Option<&Side<'_>>) -> HypothesisChange {
@@ -135,8 +125,8 @@ fn change(key: &str, from: Option<&Side<'_>>, to: Option<&Side<'_>>) -> Hypothes
             .and_then(|f| f.total)
             .zip(to.and_then(|t| t.total))
             .map(|(before, after)| after - before),
-        replication_before: from.and_then(|s| s.replication.clone()),
-        replication_after: to.and_then(|s| s.replication.clone()),
+        replication_before: from.and_then(|s| s.replication),
+        replication_after: to.and_then(|s| s.replication),
     }
 }
 
@@ -440,10 +430,19 @@ mod tests {
         NewHypothesis {
             run,
             statement: statement.into(),
-            score: json!({
-                "id": format!("H{rank}"), "rank": rank, "kind": "mutation_impact",
-                "score": { "total": total }, "replication": { "status": replication }
-            }),
+            score: crate::model::HypothesisScore {
+                id: format!("H{rank}"),
+                rank: rank as usize,
+                kind: "mutation_impact".into(),
+                score: crate::model::ScoreBreakdown {
+                    total,
+                    ..Default::default()
+                },
+                replication: crate::model::Replication {
+                    status: serde_json::from_value(json!(replication)).unwrap(),
+                    ..Default::default()
+                },
+            },
             status: HypothesisStatus::Proposed,
             supported_by,
             contradicted_by: Vec::new(),
@@ -633,8 +632,8 @@ mod tests {
         assert_eq!(s.statement, "AKT1 is higher", "the later wording is shown");
         assert_eq!((s.from_rank, s.to_rank), (Some(2), Some(1)));
         let w = &d.weakened[0];
-        assert_eq!(w.replication_before.as_deref(), Some("replicated"));
-        assert_eq!(w.replication_after.as_deref(), Some("not_replicated"));
+        assert_eq!(w.replication_before, Some(ReplicationStatus::Replicated));
+        assert_eq!(w.replication_after, Some(ReplicationStatus::NotReplicated));
         assert_eq!(
             d.unchanged[0].key,
             "mutation_impact|proteomics|gene:PTEN|PTEN mutation|mutated vs wild-type|negative"
@@ -713,7 +712,15 @@ mod tests {
     fn diff_key_survives_missing_claims_aliases_and_cascade_order() {
         let mut g = ResearchGraph::open_in_memory().unwrap();
         let cis = |h: NewHypothesis| NewHypothesis {
-            score: json!({ "kind": "cis", "rank": 1, "score": { "total": 0.5 } }),
+            score: crate::model::HypothesisScore {
+                kind: "cis".into(),
+                rank: 1,
+                score: crate::model::ScoreBreakdown {
+                    total: 0.5,
+                    ..Default::default()
+                },
+                ..Default::default()
+            },
             ..h
         };
         let cascade = |gene: &str, variable: &str| NewFinding {

@@ -45,7 +45,7 @@ pub struct EvidenceChain {
     pub hypothesis: HypothesisId,
     pub statement: String,
     pub status: HypothesisStatus,
-    pub score: serde_json::Value,
+    pub score: crate::model::HypothesisScore,
     /// Supporting findings first, then contradicting, each in id order.
     pub links: Vec<EvidenceLink>,
 }

@@ -40,7 +40,7 @@ pub struct EdgeRecord {
 pub struct HypothesisUpdate {
     pub id: HypothesisId,
     pub status: HypothesisStatus,
-    pub score: serde_json::Value,
+    pub score: crate::model::HypothesisScore,
     pub updated_at: Timestamp,
 }
 

@@ -105,11 +105,27 @@ pub fn direction(run: RunId) -> NewDirection {
     }
 }
 
+/// A recorded score with the given total (the other components do not matter to the store).
+pub fn score(total: f64) -> graph::HypothesisScore {
+    graph::HypothesisScore {
+        id: "H1".into(),
+        rank: 1,
+        kind: "mutation_impact".into(),
+        score: graph::ScoreBreakdown {
+            total,
+            effect: 0.9,
+            replication: 0.5,
+            ..Default::default()
+        },
+        replication: graph::Replication::default(),
+    }
+}
+
 pub fn hypothesis(run: RunId, supported_by: Vec<graph::FindingId>) -> NewHypothesis {
     NewHypothesis {
         run,
         statement: "PTEN protein is lower in tumours".into(),
-        score: json!({"total": 0.8, "effect": 0.9, "replication": 0.5}),
+        score: score(0.8),
         status: HypothesisStatus::Proposed,
         supported_by,
         contradicted_by: Vec::new(),
@@ -160,12 +176,8 @@ pub fn write_story(g: &mut ResearchGraph, label: &str, study: &str) -> Story {
         .unwrap();
     g.add_hypothesis_evidence(hypothesis, second.findings[0], graph::Stance::Supports)
         .unwrap();
-    g.update_hypothesis(
-        hypothesis,
-        HypothesisStatus::Supported,
-        json!({"total": 0.85}),
-    )
-    .unwrap();
+    g.update_hypothesis(hypothesis, HypothesisStatus::Supported, score(0.85))
+        .unwrap();
     Story {
         run,
         first,

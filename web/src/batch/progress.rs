@@ -2,6 +2,7 @@
 //! On a terminal the lines redraw in place (indicatif); otherwise (CI logs, pipes) a line is
 //! printed when a job changes state, so logs stay short and readable.
 
+use graph::RunProgress;
 use graph::control::{Job, JobEvent, JobState};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
@@ -16,36 +17,22 @@ pub enum ProgressMode {
     Quiet,
 }
 
-/// One event as a short phrase.
+/// One event as a short phrase: the agent's progress as the CLI renders it, the worker's own
+/// events (claimed, recovered, finished, webhook) here.
 pub fn describe_event(event: &JobEvent) -> String {
+    if let Some(progress) = RunProgress::from_stored(&event.kind, &event.data) {
+        return progress.line();
+    }
     let d = &event.data;
-    let num = |k: &str| {
-        d[k].as_i64()
-            .map_or_else(|| "?".to_owned(), |n| n.to_string())
-    };
+    let text = |k: &str| d[k].as_str().unwrap_or("?").to_owned();
     match event.kind.as_str() {
         "claimed" => format!(
             "claimed by {} (attempt {})",
-            d["worker"].as_str().unwrap_or("?"),
-            num("attempt")
+            text("worker"),
+            d["attempt"]
+                .as_i64()
+                .map_or_else(|| "?".to_owned(), |n| n.to_string())
         ),
-        "profiled" => format!("profiled: {} layers", num("layers")),
-        "recording" => format!("recording as run {}", num("run")),
-        "resumed" => format!("resumed: {} steps from the journal", num("steps")),
-        "step" => format!(
-            "step {}: {} ({} tests, {} strong)",
-            num("step"),
-            d["question"].as_str().unwrap_or("?"),
-            num("tests"),
-            num("strong")
-        ),
-        "step_failed" => format!(
-            "step {} failed: {}",
-            num("step"),
-            d["reason"].as_str().unwrap_or("?")
-        ),
-        "validating" => format!("validating {} hypotheses", num("hypotheses")),
-        "calibrating" => format!("calibrating {}/{}", num("permutation"), num("of")),
         "recovered" => "recovered after its worker stopped".to_owned(),
         "finished" => format!(
             "finished: {}",

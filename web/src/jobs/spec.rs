@@ -6,15 +6,7 @@
 use agent::run::{Budget, RunConfig};
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum PlannerChoice {
-    /// The deterministic offline rules (no network).
-    #[default]
-    Offline,
-    /// An OpenAI-compatible model configured by `HYPOMICS_LLM_*` where the job runs.
-    Llm,
-}
+pub use agent::planner_choice::PlannerChoice;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]

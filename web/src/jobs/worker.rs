@@ -290,20 +290,11 @@ impl Worker {
         stop: Arc<AtomicBool>,
     ) -> Result<serde_json::Value, AgentError> {
         let knowledge = agent::knowledge::Knowledge::embedded().map_err(AgentError::Knowledge)?;
-        let mut planner: Box<dyn agent::planner::Planner> = match spec.planner {
-            PlannerChoice::Offline => Box::new(agent::planner::OfflinePlanner::default()),
-            PlannerChoice::Llm => {
-                let Some(LlmSetting(config)) = self.config.llm.clone() else {
-                    return Err(AgentError::Knowledge(
-                        "the llm planner needs HYPOMICS_LLM_BASE_URL where the worker runs".into(),
-                    ));
-                };
-                Box::new(
-                    agent::llm_planner::LlmPlanner::new(config)
-                        .map_err(|e| AgentError::Knowledge(format!("LLM planner: {e}")))?,
-                )
-            }
-        };
+        let llm = self.config.llm.clone().map(|LlmSetting(config)| config);
+        let mut planner = spec
+            .planner
+            .build(llm)
+            .map_err(|e| AgentError::Knowledge(e.to_string()))?;
         let persistence = Persistence {
             out_dir: out_dir.to_path_buf(),
             resume: out_dir.join(agent::journal::JOURNAL_NAME).exists(),

@@ -124,13 +124,11 @@ fn render(graph: &ResearchGraph, diff: &RunDiff) -> String {
 }
 
 /// Replication status as a badge, like the run page's.
-fn replication(status: Option<&str>) -> String {
-    let (class, label) = match status {
-        Some("replicated") => ("ok", "replicated"),
-        Some("not_replicated") => ("bad", "not replicated"),
-        Some(_) => ("na", "not re-testable"),
-        None => return "–".into(),
+fn replication(status: Option<graph::ReplicationStatus>) -> String {
+    let Some(status) = status else {
+        return "–".into();
     };
+    let (class, label) = super::html::replication_label(status);
     format!("<span class=\"badge {class}\">{label}</span>")
 }
 
@@ -164,8 +162,8 @@ fn table(id: &str, rows: &[HypothesisChange]) -> String {
             escape(&c.key),
             num(c.score_before, 2),
             num(c.score_after, 2),
-            replication(c.replication_before.as_deref()),
-            replication(c.replication_after.as_deref()),
+            replication(c.replication_before),
+            replication(c.replication_after),
             rank(c.from_rank),
             rank(c.to_rank),
         ));

@@ -2,11 +2,11 @@
 //! [`escape`], since statements, gene names and clinical levels may contain markup characters),
 //! the page frame with its inline stylesheet, number formatting and badges.
 
-use serde_json::Value;
+use graph::{HypothesisScore, ReplicationStatus};
 
 /// Escapes text for HTML element content and quoted attribute values: the same escaping the
 /// plots and the run report use, so a page and its embedded SVG treat text alike.
-pub use agent::plots::escape;
+pub use agent::html::escape;
 
 /// Inline so pages need nothing but themselves.
 const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:0;color:#222;background:#fafafa}\
@@ -71,58 +71,37 @@ pub fn score_bar(total: Option<f64>) -> String {
     )
 }
 
-/// The replication badge from the hypothesis's recorded score JSON.
-pub fn replication_badge(score: &Value) -> String {
-    let status = score
-        .pointer("/replication/status")
-        .and_then(Value::as_str)
-        .unwrap_or("not_tested");
-    let detail = score
-        .pointer("/replication/detail")
-        .and_then(Value::as_str)
-        .unwrap_or("");
-    let (class, label) = match status {
-        "replicated" => ("ok", "replicated"),
-        "not_replicated" => ("bad", "not replicated"),
-        _ => ("na", "not re-testable"),
-    };
+/// The badge class and words for a replication status.
+pub fn replication_label(status: ReplicationStatus) -> (&'static str, &'static str) {
+    match status {
+        ReplicationStatus::Replicated => ("ok", "replicated"),
+        ReplicationStatus::NotReplicated => ("bad", "not replicated"),
+        ReplicationStatus::NotTested => ("na", "not re-testable"),
+    }
+}
+
+/// The replication badge from the hypothesis's recorded score.
+pub fn replication_badge(score: &HypothesisScore) -> String {
+    let (class, label) = replication_label(score.replication.status);
     format!(
         "<span class=\"badge {class}\" title=\"{}\">{label}</span>",
-        escape(detail)
+        escape(&score.replication.detail)
     )
 }
 
 /// The novelty badge: how far prior knowledge already links the entities, with the reason as
 /// its tooltip.
-pub fn novelty_badge(score: &Value) -> String {
-    let novelty = breakdown(score, "novelty");
-    let reason = novelty_reason(score);
-    let label = match novelty {
-        Some(n) if n >= 0.7 => "novel",
-        Some(n) if n >= 0.4 => "partly known",
-        Some(_) => "known",
-        None => "novelty unknown",
+pub fn novelty_badge(score: &HypothesisScore) -> String {
+    let label = match score.score.novelty {
+        n if n >= 0.7 => "novel",
+        n if n >= 0.4 => "partly known",
+        n if n.is_finite() => "known",
+        _ => "novelty unknown",
     };
     format!(
         "<span class=\"badge novel\" title=\"{}\">{label}</span>",
-        escape(reason)
+        escape(&score.score.novelty_reason)
     )
-}
-
-/// One component of the score breakdown (`reliability`, `novelty`, ...).
-pub fn breakdown(score: &Value, key: &str) -> Option<f64> {
-    score
-        .get("score")
-        .and_then(|s| s.get(key))
-        .and_then(Value::as_f64)
-}
-
-/// Why novelty is what it is, as the agent recorded it.
-pub fn novelty_reason(score: &Value) -> &str {
-    score
-        .pointer("/score/novelty_reason")
-        .and_then(Value::as_str)
-        .unwrap_or("")
 }
 
 #[cfg(test)]
@@ -139,15 +118,24 @@ mod tests {
 
     #[test]
     fn badges_read_the_recorded_score() {
-        let score = serde_json::json!({
-            "score": {"novelty": 0.9, "novelty_reason": "no <pathway>"},
-            "replication": {"status": "not_replicated", "detail": "p = 0.4"}
-        });
+        let score = HypothesisScore {
+            score: graph::ScoreBreakdown {
+                novelty: 0.9,
+                novelty_reason: "no <pathway>".into(),
+                ..Default::default()
+            },
+            replication: graph::Replication {
+                status: ReplicationStatus::NotReplicated,
+                detail: "p = 0.4".into(),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
         assert!(replication_badge(&score).contains(">not replicated<"));
         let novelty = novelty_badge(&score);
         assert!(novelty.contains(">novel<"), "{novelty}");
         assert!(novelty.contains("no &lt;pathway&gt;"), "{novelty}");
-        assert!(replication_badge(&serde_json::json!({})).contains("not re-testable"));
+        assert!(replication_badge(&HypothesisScore::default()).contains("not re-testable"));
     }
 
     #[test]

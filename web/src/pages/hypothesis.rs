@@ -4,10 +4,7 @@
 //! plot of the primary finding's analysis. Built from the same lookup as `GET /api/hypotheses/{id}`.
 
 use super::PageResult;
-use super::html::{
-    breakdown, escape, layout, novelty_badge, novelty_reason, num, pval, replication_badge,
-    score_bar,
-};
+use super::html::{escape, layout, novelty_badge, num, pval, replication_badge, score_bar};
 use crate::params::PathParam;
 use crate::routes::hypotheses::{self, rank, total};
 use crate::state::AppState;
@@ -19,7 +16,6 @@ use graph::model::Hypothesis;
 use graph::model::Stance;
 use graph::query::evidence::{AnalysisProvenance, EvidenceChain, EvidenceLink};
 use graph::{AnalysisId, HypothesisId, InputFile, ResearchGraph, RunId};
-use serde_json::Value;
 
 pub async fn page(State(state): State<AppState>, PathParam(raw): PathParam) -> PageResult {
     // Everything the graph says is read under its lock, which must not be held while the
@@ -68,17 +64,17 @@ fn head(id: HypothesisId, h: &Hypothesis, chain: &EvidenceChain) -> String {
          <td class=\"num\">{}</td><td class=\"num\" title=\"{}\">{}</td><td class=\"num\">{}</td>\
          <td class=\"num\">{}</td></tr></table><p class=\"muted\">Novelty: {}. Replication: {}</p>",
         score_bar(total(h)),
-        num(breakdown(s, "reliability"), 2),
-        escape(novelty_reason(s)),
-        num(breakdown(s, "novelty"), 2),
-        num(breakdown(s, "clinical_relevance"), 2),
-        num(breakdown(s, "replication"), 2),
-        escape(novelty_reason(s)),
-        escape(
-            s.pointer("/replication/detail")
-                .and_then(Value::as_str)
-                .unwrap_or("not recorded")
-        ),
+        num(Some(s.score.reliability), 2),
+        escape(&s.score.novelty_reason),
+        num(Some(s.score.novelty), 2),
+        num(Some(s.score.clinical_relevance), 2),
+        num(Some(s.score.replication), 2),
+        escape(&s.score.novelty_reason),
+        escape(if s.replication.detail.is_empty() {
+            "not recorded"
+        } else {
+            &s.replication.detail
+        }),
     ));
     body.push_str(&format!(
         "<p><a href=\"/explore?hypothesis={}\">explore its graph</a></p>",

@@ -2,9 +2,7 @@
 //! The `min_score` and `status` filters are applied server-side by the same query the JSON API
 //! uses; the search box only hides rows in the browser, so it needs no round trip.
 
-use super::html::{
-    breakdown, escape, layout, novelty_badge, novelty_reason, num, replication_badge, score_bar,
-};
+use super::html::{escape, layout, novelty_badge, num, replication_badge, score_bar};
 use super::{PageError, PageResult};
 use crate::params::{self, Params, PathParam};
 use crate::routes::hypotheses::{self, rank, total};
@@ -68,11 +66,11 @@ pub async fn page(
             id.node().get(),
             escape(&h.statement),
             score_bar(total(h)),
-            num(breakdown(s, "reliability"), 2),
-            escape(novelty_reason(s)),
-            num(breakdown(s, "novelty"), 2),
-            num(breakdown(s, "clinical_relevance"), 2),
-            num(breakdown(s, "replication"), 2),
+            num(Some(s.score.reliability), 2),
+            escape(&s.score.novelty_reason),
+            num(Some(s.score.novelty), 2),
+            num(Some(s.score.clinical_relevance), 2),
+            num(Some(s.score.replication), 2),
             escape(h.status.as_str()),
             replication_badge(s),
             novelty_badge(s),

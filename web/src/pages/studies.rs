@@ -10,7 +10,7 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::response::Html;
 use graph::control::{Job, JobFilter, StudyRecord};
-use serde_json::Value;
+use graph::model::StudyProfile;
 use std::fmt::Write;
 
 /// The run form and the script behind every write button on the study pages. Inline: pages need
@@ -97,43 +97,38 @@ pub fn script() -> &'static str {
     SCRIPT
 }
 
-fn layer_rows(profile: &Value) -> String {
+fn layer_rows(profile: &StudyProfile) -> String {
     let mut out = String::new();
-    let Some(layers) = profile["layers"].as_array() else {
+    if profile.layers.is_empty() {
         return out;
-    };
+    }
     out.push_str("<table><tr><th>layer</th><th>kind</th><th>features</th><th>samples</th><th>file</th><th>sample matching</th></tr>");
-    for l in layers {
-        let m = &l["matching"];
-        let rules = m["by_rule"].as_object().map_or(String::new(), |o| {
-            o.iter()
-                .map(|(rule, n)| format!("{rule}: {n}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        });
+    for l in &profile.layers {
+        let m = &l.matching;
+        let rules = m
+            .by_rule
+            .iter()
+            .map(|(rule, n)| format!("{rule}: {n}"))
+            .collect::<Vec<_>>()
+            .join(", ");
         let matching = format!(
             "{} of {} IDs matched{}",
-            m["matched"],
-            m["ids_in_file"],
+            m.matched,
+            m.ids_in_file,
             if rules.is_empty() {
                 String::new()
             } else {
                 format!(" ({rules})")
             }
         );
-        let text = |key: &str| {
-            l[key]
-                .as_str()
-                .map_or_else(|| l[key].to_string(), str::to_owned)
-        };
         let _ = write!(
             out,
             "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td><code>{}</code></td><td>{}</td></tr>",
-            escape(&text("name")),
-            escape(&text("kind")),
-            escape(&text("features")),
-            escape(&text("samples")),
-            escape(&text("file")),
+            escape(&l.name),
+            escape(&l.kind),
+            l.features,
+            l.samples,
+            escape(&l.file),
             escape(&matching),
         );
     }
@@ -141,39 +136,32 @@ fn layer_rows(profile: &Value) -> String {
     out
 }
 
-fn variable_rows(profile: &Value) -> String {
+fn variable_rows(profile: &StudyProfile) -> String {
     let mut out = String::new();
-    let Some(vars) = profile["clinical_variables"].as_array() else {
+    if profile.clinical_variables.is_empty() {
         return out;
-    };
+    }
     out.push_str(
         "<table><tr><th>clinical variable</th><th>inferred type</th><th>details</th></tr>",
     );
-    for v in vars {
-        let name = v["name"].as_str().unwrap_or("?");
-        let kind = v["kind"].as_str().unwrap_or("?");
-        let mut details = format!("{} observed", v["observed"]);
-        if let Some(levels) = v["levels"].as_array() {
-            let levels: Vec<String> = levels
+    for v in &profile.clinical_variables {
+        let mut details = format!("{} observed", v.observed);
+        if !v.levels.is_empty() {
+            let levels: Vec<String> = v
+                .levels
                 .iter()
-                .map(|l| format!("{} ({})", l[0].as_str().unwrap_or("?"), l[1]))
+                .map(|(level, n)| format!("{level} ({n})"))
                 .collect();
             let _ = write!(details, " · {}", levels.join(", "));
         }
-        if let Some(range) = v["range"].as_array() {
-            let bound = |i: usize| {
-                range
-                    .get(i)
-                    .and_then(Value::as_f64)
-                    .map_or("?".into(), |x| format!("{x:.3}"))
-            };
-            let _ = write!(details, " · range {} to {}", bound(0), bound(1));
+        if let Some((low, high)) = v.range {
+            let _ = write!(details, " · range {low:.3} to {high:.3}");
         }
         let _ = write!(
             out,
             "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-            escape(name),
-            escape(kind),
+            escape(&v.name),
+            escape(&v.kind),
             escape(&details),
         );
     }
@@ -240,11 +228,9 @@ pub async fn list(State(state): State<AppState>, params: Params) -> PageResult {
     let studies: Vec<StudyRecord> = control.with(|c| c.studies())?;
     body.push_str("<table><tr><th>study</th><th>source</th><th>layers</th><th>samples</th><th>registered</th><th>run</th></tr>");
     for s in &studies {
-        let profile = s.profile.clone().unwrap_or_default();
-        let layers = profile["layers"].as_array().map_or(0, Vec::len);
-        let samples = profile["samples"]
-            .as_u64()
-            .map_or(String::new(), |n| n.to_string());
+        let profile = StudyProfile::from_stored(s.profile.as_ref());
+        let layers = profile.layers.len();
+        let samples = profile.samples.map_or(String::new(), |n| n.to_string());
         let _ = write!(
             body,
             "<tr><td><a href=\"/studies/{id}\">{}</a></td><td>{}</td><td class=\"num\">{layers}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
@@ -292,7 +278,8 @@ pub async fn detail(
             limit: Some(50),
         })
     })?;
-    let profile = study.profile.clone().unwrap_or_default();
+    let raw_profile = study.profile.clone().unwrap_or_default();
+    let profile = StudyProfile::from_stored(study.profile.as_ref());
     let mut body = format!(
         "<h1>Study {}</h1><p class=\"muted\">{} · registered {}{}</p>",
         escape(&study.name),
@@ -314,7 +301,7 @@ pub async fn detail(
     let _ = write!(
         body,
         "<details><summary>Full profile (JSON)</summary><pre><code>{}</code></pre></details>",
-        escape(&serde_json::to_string_pretty(&profile).unwrap_or_default())
+        escape(&serde_json::to_string_pretty(&raw_profile).unwrap_or_default())
     );
     body.push_str(SCRIPT);
     Ok(Html(layout(&format!("study {}", study.name), &body)))

@@ -7,7 +7,10 @@ use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use graph::query::evidence::EvidenceChain;
-use graph::{GraphError, Hypothesis, HypothesisId, HypothesisStatus, ResearchGraph, RunId, Scope};
+use graph::{
+    GraphError, Hypothesis, HypothesisId, HypothesisScore, HypothesisStatus, ResearchGraph, RunId,
+    Scope,
+};
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -22,20 +25,17 @@ struct RankedHypothesis<'a> {
     kind: Option<&'a str>,
     statement: &'a str,
     status: HypothesisStatus,
-    score: &'a Value,
+    score: &'a HypothesisScore,
 }
 
-/// The agent's rank (1 = best), from the score JSON it recorded.
+/// The agent's rank (1 = best); 0 (never given by the agent) reads as unranked.
 pub(crate) fn rank(h: &Hypothesis) -> Option<u64> {
-    h.score.get("rank").and_then(Value::as_u64)
+    Some(h.score.rank as u64).filter(|&r| r > 0)
 }
 
-/// The total score, from the score JSON the agent recorded.
+/// The total score the agent recorded.
 pub(crate) fn total(h: &Hypothesis) -> Option<f64> {
-    h.score
-        .pointer("/score/total")
-        .or_else(|| h.score.get("total"))
-        .and_then(Value::as_f64)
+    Some(h.score.score.total).filter(|t| t.is_finite())
 }
 
 /// Hypotheses of a run, in id order.
@@ -114,7 +114,7 @@ pub async fn of_run(
             id,
             rank: rank(h),
             total: total(h),
-            kind: h.score.get("kind").and_then(Value::as_str),
+            kind: Some(h.score.kind.as_str()).filter(|k| !k.is_empty()),
             statement: &h.statement,
             status: h.status,
             score: &h.score,

@@ -1,0 +1,174 @@
+//! Step 5: assembling hypotheses from chains of supported findings. A hypothesis starts from one
+//! strong primary finding and collects the follow-up evidence that speaks to it: what its kind
+//! adds (the same change in RNA or not, survival after adjustment), whether a group difference
+//! survives adjustment for purity and batch (robustness), and the pathway it belongs to. Kinds
+//! that chain findings of several analyses (cis cascades) add theirs after.
+
+use crate::hypothesis::{
+    Candidate, Draft, ValidationKey, capitalise, evidence, find_follow_up, fmt_effect, fmt_p,
+};
+use crate::kinds::{Kind, Question};
+use crate::ledger::{Ledger, Q_STRONG};
+use graph::{EvidenceRole, Mention, Relation, RelationKind};
+
+/// Primary findings taken per analysis: the strongest few, each about a different gene.
+pub const PER_ANALYSIS: usize = 3;
+
+/// Builds the candidate hypotheses of a run.
+pub fn assemble(ledger: &Ledger) -> Vec<Candidate> {
+    let mut out = Vec::new();
+    for (index, a) in ledger.analyses().iter().enumerate() {
+        if a.direction.question.kind().is_follow_up() {
+            continue;
+        }
+        let mut genes_used = std::collections::HashSet::new();
+        for row_index in ledger.strong_rows(index, Q_STRONG) {
+            if genes_used.len() >= PER_ANALYSIS {
+                break;
+            }
+            let row = &a.rows[row_index];
+            if !genes_used.insert(row.gene.clone()) {
+                continue;
+            }
+            if let Some(h) = from_primary(ledger, index, row_index) {
+                out.push(h);
+            }
+        }
+    }
+    for kind in Kind::ALL {
+        out.extend(kind.chained(ledger));
+    }
+    out
+}
+
+fn from_primary(ledger: &Ledger, index: usize, row_index: usize) -> Option<Candidate> {
+    let a = ledger.analyses().get(index)?;
+    let row = a.rows.get(row_index)?;
+    let q = ledger.q(index, row_index);
+    let mut draft = Draft {
+        ledger,
+        index,
+        analysis: a,
+        row,
+        q,
+        feature: Mention::feature(
+            a.layers.last().cloned().unwrap_or_default(),
+            row.feature.clone(),
+        ),
+        stats: format!("difference {}, q={}", fmt_effect(row.effect), fmt_p(q)),
+        entities: Vec::new(),
+        relations: Vec::new(),
+        evidence: vec![evidence(ledger, index, row_index, EvidenceRole::Primary)?],
+    };
+    let mut statement = a.direction.question.statement(&mut draft)?;
+    let Draft {
+        feature: feature_entity,
+        mut entities,
+        mut relations,
+        evidence: mut ev,
+        ..
+    } = draft;
+    let grouping = a.direction.question.adjusted_grouping();
+    if row.gene.is_empty() {
+        entities.push(feature_entity.clone());
+    } else {
+        entities.push(Mention::Gene(row.gene.clone()));
+        entities.push(feature_entity.clone());
+    }
+    // Robustness to purity and batch.
+    if let Some((i, r)) = find_follow_up(
+        ledger,
+        Kind::AdjustedGroups,
+        |fq| {
+            let (Question::AdjustedGroups(adjusted), Some((variable, layer))) = (fq, &grouping)
+            else {
+                return false;
+            };
+            &adjusted.variable == variable && adjusted.layer == *layer
+        },
+        |fr| {
+            fr.feature == row.feature
+                && fr
+                    .contrast
+                    .starts_with(&format!("{} adjusted for", row.contrast))
+        },
+    ) {
+        let fr = &ledger.analyses()[i].rows[r];
+        ev.extend(evidence(ledger, i, r, EvidenceRole::Adjusted));
+        let holds = fr.p < 0.05 && fr.effect.signum() == row.effect.signum();
+        statement.push_str(&format!(
+            "; the difference {} ({}: {}, p={})",
+            if holds {
+                "holds after adjustment"
+            } else {
+                "does not survive adjustment"
+            },
+            fr.contrast
+                .rsplit_once(" adjusted for ")
+                .map_or("adjusted", |(_, c)| c),
+            fmt_effect(fr.effect),
+            fmt_p(fr.p)
+        ));
+    }
+    // Pathway context from the enrichment of this analysis's changed features.
+    if let Some((i, r)) = best_pathway(ledger, a.step, &row.gene, row.effect) {
+        let fr = &ledger.analyses()[i].rows[r];
+        ev.extend(evidence(ledger, i, r, EvidenceRole::Pathway));
+        entities.push(Mention::Pathway(fr.feature.clone()));
+        relations.push(Relation {
+            subject: Mention::Gene(row.gene.clone()),
+            relation: RelationKind::MemberOf,
+            object: Mention::Pathway(fr.feature.clone()),
+        });
+        statement.push_str(&format!(
+            "; it belongs to {}, enriched among the {} features ({}-fold, q={})",
+            fr.feature,
+            if fr.contrast == "up" {
+                "increased"
+            } else {
+                "decreased"
+            },
+            fmt_effect(fr.effect.exp2()),
+            fmt_p(ledger.q(i, r))
+        ));
+    }
+    Some(Candidate {
+        kind: a.direction.question.kind(),
+        statement: capitalise(&statement) + ".",
+        entities,
+        relations,
+        evidence: ev,
+        validation: ValidationKey {
+            question: a.direction.question.clone(),
+            feature: row.feature.clone(),
+            contrast: row.contrast.clone(),
+            effect_sign: row.effect.signum(),
+        },
+    })
+}
+
+/// The strongest enriched set (q below threshold) from the enrichment of `step` that contains the
+/// gene, in the direction of the effect.
+fn best_pathway(ledger: &Ledger, step: usize, gene: &str, effect: f64) -> Option<(usize, usize)> {
+    let want = if effect > 0.0 { "up" } else { "down" };
+    let mut best: Option<(usize, usize, f64)> = None;
+    for (i, a) in ledger.analyses().iter().enumerate() {
+        let Question::Enrichment(enrichment) = &a.direction.question else {
+            continue;
+        };
+        if enrichment.source_step != step {
+            continue;
+        }
+        for (r, row) in a.rows.iter().enumerate() {
+            let q = ledger.q(i, r);
+            if row.contrast == want
+                && q <= Q_STRONG
+                && row.gene.split(',').any(|g| g == gene)
+                && best.is_none_or(|(_, _, bp)| row.p < bp)
+            {
+                best = Some((i, r, row.p));
+            }
+        }
+    }
+    best.map(|(i, r, _)| (i, r))
+}

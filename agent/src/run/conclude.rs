@@ -1,0 +1,76 @@
+//! From the ledger to ranked hypotheses: assembled, validated on held-out samples, scored.
+
+use super::*;
+
+/// Hypotheses from the ledger: assembled, validated on held-out samples, scored, ranked.
+pub(super) fn conclude(
+    study: &Study,
+    knowledge: &Knowledge,
+    config: &RunConfig,
+    split: &Split,
+    ledger: &Ledger,
+    on_event: &mut dyn FnMut(Event<'_>),
+) -> Conclusion {
+    let candidates = assemble(ledger);
+    on_event(Event::Validating {
+        hypotheses: candidates.len(),
+    });
+    let validation: HashSet<SampleId> = split.validation.iter().cloned().collect();
+    let ctx = Context {
+        study,
+        scope: &validation,
+        gene_sets: &knowledge.gene_sets,
+        seed: config.seed,
+    };
+    let mut hypotheses: Vec<Hypothesis> = validate(candidates, &ctx, "held-out samples")
+        .into_iter()
+        .map(|v| {
+            let score = crate::score::score(&v, ledger, knowledge);
+            Hypothesis::scored(v, score)
+        })
+        .collect();
+    hypotheses.sort_by(|a, b| {
+        b.score
+            .total
+            .total_cmp(&a.score.total)
+            .then_with(|| a.statement.cmp(&b.statement))
+    });
+    let mut seen = HashSet::new();
+    hypotheses.retain(|h| seen.insert(h.statement.clone()));
+    // Calibration compares everything the loop would claim, before the report's selection.
+    let label_dependent_all = hypotheses.iter().filter(|h| label_dependent(h)).count();
+    let label_dependent_replicated = hypotheses
+        .iter()
+        .filter(|h| label_dependent(h) && h.replication.status == ReplicationStatus::Replicated)
+        .count();
+    hypotheses.truncate(config.max_hypotheses);
+    for (i, h) in hypotheses.iter_mut().enumerate() {
+        h.rank = i + 1;
+        h.id = format!("H{}", i + 1);
+    }
+    let replicated = hypotheses
+        .iter()
+        .filter(|h| h.replication.status == ReplicationStatus::Replicated)
+        .count();
+    Conclusion {
+        hypotheses,
+        replicated,
+        label_dependent: label_dependent_all,
+        label_dependent_replicated,
+    }
+}
+
+/// The ranked hypotheses a run presents, and the counts calibration compares (taken before the
+/// presentation's per-kind cap and truncation, so real and shuffled runs are counted alike).
+pub(super) struct Conclusion {
+    pub(super) hypotheses: Vec<Hypothesis>,
+    pub(super) replicated: usize,
+    pub(super) label_dependent: usize,
+    pub(super) label_dependent_replicated: usize,
+}
+
+/// Whether a hypothesis depends on sample labels (clinical data or mutations); cis dosage
+/// effects and tumour/normal contrasts survive shuffling by design and are not counted.
+fn label_dependent(h: &Hypothesis) -> bool {
+    h.kind.is_label_dependent()
+}

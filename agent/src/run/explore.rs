@@ -1,0 +1,178 @@
+//! The exploration: the planner picks an open direction, its kind runs it (or the journal replays it), strong findings open follow-ups, until the budget or the planner stops it.
+
+use super::replay::replayed_pick;
+use super::*;
+
+pub(super) struct Exploration {
+    pub(super) ledger: Ledger,
+    pub(super) failed: usize,
+    pub(super) opened: usize,
+    pub(super) stop_reason: String,
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(super) fn explore(
+    study: &Study,
+    knowledge: &Knowledge,
+    config: &RunConfig,
+    profile: &StudyProfile,
+    split: &Split,
+    mut journal: Option<&mut RunJournal>,
+    phase: Phase,
+    mut recorder: Option<&mut GraphRecorder>,
+    planner: &mut dyn Planner,
+    stop: Option<&AtomicBool>,
+    on_event: &mut dyn FnMut(Event<'_>),
+) -> Result<Exploration, AgentError> {
+    let mut clock = journal
+        .as_ref()
+        .map_or(crate::journal::PhaseClock::after(0.0), |j| j.clock(phase));
+    let scope: HashSet<SampleId> = split.discovery.iter().cloned().collect();
+    let ctx = Context {
+        study,
+        scope: &scope,
+        gene_sets: &knowledge.gene_sets,
+        seed: config.seed,
+    };
+    let mut open = initial_directions(profile);
+    let mut asked: HashSet<String> = open.iter().map(|d| d.question.key()).collect();
+    let mut next_id = open.len();
+    let mut ledger = Ledger::default();
+    let mut failed = 0;
+    let mut opened = 0;
+    let mut step = 0;
+    let stop_reason = loop {
+        if stop.is_some_and(|s| s.load(Ordering::Relaxed)) {
+            return Err(AgentError::Stopped { steps: step });
+        }
+        if step >= config.budget.max_analyses {
+            break format!("analysis budget of {} reached", config.budget.max_analyses);
+        }
+        // A journaled step is replayed as recorded, whichever planner chose it then; the budget
+        // and the planner's choice to stop were decided then too.
+        let recorded = journal.as_mut().and_then(|j| j.next_step(phase));
+        if recorded.is_none() {
+            if let Some(end) = journal.as_ref().and_then(|j| j.end(phase)) {
+                break end.stop_reason.clone();
+            }
+            if clock.elapsed() > config.budget.max_seconds {
+                break format!("time budget of {} s reached", config.budget.max_seconds);
+            }
+        }
+        let pick = match &recorded {
+            Some(entry) => replayed_pick(&entry.outcome, step, &open)?,
+            None => {
+                let choice = planner.choose(
+                    &open,
+                    &PlanContext {
+                        profile,
+                        ledger: &ledger,
+                        step,
+                    },
+                );
+                if let Some(reason) = &choice.fallback {
+                    on_event(Event::PlannerFallback { step, reason });
+                }
+                match choice.index {
+                    Some(i) if i < open.len() => {
+                        if let Some(r) = choice.rationale {
+                            open[i].rationale = r;
+                        }
+                        i
+                    }
+                    _ => break "no open direction worth its cost".to_owned(),
+                }
+            }
+        };
+        let direction = open.remove(pick);
+        let replayed = recorded.is_some();
+        let entry = match recorded {
+            Some(entry) => entry.outcome,
+            None => {
+                let entry = match direction.question.execute(&ctx) {
+                    Ok(p) => Outcome::Analysis(Box::new(AnalysisRecord {
+                        step,
+                        direction: direction.clone(),
+                        module: p.module.to_owned(),
+                        params: p.params,
+                        layers: p.layers,
+                        samples: p.samples,
+                        rows: p.rows,
+                        not_testable: p.not_testable,
+                        notes: p.notes,
+                    })),
+                    Err(e) => Outcome::Failed {
+                        step,
+                        direction: direction.clone(),
+                        reason: e.to_string(),
+                    },
+                };
+                if let Some(j) = journal.as_mut() {
+                    j.append_step(phase, clock.elapsed(), &entry)?;
+                }
+                entry
+            }
+        };
+        match entry {
+            Outcome::Analysis(record) => {
+                let tests = record.rows.len();
+                ledger.push(*record);
+                let index = ledger.analyses().len() - 1;
+                if let (Some(r), Some(done)) = (recorder.as_mut(), ledger.analyses().last()) {
+                    r.record_step(done, &ledger)?;
+                }
+                let strong = ledger.strong_rows(index, Q_STRONG).len();
+                planner.update(direction.question.kind(), strong > 0);
+                let mut new = 0;
+                for (question, rationale) in follow_ups(study, &ledger, index) {
+                    if asked.insert(question.key()) {
+                        open.push(Direction {
+                            id: next_id,
+                            question,
+                            priority: 0.9,
+                            parent_step: Some(step),
+                            rationale,
+                        });
+                        next_id += 1;
+                        new += 1;
+                    }
+                }
+                opened += new;
+                on_event(Event::Step {
+                    step,
+                    direction: &direction,
+                    tests,
+                    strong,
+                    opened: new,
+                    replayed,
+                });
+            }
+            Outcome::Failed { reason, .. } => {
+                failed += 1;
+                planner.update(direction.question.kind(), false);
+                on_event(Event::StepFailed {
+                    step,
+                    direction: &direction,
+                    reason: &reason,
+                });
+            }
+        }
+        step += 1;
+    };
+    if let Some(j) = journal.filter(|j| j.end(phase).is_none()) {
+        j.append_end(Explored {
+            phase,
+            stop_reason: stop_reason.clone(),
+            seconds: clock.elapsed(),
+        })?;
+    }
+    on_event(Event::Stopped {
+        reason: &stop_reason,
+    });
+    Ok(Exploration {
+        ledger,
+        failed,
+        opened,
+        stop_reason,
+    })
+}
