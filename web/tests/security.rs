@@ -517,12 +517,12 @@ async fn concurrent_uploads_of_one_name_cannot_delete_each_others_files() {
     assert_eq!(status, 202, "{body}");
 }
 
+/// One webhook call as received: path, signature header, body.
+type Call = (String, Option<String>, Vec<u8>);
+
 /// A receiver that answers the first call 200 and every later one with a redirect to itself,
 /// sending each call's path, signature and body on the channel.
-fn receiver() -> (
-    SocketAddr,
-    std::sync::mpsc::Receiver<(String, Option<String>, Vec<u8>)>,
-) {
+fn receiver() -> (SocketAddr, std::sync::mpsc::Receiver<Call>) {
     use std::io::{BufRead, BufReader, Read, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = listener.local_addr().expect("addr");
