@@ -7,7 +7,7 @@
 # printing ("AST constructor recursion depth mismatch"), not on anything the server answers.
 # Usage: .ci/schemathesis.sh PATH/TO/hypomics
 set -euo pipefail
-binary="$1"
+binary=$(realpath "$1")
 work=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 token="schemathesis-$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
@@ -21,6 +21,8 @@ for _ in $(seq 120); do
     sleep 1
 done
 status=0
+# Run inside the scratch folder: schemathesis keeps a `.schemathesis/` cache in the current one.
+cd "$work"
 schemathesis run "http://127.0.0.1:$port/api/openapi.json" \
     --header "Authorization: Bearer $token" \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance \

@@ -160,7 +160,11 @@ fn toml_value() -> impl Strategy<Value = String> {
 
 fn manifest_text() -> impl Strategy<Value = String> {
     prop::collection::vec(
-        (prop::sample::select(MANIFEST_LINES), toml_value(), toml_value()),
+        (
+            prop::sample::select(MANIFEST_LINES),
+            toml_value(),
+            toml_value(),
+        ),
         0..16,
     )
     .prop_map(|lines| {
