@@ -125,6 +125,10 @@ enum Command {
         /// No progress lines.
         #[arg(long)]
         quiet: bool,
+        /// Secret the manifest's webhook calls are signed with (HMAC-SHA256 in the
+        /// X-Hypomics-Signature header); required when the manifest has a webhook.
+        #[arg(long, env = "HYPOMICS_WEBHOOK_SECRET", hide_env_values = true)]
+        webhook_secret: Option<String>,
     },
     /// Serve the dashboard and REST API (OpenAPI at /api/openapi.json) and run queued jobs.
     /// With no options it keeps everything in ./hypomics-workspace, with the demo study ready.
@@ -162,6 +166,23 @@ enum Command {
         /// URL that receives a JSON summary (POST) whenever a job ends.
         #[arg(long)]
         webhook: Option<String>,
+        /// Secret the webhook's bodies are signed with (HMAC-SHA256 in the
+        /// X-Hypomics-Signature header); required with --webhook.
+        #[arg(long, env = "HYPOMICS_WEBHOOK_SECRET", hide_env_values = true)]
+        webhook_secret: Option<String>,
+        /// Also answer for this host name (repeatable); loopback names and IP addresses always
+        /// work. Needed when the server is reached by a DNS name (guards against DNS rebinding).
+        #[arg(long = "allowed-host", value_name = "NAME")]
+        allowed_hosts: Vec<String>,
+        /// The server is reached over HTTPS (a TLS proxy in front): session cookies get `Secure`.
+        #[arg(long)]
+        secure_cookie: bool,
+        /// Connections served at once (more wait until one closes).
+        #[arg(long, default_value_t = 1024)]
+        max_connections: usize,
+        /// Live job event streams served at once (more get 503).
+        #[arg(long, default_value_t = web::auth::DEFAULT_EVENT_STREAMS)]
+        max_event_streams: usize,
     },
 }
 
@@ -344,6 +365,7 @@ fn run(cli: Cli) -> Result<()> {
             lease_seconds,
             json,
             quiet,
+            webhook_secret,
         } => {
             let manifest = web::batch::Manifest::load(&manifest)?;
             let options = web::batch::BatchOptions {
@@ -354,6 +376,7 @@ fn run(cli: Cli) -> Result<()> {
                     web::batch::progress::ProgressMode::Auto
                 },
                 llm: llm_from_env()?,
+                webhook_secret,
                 ..Default::default()
             };
             let report = web::batch::run_batch(
@@ -386,9 +409,20 @@ fn run(cli: Cli) -> Result<()> {
             upload_limit_mb,
             lease_seconds,
             webhook,
+            webhook_secret,
+            allowed_hosts,
+            secure_cookie,
+            max_connections,
+            max_event_streams,
         } => {
             let store = store.unwrap_or_else(|| workspace.join("hypomics.db"));
             let llm = llm_from_env()?;
+            let webhook = webhook
+                .map(|url| {
+                    web::jobs::webhook::Webhook::new(url, webhook_secret.unwrap_or_default())
+                })
+                .transpose()
+                .map_err(anyhow::Error::msg)?;
             let workspace = (!read_only).then(|| web::WorkspaceConfig {
                 data_root,
                 workers,
@@ -398,16 +432,25 @@ fn run(cli: Cli) -> Result<()> {
                 llm,
                 ..web::WorkspaceConfig::new(workspace)
             });
+            // A private server always has a token: without one it could serve nobody.
             let token = match (token, &workspace) {
                 (Some(t), _) if !t.trim().is_empty() => Some(t.trim().to_owned()),
                 (_, Some(_)) => Some(web::auth::generate_token()),
+                (_, None) if private => Some(web::auth::generate_token()),
                 (_, None) => None,
             };
             web::serve_blocking(web::ServerConfig {
                 store,
                 addr,
                 workspace,
-                access: web::auth::AccessPolicy { token, private },
+                access: web::auth::AccessPolicy::new(token, private)
+                    .allow_hosts(allowed_hosts)
+                    .secure_cookie(secure_cookie)
+                    .event_streams(max_event_streams),
+                limits: web::listen::Limits {
+                    max_connections,
+                    ..Default::default()
+                },
             })?;
         }
     }

@@ -55,6 +55,18 @@ pub enum ApiError {
     Unprocessable(String),
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// Too many attempts from one client (failed logins); `Retry-After` says when to try again.
+    #[error("{message}")]
+    TooManyRequests {
+        message: String,
+        retry_after_secs: u64,
+    },
+    /// A capped resource (live event streams) is full; the client may retry later.
+    #[error("{0}")]
+    Busy(String),
+    /// A client sent its request too slowly (an upload stalled).
+    #[error("{0}")]
+    Timeout(String),
     /// This server was started without a job queue (read-only over an existing store).
     #[error(
         "this server is read-only: start `hypomics serve` with a workspace to register studies and run jobs"
@@ -84,6 +96,9 @@ impl ApiError {
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Timeout(_) => StatusCode::REQUEST_TIMEOUT,
             Self::Control(e) => {
                 use graph::control::ControlError as C;
                 match e {
@@ -111,6 +126,19 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = serde_json::json!({ "error": self.to_string() });
         let mut response = (self.status(), Json(body)).into_response();
+        let retry_after = match &self {
+            Self::TooManyRequests {
+                retry_after_secs, ..
+            } => Some(*retry_after_secs),
+            Self::Busy(_) => Some(5),
+            _ => None,
+        };
+        if let Some(secs) = retry_after {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(secs),
+            );
+        }
         if matches!(self, Self::Unauthorized(_)) {
             response.headers_mut().insert(
                 axum::http::header::WWW_AUTHENTICATE,
@@ -136,8 +164,6 @@ pub enum WebError {
         addr: SocketAddr,
         source: std::io::Error,
     },
-    #[error("serving HTTP: {0}")]
-    Serve(std::io::Error),
     #[error("starting the async runtime: {0}")]
     Runtime(std::io::Error),
     #[error("opening the job queue in {}: {source}", path.display())]
@@ -157,4 +183,15 @@ pub enum WebError {
     },
     #[error("registering the demo study: {0}")]
     Demo(String),
+    /// A token a person chose is too short to resist guessing.
+    #[error(
+        "the token is {len} characters long; use at least {min} (or leave it out and a random one is made)"
+    )]
+    WeakToken { len: usize, min: usize },
+    /// An `--allowed-host` entry that is not a host name.
+    #[error("--allowed-host `{0}` is not a host name (e.g. `hypomics.example.org`)")]
+    BadAllowedHost(String),
+    /// A webhook without the secret its bodies are signed with.
+    #[error("{0}")]
+    Webhook(String),
 }

@@ -6,7 +6,10 @@
 //! tables, so the API shows exactly what the agent recorded.
 //!
 //! Layout: `state.rs` holds the one shared graph (reloaded when the store file changes) and the
-//! queue (`control.rs`), `auth.rs` guards every route (token or session cookie for writes),
+//! queue (`control.rs`), `auth.rs` guards every route (token or session cookie for writes; sessions in `session.rs`,
+//! login throttling in `throttle.rs`), `host.rs` refuses requests for other host names (DNS
+//! rebinding), `headers.rs` adds security headers, `listen.rs` is the accept loop with its
+//! connection cap and header-read timeout,
 //! `params.rs` turns query strings into typed values or 400s naming the parameter, `error.rs`
 //! maps failures to JSON bodies with the right status, `server.rs` binds, starts the workers and
 //! the scheduler, and serves.
@@ -15,7 +18,10 @@ pub mod auth;
 pub mod batch;
 pub mod control;
 pub mod error;
+pub mod headers;
+pub mod host;
 pub mod jobs;
+pub mod listen;
 pub mod openapi;
 mod openapi_writes;
 pub mod pages;
@@ -23,8 +29,10 @@ pub mod params;
 pub mod routes;
 pub mod schedule;
 pub mod server;
+pub mod session;
 pub mod state;
 pub mod study_data;
+pub mod throttle;
 
 pub use error::{ApiError, WebError};
 pub use server::{

@@ -32,7 +32,9 @@ fn query(name: &str, schema: Value, description: &str) -> Value {
 fn secured(mut op: Value) -> Value {
     op["security"] = json!([{ "bearer": [] }, { "session": [] }]);
     op["responses"]["401"] = error("no or a wrong token");
-    op["responses"]["403"] = error("this server is read-only (no job queue)");
+    op["responses"]["403"] = error(
+        "this server is read-only (no job queue), or a session-cookie write did not come from this server's pages",
+    );
     op
 }
 
@@ -136,6 +138,7 @@ pub fn paths() -> Value {
                     "201": one("study", "Study", "uploaded and registered"),
                     "400": error("a parameter is missing or unknown"),
                     "409": error("a study or upload of that name exists"),
+                    "408": error("the upload stalled (no data for 30 s)"),
                     "413": error("the upload exceeds the server's size limit"),
                     "422": error("a file name is not plain, no files were sent, or the files do not load as a study")
                 }
@@ -195,7 +198,8 @@ pub fn paths() -> Value {
             "get": { "summary": "Live progress as server-sent events (id = sequence number, event = kind, data = {at, data}); ends with an `end` event carrying the job",
                      "parameters": [id_param("job id"), query("after", json!({ "type": "integer" }), "start after this sequence number (a reconnecting browser's Last-Event-ID is honoured too)")],
                      "responses": { "200": { "description": "event stream", "content": { "text/event-stream": { "schema": { "type": "string" } } } },
-                                    "400": error("the id or a parameter is invalid"), "403": error("this server has no job queue"), "404": error("no such job") } }
+                                    "400": error("the id or a parameter is invalid"), "403": error("this server has no job queue"), "404": error("no such job"),
+                                    "503": error("the server's cap on live event streams is reached; retry later (Retry-After) or read /api/jobs/{id}/log") } }
         },
         "/api/jobs/{id}/log": {
             "get": { "summary": "The job's events as JSON",

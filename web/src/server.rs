@@ -31,6 +31,8 @@ pub struct ServerConfig {
     /// `store`, which must exist.
     pub workspace: Option<WorkspaceConfig>,
     pub access: AccessPolicy,
+    /// Connection cap and header-read timeout.
+    pub limits: crate::listen::Limits,
 }
 
 /// The writable side of a server.
@@ -47,7 +49,8 @@ pub struct WorkspaceConfig {
     /// How long a job's claim lasts without renewal; a killed server's job waits this long.
     pub lease: Duration,
     pub retry_base: Duration,
-    pub webhook: Option<String>,
+    /// Signed calls when jobs end.
+    pub webhook: Option<crate::jobs::webhook::Webhook>,
     /// Register the bundled demo study so a fresh server has something to run.
     pub register_demo: bool,
     /// The model `llm` jobs plan with (from `HYPOMICS_LLM_*`); `None`: they fail, saying so.
@@ -90,12 +93,19 @@ pub fn router(state: AppState) -> Router {
             }
         })
         .route("/login", axum::routing::get(crate::auth::login))
+        .route("/logout", axum::routing::post(crate::auth::logout))
         .fallback(no_route)
         .method_not_allowed_fallback(wrong_method)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::auth::guard,
         ))
+        // Outer layers run first: refuse other hosts before anything, add headers to everything.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::host::check,
+        ))
+        .layer(axum::middleware::from_fn(crate::headers::add))
         .with_state(state)
 }
 
@@ -120,6 +130,7 @@ pub struct Server {
     addr: SocketAddr,
     workers: Vec<WorkerConfig>,
     clock: Arc<dyn Clock>,
+    limits: crate::listen::Limits,
 }
 
 impl Server {
@@ -134,6 +145,7 @@ impl Server {
         config: ServerConfig,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, WebError> {
+        config.access.check()?;
         let mut workers = Vec::new();
         let state = match &config.workspace {
             Some(ws) => {
@@ -160,6 +172,7 @@ impl Server {
             addr,
             workers,
             clock,
+            limits: config.limits,
         })
     }
 
@@ -207,15 +220,12 @@ impl Server {
                 std::future::pending(),
             ))
         });
-        let result = axum::serve(self.listener, router(self.state))
-            .with_graceful_shutdown(shutdown)
-            .await
-            .map_err(WebError::Serve);
+        crate::listen::serve(self.listener, router(self.state), self.limits, shutdown).await;
         stop.store(true, Ordering::SeqCst);
         if let Some(scheduler) = scheduler {
             scheduler.abort();
         }
-        result
+        Ok(())
     }
 }
 

@@ -189,6 +189,11 @@ impl AppState {
         Err(StudyUnavailable::Changed { files: changed })
     }
 
+    /// A slot for a background study warm-up (`None`: one is pending already).
+    pub fn warm_slot(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        self.studies.warm_slot()
+    }
+
     /// How many studies are kept in memory.
     pub fn studies_kept(&self) -> usize {
         self.studies.len()

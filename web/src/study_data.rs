@@ -13,6 +13,10 @@ use std::sync::{Arc, Mutex};
 /// Studies kept in memory. A study is the size of its tables, so only the ones being browsed.
 const KEPT: usize = 2;
 
+/// Background warm-ups (started by run pages) pending at once: a burst of page views must not
+/// queue a study load each.
+pub const MAX_WARMING: usize = 1;
+
 /// Where a run's study data can be read again.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StudySource {
@@ -91,13 +95,24 @@ pub fn changed_inputs(study: &Study, inputs: &[InputFile]) -> Vec<String> {
 }
 
 /// The most recently used studies, loaded on first need.
-#[derive(Default)]
 pub struct StudyCache {
     /// Most recently used last.
     kept: Mutex<VecDeque<(StudySource, Arc<Study>)>>,
     /// Held while loading, so requests racing for the same study wait for one load instead of
     /// each parsing it (and two loads at once would take the cores the server answers with).
     loading: tokio::sync::Mutex<()>,
+    /// Slots for background warm-ups; see [`MAX_WARMING`].
+    warming: Arc<tokio::sync::Semaphore>,
+}
+
+impl Default for StudyCache {
+    fn default() -> Self {
+        Self {
+            kept: Mutex::default(),
+            loading: tokio::sync::Mutex::default(),
+            warming: Arc::new(tokio::sync::Semaphore::new(MAX_WARMING)),
+        }
+    }
 }
 
 impl StudyCache {
@@ -123,6 +138,12 @@ impl StudyCache {
             }
         }
         Ok((study, false))
+    }
+
+    /// A slot for one background warm-up, or `None` when one is already pending (the caller
+    /// skips warming; the page that needs the data loads it then).
+    pub fn warm_slot(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        self.warming.clone().try_acquire_owned().ok()
     }
 
     /// Drops a kept study, so the next request reads it again (its files changed on disk).

@@ -226,8 +226,15 @@ fn a_batch_reruns_only_changed_studies_and_reports_what_changed() {
     );
 }
 
-/// A one-shot HTTP receiver on loopback: the first request's body, sent on the channel.
-fn webhook_receiver() -> (String, std::sync::mpsc::Receiver<serde_json::Value>) {
+/// A webhook call as received: the JSON body, its raw bytes and the signature header.
+struct Call {
+    json: serde_json::Value,
+    body: Vec<u8>,
+    signature: Option<String>,
+}
+
+/// An HTTP receiver on loopback: each request's body and signature, sent on the channel.
+fn webhook_receiver() -> (String, std::sync::mpsc::Receiver<Call>) {
     use std::io::{BufRead, BufReader, Read, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
@@ -237,6 +244,7 @@ fn webhook_receiver() -> (String, std::sync::mpsc::Receiver<serde_json::Value>) 
             let Ok(stream) = stream else { continue };
             let mut reader = BufReader::new(stream);
             let mut length = 0usize;
+            let mut signature = None;
             loop {
                 let mut line = String::new();
                 if reader.read_line(&mut line).unwrap_or(0) == 0 || line.trim().is_empty() {
@@ -247,6 +255,11 @@ fn webhook_receiver() -> (String, std::sync::mpsc::Receiver<serde_json::Value>) 
                 {
                     length = value.trim().parse().unwrap_or(0);
                 }
+                if let Some((name, value)) = line.split_once(':')
+                    && name.eq_ignore_ascii_case(web::jobs::webhook::SIGNATURE_HEADER)
+                {
+                    signature = Some(value.trim().to_owned());
+                }
             }
             let mut body = vec![0; length];
             let _ = reader.read_exact(&mut body);
@@ -254,7 +267,11 @@ fn webhook_receiver() -> (String, std::sync::mpsc::Receiver<serde_json::Value>) 
                 .get_mut()
                 .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
             if let Ok(json) = serde_json::from_slice(&body) {
-                let _ = tx.send(json);
+                let _ = tx.send(Call {
+                    json,
+                    body,
+                    signature,
+                });
             }
         }
     });
@@ -276,19 +293,34 @@ fn a_study_that_does_not_load_fails_alone() {
     )
     .expect("manifest");
     assert!(manifest.workspace.ends_with("hypomics-batch"));
-    let report = run_batch(&manifest, &quiet(), Arc::new(SystemClock)).expect("batch");
+    // A webhook needs the secret its calls are signed with.
+    let unsigned = run_batch(&manifest, &quiet(), Arc::new(SystemClock))
+        .expect_err("a webhook without a secret")
+        .to_string();
+    assert!(unsigned.contains("webhook secret"), "{unsigned}");
+    let secret = "batch-webhook-secret-0123";
+    let options = BatchOptions {
+        webhook_secret: Some(secret.into()),
+        ..quiet()
+    };
+    let report = run_batch(&manifest, &options, Arc::new(SystemClock)).expect("batch");
     assert_eq!(report.failed(), 1, "{}", report.table());
     assert_eq!(report.rows[0].outcome, "ran");
     assert_eq!(report.rows[1].state, JobState::Failed);
     assert_eq!(report.rows[1].outcome, "failed");
     let table = report.table();
     assert!(table.contains("(bad) failed: loading study bad"), "{table}");
-    // The manifest's webhook hears about both jobs.
+    // The manifest's webhook hears about both jobs, each call signed over its exact body.
     let mut notes: Vec<serde_json::Value> = (0..2)
         .map(|_| {
-            received
+            let call = received
                 .recv_timeout(std::time::Duration::from_secs(30))
-                .expect("webhook call")
+                .expect("webhook call");
+            assert_eq!(
+                call.signature.as_deref(),
+                Some(web::jobs::webhook::signature(secret, &call.body).as_str())
+            );
+            call.json
         })
         .collect();
     notes.sort_by_key(|n| n["study"].as_str().map(str::to_owned));

@@ -129,10 +129,8 @@ async fn start_server(dir: &Path, token: &str) -> (SocketAddr, oneshot::Sender<(
         store: dir.join("hypomics.db"),
         addr: "127.0.0.1:0".parse().expect("addr"),
         workspace: Some(web::WorkspaceConfig::new(dir.join("workspace"))),
-        access: web::auth::AccessPolicy {
-            token: Some(token.to_owned()),
-            private: false,
-        },
+        access: web::auth::AccessPolicy::new(Some(token.to_owned()), false),
+        limits: Default::default(),
     })
     .await
     .expect("bind the server");

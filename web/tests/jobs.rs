@@ -44,10 +44,8 @@ async fn serve(options: Options) -> Running {
             upload_limit: options.upload_limit,
             ..web::WorkspaceConfig::new(workspace.path())
         }),
-        access: web::auth::AccessPolicy {
-            token: Some(TOKEN.into()),
-            private: options.private,
-        },
+        access: web::auth::AccessPolicy::new(Some(TOKEN.into()), options.private),
+        limits: Default::default(),
     };
     let server = web::Server::bind(config).await.expect("bind");
     let addr = server.local_addr();

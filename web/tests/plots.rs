@@ -274,6 +274,7 @@ async fn a_run_page_warms_the_study_for_its_hypotheses() {
         addr: "127.0.0.1:0".parse().expect("addr"),
         workspace: None,
         access: Default::default(),
+        limits: Default::default(),
     })
     .await
     .expect("bind");

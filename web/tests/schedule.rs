@@ -354,10 +354,8 @@ async fn serve() -> Served {
             workers: 0,
             ..web::WorkspaceConfig::new(dir.path())
         }),
-        access: web::auth::AccessPolicy {
-            token: Some(TOKEN.into()),
-            private: false,
-        },
+        access: web::auth::AccessPolicy::new(Some(TOKEN.into()), false),
+        limits: Default::default(),
     };
     let server = web::Server::bind_with_clock(config, clock.clone())
         .await
@@ -678,10 +676,8 @@ async fn schedules_page_in_headless_chromium() {
             workers: 0,
             ..web::WorkspaceConfig::new(dir.path().join("ws"))
         }),
-        access: web::auth::AccessPolicy {
-            token: Some(TOKEN.into()),
-            private: false,
-        },
+        access: web::auth::AccessPolicy::new(Some(TOKEN.into()), false),
+        limits: Default::default(),
     })
     .await
     .expect("bind");

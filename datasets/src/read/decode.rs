@@ -9,18 +9,43 @@ use std::path::Path;
 
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
+/// Largest inflated size [`decompress`] accepts: far above any real omics table, far below what a
+/// small gzip bomb (deflate reaches ~1000:1) would make the reader allocate.
+pub const MAX_INFLATED_BYTES: u64 = 1 << 30;
+
 /// Inflates gzip data (detected by its magic bytes, not the file name); other bytes pass through.
+/// Output is capped at [`MAX_INFLATED_BYTES`].
 pub fn decompress<'a>(path: &Path, bytes: Cow<'a, [u8]>) -> Result<Cow<'a, [u8]>> {
+    decompress_capped(path, bytes, MAX_INFLATED_BYTES)
+}
+
+/// [`decompress`] with an explicit cap: inflating stops, with an error naming the file, once the
+/// output would exceed `limit` bytes.
+pub fn decompress_capped<'a>(
+    path: &Path,
+    bytes: Cow<'a, [u8]>,
+    limit: u64,
+) -> Result<Cow<'a, [u8]>> {
     if !bytes.starts_with(&GZIP_MAGIC) {
         return Ok(bytes);
     }
-    let mut out = Vec::with_capacity(bytes.len() * 4);
+    let mut out = Vec::with_capacity((bytes.len() * 4).min(usize::try_from(limit).unwrap_or(0)));
     flate2::read::MultiGzDecoder::new(&bytes[..])
+        .take(limit.saturating_add(1))
         .read_to_end(&mut out)
         .map_err(|e| DatasetError::Parse {
             path: path.to_owned(),
             message: format!("gzip data is corrupt or truncated ({e}); download the file again"),
         })?;
+    if out.len() as u64 > limit {
+        return Err(DatasetError::Parse {
+            path: path.to_owned(),
+            message: format!(
+                "gzip data inflates to more than {limit} bytes (from {} compressed); refusing it as a likely decompression bomb",
+                bytes.len()
+            ),
+        });
+    }
     Ok(Cow::Owned(out))
 }
 
@@ -107,5 +132,24 @@ mod tests {
         assert_eq!(&out[..], b"hello");
         let truncated = decompress(Path::new("x.gz"), Cow::Borrowed(&[0x1f, 0x8b, 8, 0][..]));
         assert!(truncated.is_err());
+    }
+
+    #[test]
+    fn a_gzip_bomb_is_refused_at_the_cap_and_a_file_under_it_inflates() {
+        use flate2::{Compression, write::GzEncoder};
+        use std::io::Write;
+        let mut enc = GzEncoder::new(Vec::new(), Compression::best());
+        enc.write_all(&vec![b'0'; 8 << 20]).unwrap();
+        let bomb = enc.finish().unwrap();
+        assert!(bomb.len() < 64 << 10, "8 MiB of zeros compress small");
+        let err = decompress_capped(Path::new("bomb.tsv.gz"), Cow::Borrowed(&bomb), 1 << 20)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("bomb.tsv.gz") && err.contains("more than 1048576 bytes"),
+            "{err}"
+        );
+        let out = decompress_capped(Path::new("ok.tsv.gz"), Cow::Borrowed(&bomb), 8 << 20).unwrap();
+        assert_eq!(out.len(), 8 << 20, "exactly at the cap is accepted");
     }
 }

@@ -5,7 +5,7 @@ mod decode;
 mod delimited;
 mod table;
 
-pub use decode::{DecodedText, decode_text, decompress};
+pub use decode::{DecodedText, MAX_INFLATED_BYTES, decode_text, decompress, decompress_capped};
 pub use table::{CellKind, RawTable, TableFormat, read_table};
 
 /// Cell values read as missing in every text table. Real studies use all of these.

@@ -5,6 +5,7 @@
 use super::manifest::{Manifest, StudyEntry};
 use super::progress::{Progress, ProgressMode};
 use crate::jobs::study::{load_new_study, profile_json};
+use crate::jobs::webhook::Webhook;
 use crate::jobs::{Clock, Worker, WorkerConfig};
 use crate::schedule;
 use graph::RunId;
@@ -34,6 +35,9 @@ pub struct BatchOptions {
     pub progress: ProgressMode,
     /// The model for studies with `planner = "llm"` (from `HYPOMICS_LLM_*`).
     pub llm: Option<crate::jobs::worker::LlmSetting>,
+    /// The secret the manifest's webhook calls are signed with (`HYPOMICS_WEBHOOK_SECRET`);
+    /// required when the manifest has a webhook.
+    pub webhook_secret: Option<String>,
 }
 
 impl Default for BatchOptions {
@@ -45,6 +49,7 @@ impl Default for BatchOptions {
             poll: Duration::from_millis(250),
             llm: None,
             progress: ProgressMode::Auto,
+            webhook_secret: None,
         }
     }
 }
@@ -72,6 +77,8 @@ pub enum BatchError {
     Control(#[from] ControlError),
     #[error("a batch worker stopped: {0}")]
     Worker(String),
+    #[error("{}: webhook: {message}", manifest.display())]
+    Webhook { manifest: PathBuf, message: String },
 }
 
 /// Hypotheses of a run compared with the study's previous run.
@@ -308,6 +315,19 @@ pub fn run_batch(
     options: &BatchOptions,
     clock: Arc<dyn Clock>,
 ) -> Result<BatchReport, BatchError> {
+    let webhook = match &manifest.webhook {
+        Some(url) => Some(
+            Webhook::new(
+                url.clone(),
+                options.webhook_secret.clone().unwrap_or_default(),
+            )
+            .map_err(|message| BatchError::Webhook {
+                manifest: manifest.file.clone(),
+                message,
+            })?,
+        ),
+        None => None,
+    };
     for dir in [&manifest.workspace, &manifest.runs_dir] {
         std::fs::create_dir_all(dir).map_err(|source| BatchError::Workspace {
             path: dir.clone(),
@@ -373,7 +393,17 @@ pub fn run_batch(
         jobs.push(job.id);
     }
     let names: Vec<String> = manifest.studies.iter().map(|s| s.name.clone()).collect();
-    let finished = work_until_final(manifest, options, &clock, &mut control, &jobs, &names)?;
+    let finished = work_until_final(
+        manifest,
+        options,
+        webhook.as_ref(),
+        &clock,
+        &mut control,
+        &jobs,
+        &names,
+    )?;
+    // Webhook calls run on their own threads; let them land before the batch exits.
+    crate::jobs::webhook::wait_for_deliveries(Duration::from_secs(40));
     let graph = graph::ResearchGraph::open_read_only(&manifest.store).ok();
     let rows = names
         .iter()
@@ -391,6 +421,7 @@ pub fn run_batch(
 fn work_until_final(
     manifest: &Manifest,
     options: &BatchOptions,
+    webhook: Option<&Webhook>,
     clock: &Arc<dyn Clock>,
     control: &mut ControlStore,
     jobs: &[JobId],
@@ -403,7 +434,7 @@ fn work_until_final(
             let config = WorkerConfig {
                 lease: options.lease,
                 retry_base: options.retry_base,
-                webhook: manifest.webhook.clone(),
+                webhook: webhook.cloned(),
                 llm: options.llm.clone(),
                 ..WorkerConfig::new(
                     format!("{process}-{i}"),

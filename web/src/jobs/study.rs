@@ -21,9 +21,38 @@ fn load(name: &str, source: StudySource, path: Option<&Path>) -> Result<Study, S
         (StudySource::Demo, _) => {
             datasets::demo::load().map_err(|e| format!("loading the bundled demo study: {e}"))
         }
-        (_, Some(path)) => Study::load(path).map_err(|e| format!("loading study {name}: {e}")),
+        (_, Some(path)) => {
+            files_stay_inside(path).map_err(|e| format!("loading study {name}: {e}"))?;
+            Study::load(path).map_err(|e| format!("loading study {name}: {e}"))
+        }
         (_, None) => Err(format!("study {name} has no folder recorded")),
     }
+}
+
+/// Refuses a study folder holding a file that resolves outside it (a symbolic link to
+/// `/etc/passwd` or to another user's data): the data root confines the folder itself, and this
+/// confines what the loader will read in it. Checked on registration and before every job.
+pub fn files_stay_inside(folder: &Path) -> Result<(), String> {
+    let root = folder
+        .canonicalize()
+        .map_err(|e| format!("folder {} cannot be opened: {e}", folder.display()))?;
+    let entries = std::fs::read_dir(&root)
+        .map_err(|e| format!("folder {} cannot be listed: {e}", root.display()))?;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let inside = match path.canonicalize() {
+            Ok(resolved) => resolved.starts_with(&root),
+            // A dangling link leads nowhere the loader could read; the loader reports it.
+            Err(_) => true,
+        };
+        if !inside {
+            return Err(format!(
+                "file {} is a link to a place outside the study folder; copy the file in instead",
+                path.display()
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// File name -> SHA-256 of every input file the study read; what change detection compares.

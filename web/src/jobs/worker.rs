@@ -36,7 +36,7 @@ pub struct WorkerConfig {
     /// First retry delay after a failed attempt; doubled each further attempt.
     pub retry_base: Duration,
     /// Called with every job that reached a final state (webhooks).
-    pub webhook: Option<String>,
+    pub webhook: Option<super::webhook::Webhook>,
     /// The model `llm` jobs plan with, read from `HYPOMICS_LLM_*` where the worker starts;
     /// `None`: such jobs fail at once, saying what to set.
     pub llm: Option<LlmSetting>,
@@ -151,7 +151,7 @@ impl Worker {
         if let (Some(url), Some(job)) = (&self.config.webhook, &ended)
             && job.state.is_final()
         {
-            super::webhook::notify(url, control, job);
+            super::webhook::notify(url, &self.config.store, control, job);
         }
         Ok(ended)
     }

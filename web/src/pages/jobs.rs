@@ -201,7 +201,16 @@ pub async fn file(
     let bytes = tokio::fs::read(dir.join(name))
         .await
         .map_err(|_| missing())?;
-    Ok(([(axum::http::header::CONTENT_TYPE, *content_type)], bytes).into_response())
+    let mut response = ([(axum::http::header::CONTENT_TYPE, *content_type)], bytes).into_response();
+    if content_type.starts_with("text/html") {
+        // The report is HTML built from study data: sandboxed, it runs nothing and cannot act as
+        // the dashboard (an opaque origin without cookies).
+        response.headers_mut().insert(
+            axum::http::header::CONTENT_SECURITY_POLICY,
+            axum::http::HeaderValue::from_static(crate::headers::REPORT_CSP),
+        );
+    }
+    Ok(response)
 }
 
 /// Links to a finished job's output files.

@@ -80,11 +80,15 @@ pub async fn page(
     body.push_str(SEARCH_JS);
     drop(graph);
     // A reader of this page opens a hypothesis next, whose plots need the study's data: start
-    // loading it now (seconds for a large study) so that page does not wait for it.
-    let warm = state.clone();
-    tokio::spawn(async move {
-        let _ = warm.study_for_run(run).await;
-    });
+    // loading it now (seconds for a large study) so that page does not wait for it. One
+    // warm-up at a time: a burst of views must not queue a load each.
+    if let Some(slot) = state.warm_slot() {
+        let warm = state.clone();
+        tokio::spawn(async move {
+            let _slot = slot;
+            let _ = warm.study_for_run(run).await;
+        });
+    }
     Ok(Html(layout(&format!("hypotheses of {run}"), &body)))
 }
 

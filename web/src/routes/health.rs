@@ -1,5 +1,6 @@
 //! `GET /api/health`: liveness plus a glance at the store, so a monitor sees both that the
-//! server answers and that it can read the graph.
+//! server answers and that it can read the graph. A private server names its store file only,
+//! not where it lives.
 
 use crate::error::ApiError;
 use crate::params::Params;
@@ -15,10 +16,20 @@ pub async fn health(
     params.only(&[])?;
     let graph = state.read()?;
     let stats = graph.stats();
+    // Health is public; on a private server it must not tell strangers where files live.
+    let store = if state.access().private {
+        state
+            .store_path()
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    } else {
+        state.store_path().display().to_string()
+    };
     Ok(Json(json!({
         "status": "ok",
         "version": env!("CARGO_PKG_VERSION"),
-        "store": state.store_path().display().to_string(),
+        "store": store,
         "runs": stats.runs,
         "nodes": stats.nodes,
     })))

@@ -152,6 +152,8 @@ fn start_after(params: &Params, headers: &HeaderMap) -> Result<i64, ApiError> {
 
 /// `GET /api/jobs/{id}/events`: the job's events as server-sent events (`id` = sequence number,
 /// `event` = kind, `data` = JSON), live until the job ends, then a final `end` event with the job.
+/// At most the server's cap of streams are open at once (503 beyond it); each poll of the queue
+/// runs on the blocking pool, since it takes the queue's lock and reads SQLite.
 pub async fn events(
     State(state): State<AppState>,
     PathParam(raw): PathParam,
@@ -162,8 +164,19 @@ pub async fn events(
     let id = job_id(&raw)?;
     load(&state, id)?;
     let after = start_after(&params, &headers)?;
+    let slot = state
+        .access()
+        .streams
+        .clone()
+        .try_acquire_owned()
+        .map_err(|_| {
+            ApiError::Busy(
+                "too many live event streams are open on this server; retry shortly, or read `/api/jobs/{id}/log`".into(),
+            )
+        })?;
     let stream = futures_util::stream::unfold(
         Follow {
+            _slot: slot,
             state,
             id,
             after,
@@ -177,6 +190,8 @@ pub async fn events(
 
 /// The state of one live stream.
 struct Follow {
+    /// Held while the stream lives: one of the server's stream slots.
+    _slot: tokio::sync::OwnedSemaphorePermit,
     state: AppState,
     id: JobId,
     after: i64,
@@ -193,10 +208,14 @@ impl Follow {
             if self.ended {
                 return None;
             }
-            let polled = self.state.control().and_then(|c| {
-                c.with(|s| Ok((s.events_since(self.id, self.after, 500)?, s.job(self.id)?)))
-            });
-            let Ok((events, job)) = polled else {
+            let (state, id, after) = (self.state.clone(), self.id, self.after);
+            let polled = tokio::task::spawn_blocking(move || {
+                state
+                    .control()
+                    .and_then(|c| c.with(|s| Ok((s.events_since(id, after, 500)?, s.job(id)?))))
+            })
+            .await;
+            let Ok(Ok((events, job))) = polled else {
                 return None;
             };
             for e in &events {

@@ -318,6 +318,7 @@ pub fn openapi() -> (Value, Value) {
                     } } } } },
                 "responses": {
                     "200": one,
+                    "400": error("the id is not a number"),
                     "401": error("no or a wrong token"),
                     "404": error("no such schedule"),
                     "422": error("the cron expression, time zone or spec is invalid; the message names the field")
@@ -328,6 +329,7 @@ pub fn openapi() -> (Value, Value) {
                 "parameters": [id],
                 "responses": {
                     "204": { "description": "removed" },
+                    "400": error("the id is not a number"),
                     "401": error("no or a wrong token"),
                     "404": error("no such schedule")
                 }

@@ -145,9 +145,17 @@ fn multipart_error(e: &axum::extract::multipart::MultipartError, limit: usize) -
     }
 }
 
+/// An upload stalls when no bytes arrive for this long (the body is read chunk by chunk).
+const UPLOAD_STALL: std::time::Duration = std::time::Duration::from_secs(30);
+/// Files one upload may hold.
+const MAX_UPLOAD_FILES: usize = 200;
+
 /// `POST /api/studies/upload?name=NAME`: a multipart body of the study's files. Limited to the
-/// configured size (413 beyond it); the files land in `uploads/NAME/` and are registered like a
-/// folder. A failed upload leaves nothing behind.
+/// configured size (413 beyond it); the files are streamed to `uploads/NAME/` chunk by chunk (never
+/// held whole in memory, written through tokio's file API, off the async threads) and registered
+/// like a folder. The folder is claimed with one atomic `create_dir`, so of two uploads with the
+/// same name one gets 409 and neither can delete the other's files; a failed upload removes only
+/// the folder it created.
 pub async fn upload(
     State(state): State<AppState>,
     params: Params,
@@ -170,16 +178,23 @@ pub async fn upload(
         )));
     }
     let dir = control.workspace.uploads_dir.join(&name);
-    if dir.exists() {
-        return Err(ApiError::Conflict(format!(
-            "an upload named `{name}` already exists in the workspace"
-        )));
+    match tokio::fs::create_dir(&dir).await {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            return Err(ApiError::Conflict(format!(
+                "an upload named `{name}` already exists in the workspace"
+            )));
+        }
+        Err(e) => {
+            return Err(ApiError::Internal(format!(
+                "creating {}: {e}",
+                dir.display()
+            )));
+        }
     }
+    let limit = control.workspace.upload_limit;
     let result = async {
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| ApiError::Internal(format!("creating {}: {e}", dir.display())))?;
         let mut files = 0usize;
-        let limit = control.workspace.upload_limit;
         while let Some(field) = multipart
             .next_field()
             .await
@@ -188,18 +203,12 @@ pub async fn upload(
             let Some(file_name) = field.file_name().map(safe_file_name).transpose()? else {
                 continue;
             };
-            let bytes = field
-                .bytes()
-                .await
-                .map_err(|e| multipart_error(&e, limit))?;
-            let path = dir.join(&file_name);
-            if path.exists() {
+            if files == MAX_UPLOAD_FILES {
                 return Err(ApiError::Unprocessable(format!(
-                    "file `{file_name}` appears twice in the upload"
+                    "an upload may hold at most {MAX_UPLOAD_FILES} files"
                 )));
             }
-            std::fs::write(&path, &bytes)
-                .map_err(|e| ApiError::Internal(format!("writing {}: {e}", path.display())))?;
+            save_field(field, &dir.join(&file_name), &file_name, limit).await?;
             files += 1;
         }
         if files == 0 {
@@ -213,8 +222,53 @@ pub async fn upload(
     match result {
         Ok(study) => Ok((StatusCode::CREATED, Json(json!({ "study": study })))),
         Err(e) => {
-            let _ = std::fs::remove_dir_all(&dir);
+            let _ = tokio::fs::remove_dir_all(&dir).await;
             Err(e)
         }
     }
+}
+
+/// Streams one multipart field into a new file at `path` (refusing a name that appears twice).
+async fn save_field(
+    mut field: axum::extract::multipart::Field<'_>,
+    path: &std::path::Path,
+    file_name: &str,
+    limit: usize,
+) -> Result<(), ApiError> {
+    use tokio::io::AsyncWriteExt;
+    let mut file = match tokio::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .await
+    {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            return Err(ApiError::Unprocessable(format!(
+                "file `{file_name}` appears twice in the upload"
+            )));
+        }
+        Err(e) => {
+            return Err(ApiError::Internal(format!(
+                "writing {}: {e}",
+                path.display()
+            )));
+        }
+    };
+    let write_error =
+        |e: std::io::Error| ApiError::Internal(format!("writing {}: {e}", path.display()));
+    loop {
+        let chunk = tokio::time::timeout(UPLOAD_STALL, field.chunk())
+            .await
+            .map_err(|_| {
+                ApiError::Timeout(format!(
+                    "the upload stalled: no data for {} s",
+                    UPLOAD_STALL.as_secs()
+                ))
+            })?
+            .map_err(|e| multipart_error(&e, limit))?;
+        let Some(chunk) = chunk else { break };
+        file.write_all(&chunk).await.map_err(write_error)?;
+    }
+    file.flush().await.map_err(write_error)
 }

@@ -98,6 +98,7 @@ pub async fn start(store: &Path) -> SocketAddr {
     let server = web::Server::bind(web::ServerConfig {
         workspace: None,
         access: Default::default(),
+        limits: Default::default(),
         store: store.to_path_buf(),
         addr: "127.0.0.1:0".parse().expect("addr"),
     })
