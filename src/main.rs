@@ -525,6 +525,7 @@ fn run_agent(
         resume,
         store,
         stop: None,
+        fence: None,
     };
     let mut result = agent::run::run(
         study,

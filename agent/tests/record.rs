@@ -20,6 +20,7 @@ fn record_run(study: &datasets::Study, store: &std::path::Path, out: &std::path:
         resume: false,
         store: Some(store.to_path_buf()),
         stop: None,
+        fence: None,
     };
     let mut planner = agent::planner::OfflinePlanner::default();
     run(

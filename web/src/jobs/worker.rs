@@ -320,6 +320,7 @@ impl Worker {
             resume: out_dir.join(agent::journal::JOURNAL_NAME).exists(),
             store: Some(self.config.store.clone()),
             stop: Some(stop),
+            fence: Some(fence.clone()),
         };
         let config = spec.run_config();
         let clock = self.clock.clone();
