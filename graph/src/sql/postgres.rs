@@ -101,9 +101,23 @@ fn placeholders(sql: &str) -> String {
     out
 }
 
+/// Runs a blocking call of the synchronous client. That client drives its own small runtime,
+/// which must not start on a thread of the server's (multi-threaded) tokio runtime: there the
+/// call is moved off the async scheduler first (`block_in_place`). A current-thread runtime
+/// cannot do that; the server and workers never use one.
+fn off_runtime<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(handle) if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(f)
+        }
+        _ => f(),
+    }
+}
+
 /// A PostgreSQL connection as a [`Db`].
 pub struct PgDb {
-    client: Client,
+    /// Always `Some` except while dropping (the close is a blocking call too).
+    client: Option<Client>,
     statements: HashMap<String, Statement>,
 }
 
@@ -111,25 +125,37 @@ impl PgDb {
     /// Connects to `url` (`postgres://user@host:port/database`), without TLS: the server is
     /// expected on a trusted network or loopback.
     pub fn connect(url: &str) -> Result<Self, StoreError> {
-        let client = Client::connect(url, NoTls)?;
+        let client = off_runtime(|| Client::connect(url, NoTls))?;
         Ok(Self {
-            client,
+            client: Some(client),
             statements: HashMap::new(),
         })
     }
 
-    /// The client, for what the seam does not cover (LISTEN/NOTIFY, test set-up).
+    /// The client, for what the seam does not cover (session settings, test set-up).
     pub fn client(&mut self) -> &mut Client {
-        &mut self.client
+        self.client
+            .as_mut()
+            .expect("the client is only taken when the connection is dropped")
     }
 
     fn statement(&mut self, sql: &str) -> Result<Statement, StoreError> {
         if let Some(stmt) = self.statements.get(sql) {
             return Ok(stmt.clone());
         }
-        let stmt = self.client.prepare(&placeholders(sql))?;
+        let text = placeholders(sql);
+        let client = self.client();
+        let stmt = off_runtime(|| client.prepare(&text))?;
         self.statements.insert(sql.to_owned(), stmt.clone());
         Ok(stmt)
+    }
+}
+
+impl Drop for PgDb {
+    fn drop(&mut self) {
+        if let Some(client) = self.client.take() {
+            off_runtime(move || drop(client));
+        }
     }
 }
 
@@ -141,7 +167,8 @@ impl Db for PgDb {
     fn execute(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<u64, StoreError> {
         let stmt = self.statement(sql)?;
         let params: Vec<&(dyn ToSql + Sync)> = args.iter().map(|a| a as _).collect();
-        Ok(self.client.execute(&stmt, &params)?)
+        let client = self.client();
+        Ok(off_runtime(|| client.execute(&stmt, &params))?)
     }
 
     fn query(
@@ -151,43 +178,46 @@ impl Db for PgDb {
         each: &mut dyn FnMut(&dyn Row) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
         let stmt = self.statement(sql)?;
-        let mut rows = self.client.query_raw(&stmt, args.iter())?;
-        while let Some(row) = rows.next()? {
-            each(&row)?;
-        }
-        Ok(())
+        let client = self.client();
+        off_runtime(|| {
+            let mut rows = client.query_raw(&stmt, args.iter())?;
+            while let Some(row) = rows.next()? {
+                each(&row)?;
+            }
+            Ok(())
+        })
     }
 
     fn batch(&mut self, sql: &str) -> Result<(), StoreError> {
-        Ok(self.client.batch_execute(sql)?)
+        let client = self.client();
+        Ok(off_runtime(|| client.batch_execute(sql))?)
     }
 
     fn begin(&mut self, lock: Lock) -> Result<(), StoreError> {
-        self.client.batch_execute("BEGIN")?;
-        if let Some(key) = lock_key(lock)
-            && let Err(e) = self
-                .client
-                .execute("SELECT pg_advisory_xact_lock($1)", &[&key])
-        {
-            self.rollback();
-            return Err(e.into());
+        self.batch("BEGIN")?;
+        if let Some(key) = lock_key(lock) {
+            let client = self.client();
+            if let Err(e) =
+                off_runtime(|| client.execute("SELECT pg_advisory_xact_lock($1)", &[&key]))
+            {
+                self.rollback();
+                return Err(e.into());
+            }
         }
         Ok(())
     }
 
     fn begin_read(&mut self) -> Result<(), StoreError> {
-        Ok(self
-            .client
-            .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?)
+        self.batch("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
     }
 
     fn commit(&mut self) -> Result<(), StoreError> {
-        Ok(self.client.batch_execute("COMMIT")?)
+        self.batch("COMMIT")
     }
 
     fn rollback(&mut self) {
         // Outside a transaction this only warns.
-        let _ = self.client.batch_execute("ROLLBACK");
+        let _ = self.batch("ROLLBACK");
     }
 }
 

@@ -22,8 +22,10 @@ impl SqlStore<PgDb> {
     pub fn connect_read_only(url: &str) -> Result<Self, StoreError> {
         let mut db = PgDb::connect(url)?;
         schema::require_current(&mut db)?;
-        db.client()
-            .batch_execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")?;
+        crate::sql::Db::batch(
+            &mut db,
+            "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY",
+        )?;
         Ok(Self::new(db, true))
     }
 }
