@@ -191,6 +191,16 @@ fn load(db: &mut dyn Db, id: JobId) -> ControlResult<Job> {
     .ok_or(ControlError::UnknownJob(id))
 }
 
+/// Loads a job about to be changed, locking its row on PostgreSQL until the transaction ends.
+fn load_for_update(db: &mut dyn Db, id: JobId) -> ControlResult<Job> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM jobs WHERE id = ?1{}",
+        db.for_update()
+    );
+    db.row(&sql, &args![id.0], job_row)?
+        .ok_or(ControlError::UnknownJob(id))
+}
+
 /// Inserts a job inside an open transaction (also used when a schedule fires).
 pub(super) fn insert(db: &mut dyn Db, job: &NewJob, now: Timestamp) -> ControlResult<JobId> {
     let id = db
@@ -439,13 +449,7 @@ impl ControlStore {
     /// worker stops at its next step. Final jobs are refused.
     pub fn request_cancel(&mut self, id: JobId, now: Timestamp) -> ControlResult<Job> {
         self.db().transaction(Lock::Rows, |db| {
-            let job = db
-                .row(
-                    &format!("SELECT {COLUMNS} FROM jobs WHERE id = ?1{}", db.for_update()),
-                    &args![id.0],
-                    job_row,
-                )?
-                .ok_or(ControlError::UnknownJob(id))?;
+            let job = load_for_update(db, id)?;
             match job.state {
                 JobState::Queued => {
                     db.execute(
@@ -476,13 +480,7 @@ impl ControlStore {
     /// steps are not repeated. It gets `extra_attempts` more attempts.
     pub fn resume(&mut self, id: JobId, extra_attempts: u32, now: Timestamp) -> ControlResult<Job> {
         self.db().transaction(Lock::Rows, |db| {
-            let job = db
-                .row(
-                    &format!("SELECT {COLUMNS} FROM jobs WHERE id = ?1{}", db.for_update()),
-                    &args![id.0],
-                    job_row,
-                )?
-                .ok_or(ControlError::UnknownJob(id))?;
+            let job = load_for_update(db, id)?;
             if !matches!(job.state, JobState::Failed | JobState::Cancelled) {
                 return Err(ControlError::WrongState {
                     job: id,
