@@ -61,8 +61,8 @@ enum Command {
         /// Re-test every hypothesis on this external cohort as well (a study folder).
         #[arg(long)]
         validate_with: Option<PathBuf>,
-        /// Graph store (SQLite) the run records itself in; several runs and studies can share
-        /// one. Default: OUT/hypomics.db.
+        /// Graph store the run records itself in: a SQLite file or a postgres:// URL; several
+        /// runs and studies can share one. Default: OUT/hypomics.db.
         #[arg(long)]
         store: Option<PathBuf>,
     },
@@ -136,7 +136,8 @@ enum Command {
         /// Folder for the graph store, job outputs and uploads (created if missing).
         #[arg(long, default_value = "hypomics-workspace")]
         workspace: PathBuf,
-        /// The graph store (SQLite); default WORKSPACE/hypomics.db.
+        /// The graph store: a SQLite file (default WORKSPACE/hypomics.db) or a postgres:// URL
+        /// that several servers share.
         #[arg(long)]
         store: Option<PathBuf>,
         /// Only read an existing store: no job queue, no workspace, no writes.
@@ -516,6 +517,7 @@ fn run_agent(
         resume,
         store,
         stop: None,
+        fence: None,
     };
     let mut result = agent::run::run(
         study,

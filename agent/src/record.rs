@@ -61,9 +61,17 @@ pub struct GraphRecorder {
 
 impl GraphRecorder {
     /// Opens (or creates) the store, imports the pathway knowledge once, and starts the run — or
-    /// finds it again when resuming (runs are labelled by study, seed and output folder).
-    pub fn open(path: &Path, study: &Study, label: &str, resume: bool) -> Result<Self, GraphError> {
+    /// finds it again when resuming (runs are labelled by study, seed and output folder). With a
+    /// `fence`, every write is refused once the job's lease moved to another worker.
+    pub fn open(
+        path: &Path,
+        study: &Study,
+        label: &str,
+        resume: bool,
+        fence: Option<graph::control::Fence>,
+    ) -> Result<Self, GraphError> {
         let mut graph = ResearchGraph::open(path)?;
+        graph.set_fence(fence);
         graph.import_knowledge(graph::KnowledgeSelection::pathways())?;
         let existing = if resume {
             graph

@@ -25,6 +25,7 @@ fn record_run(
         resume: false,
         store: Some(store.to_path_buf()),
         stop: None,
+        fence: None,
     };
     let mut planner = agent::planner::OfflinePlanner::default();
     run(
@@ -107,7 +108,7 @@ fn recording_hypotheses_again_adds_none_twice() {
         out.canonicalize().expect("out").display()
     );
     let mut recorder =
-        agent::record::GraphRecorder::open(&store, &study, &label, true).expect("reopen");
+        agent::record::GraphRecorder::open(&store, &study, &label, true, None).expect("reopen");
     recorder
         .record_hypotheses(&result.hypotheses)
         .expect("record again");

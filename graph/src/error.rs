@@ -7,8 +7,12 @@ use crate::model::NodeType;
 /// Failures of the storage backend.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("SQLite: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    /// The database refused or failed a statement, or could not be reached.
+    #[error("{backend}: {source}")]
+    Database {
+        backend: crate::sql::Backend,
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     #[error("stored JSON is invalid: {0}")]
     Json(#[from] serde_json::Error),
     #[error("store schema version {found} is newer than this build supports ({supported})")]
@@ -21,6 +25,16 @@ pub enum StoreError {
     Corrupt(String),
     #[error("store is open read-only")]
     ReadOnly,
+    /// A worker's write carried a fencing token that no longer holds the job: its lease expired
+    /// and the job was recovered or claimed again, so the write is refused.
+    #[error(
+        "job {job}: worker {worker} (attempt {attempt}) no longer holds the job; write refused"
+    )]
+    Fenced {
+        job: i64,
+        worker: String,
+        attempt: u32,
+    },
 }
 
 impl From<crate::text_enum::UnknownVariant> for StoreError {

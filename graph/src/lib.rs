@@ -3,7 +3,9 @@
 //! index, sites, miRNAs, clinical variables, gene sets, studies), the research process (runs,
 //! directions, analyses with input hashes, findings, hypotheses) and the typed relations between
 //! them, each relation keeping the findings behind it. Storage is SQLite (WAL, one file per
-//! workspace, one transaction per analysis) behind the [`store::GraphStore`] trait; the graph is
+//! workspace, the zero-setup default) or PostgreSQL (many servers on one store), chosen by the
+//! store's location ([`sql::StoreLocation`]), one transaction per analysis, behind the
+//! [`store::GraphStore`] trait; the graph is
 //! rebuilt in memory (petgraph `StableGraph`) on open and queried and exported from there. Prior
 //! knowledge (GO BP, WikiPathways, PROGENy) is compiled in and imported as prior edges so new
 //! relations can be told from known ones.
@@ -19,6 +21,7 @@ pub mod model;
 pub mod query;
 mod research_graph;
 pub mod resolve;
+pub mod sql;
 mod staging;
 pub mod store;
 mod text_enum;

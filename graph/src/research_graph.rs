@@ -12,11 +12,11 @@ use crate::model::{
     NodeType, Run,
 };
 use crate::resolve::canonicalize;
+use crate::sql::StoreLocation;
 use crate::store::{ChangeSet, GraphStore, IntegrityReport, SqliteStore};
 use petgraph::visit::EdgeRef;
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::path::Path;
 
 /// The research graph of one workspace: everything the agent learned, durable and queryable.
 ///
@@ -48,14 +48,15 @@ pub struct GraphStats {
 }
 
 impl ResearchGraph {
-    /// Opens (creating if needed) the store at `path` for writing, e.g. `workspace/hypomics.db`.
-    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
-        Self::with_store(Box::new(SqliteStore::open(path)?))
+    /// Opens (creating if needed) the store at `location` for writing: a SQLite file such as
+    /// `workspace/hypomics.db`, or a `postgres://` URL.
+    pub fn open(location: impl Into<StoreLocation>) -> Result<Self> {
+        Self::with_store(crate::store::open(&location.into(), false)?)
     }
 
     /// Opens an existing store for reading only.
-    pub fn open_read_only(path: impl AsRef<Path>) -> Result<Self> {
-        Self::with_store(Box::new(SqliteStore::open_read_only(path)?))
+    pub fn open_read_only(location: impl Into<StoreLocation>) -> Result<Self> {
+        Self::with_store(crate::store::open(&location.into(), true)?)
     }
 
     /// A store that lives in memory only.
@@ -77,6 +78,17 @@ impl ResearchGraph {
 
     pub fn is_read_only(&self) -> bool {
         self.store.is_read_only()
+    }
+
+    /// Whether anyone committed to the store since this graph was loaded (a reader then
+    /// reloads; see [`GraphStore::is_stale`]).
+    pub fn is_stale(&self) -> Result<bool> {
+        Ok(self.store.is_stale()?)
+    }
+
+    /// Refuses this graph's later writes once `fence` no longer holds its job.
+    pub fn set_fence(&mut self, fence: Option<crate::control::Fence>) {
+        self.store.set_fence(fence);
     }
 
     /// Storage- and graph-level consistency check of the store.

@@ -1,10 +1,12 @@
 //! Alias resolution against the real embedded gene list (NCBI Gene 2022-09-12).
 
+#[macro_use]
 mod common;
 
 use common::{analysis, de_finding};
 use graph::knowledge::{GeneIndex, GeneMatch, GeneResolution};
 use graph::resolve::ResolutionIssue;
+use graph::sql::scratch::ScratchStore;
 use graph::{EntityKind, EntityRef, ResearchGraph};
 
 fn resolved(q: &str) -> Option<(String, GeneMatch)> {
@@ -64,9 +66,8 @@ fn ambiguity_is_reported_and_exact_symbols_win() {
     }
 }
 
-#[test]
-fn findings_under_old_and_new_names_share_one_entity_and_notes_say_why() {
-    let mut g = ResearchGraph::open_in_memory().unwrap();
+fn findings_under_old_and_new_names_share_one_entity_and_notes_say_why(store: &ScratchStore) {
+    let mut g = ResearchGraph::open(store.location()).unwrap();
     let run = g.start_run("r", None).unwrap();
     let recorded = g
         .record_analysis(
@@ -123,3 +124,5 @@ fn findings_under_old_and_new_names_share_one_entity_and_notes_say_why() {
         1
     );
 }
+
+on_both_backends!(findings_under_old_and_new_names_share_one_entity_and_notes_say_why,);

@@ -1,10 +1,13 @@
 //! Readers on their own connections (the dashboard) while the writer (the agent) commits: WAL
-//! lets them read without blocking, and each read sees whole analyses only.
+//! (SQLite) or MVCC snapshots (PostgreSQL) let them read without blocking, and each read sees
+//! whole analyses only.
 
+#[macro_use]
 mod common;
 
 use common::{analysis, de_finding};
-use graph::store::{ChangeSet, GraphStore, SqliteStore};
+use graph::sql::scratch::ScratchStore;
+use graph::store::ChangeSet;
 use graph::{Node, ResearchGraph};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -46,10 +49,8 @@ fn check_snapshot(snapshot: &ChangeSet) -> usize {
     declared.len()
 }
 
-#[test]
-fn readers_see_whole_analyses_while_a_writer_commits() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("hypomics.db");
+fn readers_see_whole_analyses_while_a_writer_commits(store: &ScratchStore) {
+    let path = store.location().clone();
     drop(ResearchGraph::open(&path).unwrap()); // create the schema before readers open
 
     let done = Arc::new(AtomicBool::new(false));
@@ -65,7 +66,7 @@ fn readers_see_whole_analyses_while_a_writer_commits() {
                 observed.clone(),
             );
             thread::spawn(move || {
-                let mut store = SqliteStore::open_read_only(&path).unwrap();
+                let mut store = graph::store::open(&path, true).unwrap();
                 let mut last = 0;
                 let mut loads = 0;
                 loop {
@@ -135,9 +136,8 @@ fn readers_see_whole_analyses_while_a_writer_commits() {
     );
 }
 
-#[test]
-fn one_graph_can_be_shared_by_threads_behind_a_rwlock() {
-    let g = Arc::new(RwLock::new(ResearchGraph::open_in_memory().unwrap()));
+fn one_graph_can_be_shared_by_threads_behind_a_rwlock(store: &ScratchStore) {
+    let g = Arc::new(RwLock::new(ResearchGraph::open(store.location()).unwrap()));
     let run = g.write().unwrap().start_run("shared", None).unwrap();
     let readers: Vec<_> = (0..READERS)
         .map(|_| {
@@ -174,10 +174,8 @@ fn one_graph_can_be_shared_by_threads_behind_a_rwlock() {
 /// Two writers on one store, each with its own in-memory graph (two jobs of one server, or two
 /// servers): ids and entities are minted under the write lock from a snapshot refreshed there, so
 /// neither writer reuses an id or duplicates an entity the other just committed.
-#[test]
-fn two_writers_interleave_without_colliding() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("hypomics.db");
+fn two_writers_interleave_without_colliding(store: &ScratchStore) {
+    let path = store.location().clone();
     let mut first = ResearchGraph::open(&path).unwrap();
     let mut second = ResearchGraph::open(&path).unwrap();
     // Both loaded the empty store; now each starts a run and records the same gene.
@@ -232,3 +230,9 @@ fn two_writers_interleave_without_colliding() {
     }
     assert!(g.entity_by_key(graph::EntityKind::Gene, "EGFR").is_some());
 }
+
+on_both_backends!(
+    readers_see_whole_analyses_while_a_writer_commits,
+    one_graph_can_be_shared_by_threads_behind_a_rwlock,
+    two_writers_interleave_without_colliding,
+);

@@ -1,19 +1,23 @@
 //! The control plane: job life cycle, leases and recovery, retries, cancellation, schedules firing
 //! under a fake clock, and several processes' connections claiming from one queue.
 
-use graph::Timestamp;
+#[macro_use]
+mod common;
+
 use graph::control::{
-    ControlError, ControlStore, JobFilter, JobState, JobTrigger, NewJob, NewSchedule, NewStudy,
-    Outcome, StudySource,
+    ControlError, ControlStore, Fence, JobFilter, JobState, JobTrigger, NewJob, NewSchedule,
+    NewStudy, Outcome, StudySource,
 };
+use graph::sql::scratch::ScratchStore;
+use graph::{StoreError, Timestamp};
 use std::collections::HashSet;
 
 fn t(seconds: i64) -> Timestamp {
     Timestamp::from_millis(1_800_000_000_000 + seconds * 1000)
 }
 
-fn store_with_study() -> (ControlStore, graph::control::StudyRecord) {
-    let mut store = ControlStore::open_in_memory().expect("store");
+fn store_with_study(scratch: &ScratchStore) -> (ControlStore, graph::control::StudyRecord) {
+    let mut store = ControlStore::open(scratch.location()).expect("store");
     let study = store
         .register_study(
             NewStudy {
@@ -39,9 +43,8 @@ fn job(study: graph::control::StudyId, max_attempts: u32) -> NewJob {
     }
 }
 
-#[test]
-fn studies_are_unique_by_name_and_ensure_is_idempotent() {
-    let (mut store, study) = store_with_study();
+fn studies_are_unique_by_name_and_ensure_is_idempotent(scratch: &ScratchStore) {
+    let (mut store, study) = store_with_study(scratch);
     let again = store.register_study(
         NewStudy {
             name: "demo".into(),
@@ -68,9 +71,8 @@ fn studies_are_unique_by_name_and_ensure_is_idempotent() {
     assert_eq!(store.studies().expect("list").len(), 1);
 }
 
-#[test]
-fn a_job_runs_through_its_life_cycle() {
-    let (mut store, study) = store_with_study();
+fn a_job_runs_through_its_life_cycle(scratch: &ScratchStore) {
+    let (mut store, study) = store_with_study(scratch);
     let queued = store.enqueue(job(study.id, 3), t(0)).expect("enqueue");
     assert_eq!(queued.state, JobState::Queued);
     let claimed = store
@@ -87,28 +89,30 @@ fn a_job_runs_through_its_life_cycle() {
             .expect("claim")
             .is_none()
     );
+    let fence = claimed.fence().expect("a running job has a fence");
+    assert_eq!(
+        (fence.worker.as_str(), fence.attempt, fence.job),
+        ("w1", 1, claimed.id)
+    );
     let hashes = [("a.tsv".to_owned(), "abc".to_owned())].into();
     assert!(
         store
-            .set_job_context(
-                claimed.id,
-                "w1",
-                None,
-                Some(&hashes),
-                Some(graph::RunId::new(7))
-            )
+            .set_job_context(&fence, None, Some(&hashes), Some(graph::RunId::new(7)))
             .expect("context")
     );
+    let other = Fence {
+        worker: "w2".into(),
+        ..fence.clone()
+    };
     assert!(
         !store
-            .set_job_context(claimed.id, "w2", None, None, None)
+            .set_job_context(&other, None, None, None)
             .expect("context"),
         "another worker cannot touch the job"
     );
     let done = store
         .finish(
-            claimed.id,
-            "w1",
+            &fence,
             Outcome::Done {
                 outcome: "ran".into(),
                 result: serde_json::json!({"hypotheses": 3}),
@@ -135,15 +139,17 @@ fn a_job_runs_through_its_life_cycle() {
     );
 }
 
-#[test]
-fn failures_retry_with_backoff_then_fail() {
-    let (mut store, study) = store_with_study();
+fn failures_retry_with_backoff_then_fail(scratch: &ScratchStore) {
+    let (mut store, study) = store_with_study(scratch);
     let id = store.enqueue(job(study.id, 2), t(0)).expect("enqueue").id;
-    store.claim_next("w", t(0), t(60)).expect("claim");
+    let first = store
+        .claim_next("w", t(0), t(60))
+        .expect("claim")
+        .and_then(|j| j.fence())
+        .expect("fence");
     let retried = store
         .finish(
-            id,
-            "w",
+            &first,
             Outcome::Failed {
                 error: "disk full".into(),
                 retry_at: Some(t(30)),
@@ -166,10 +172,16 @@ fn failures_retry_with_backoff_then_fail() {
         .expect("claim")
         .expect("due");
     assert_eq!(second.attempts, 2);
+    assert!(
+        store
+            .finish(&first, Outcome::Cancelled, t(31))
+            .expect("finish")
+            .is_none(),
+        "the first attempt's token no longer holds, even for the same worker"
+    );
     let failed = store
         .finish(
-            id,
-            "w",
+            &second.fence().expect("fence"),
             Outcome::Failed {
                 error: "disk full again".into(),
                 retry_at: Some(t(60)),
@@ -183,11 +195,14 @@ fn failures_retry_with_backoff_then_fail() {
     assert_eq!((resumed.state, resumed.max_attempts), (JobState::Queued, 3));
 }
 
-#[test]
-fn expired_leases_are_recovered_and_the_old_worker_is_locked_out() {
-    let (mut store, study) = store_with_study();
+fn expired_leases_are_recovered_and_the_old_worker_is_locked_out(scratch: &ScratchStore) {
+    let (mut store, study) = store_with_study(scratch);
     let id = store.enqueue(job(study.id, 3), t(0)).expect("enqueue").id;
-    store.claim_next("dead", t(0), t(60)).expect("claim");
+    let dead = store
+        .claim_next("dead", t(0), t(60))
+        .expect("claim")
+        .and_then(|j| j.fence())
+        .expect("fence");
     assert!(
         store
             .recover_expired(t(59), t(59))
@@ -206,32 +221,38 @@ fn expired_leases_are_recovered_and_the_old_worker_is_locked_out() {
         .expect("job");
     assert_eq!((next.id, next.attempts), (id, 2));
     assert!(
-        store
-            .renew_lease(id, "dead", t(200))
-            .expect("renew")
-            .is_none(),
+        store.renew_lease(&dead, t(200)).expect("renew").is_none(),
         "the dead worker lost the job"
     );
     assert!(
         store
-            .finish(id, "dead", Outcome::Cancelled, t(63))
+            .finish(&dead, Outcome::Cancelled, t(63))
             .expect("finish")
             .is_none()
     );
-    assert!(
+    assert!(matches!(
+        store.append_worker_event(&dead, "step", &serde_json::json!({}), t(64)),
+        Err(ControlError::Store(StoreError::Fenced { attempt: 1, .. }))
+    ));
+    let alive = next.fence().expect("fence");
+    assert!(store.renew_lease(&alive, t(200)).expect("renew").is_some());
+    assert_eq!(
         store
-            .renew_lease(id, "alive", t(200))
-            .expect("renew")
-            .is_some()
+            .append_worker_event(&alive, "step", &serde_json::json!({}), t(64))
+            .expect("the holder's events land"),
+        1
     );
 }
 
-#[test]
-fn cancelling_queued_and_running_jobs() {
-    let (mut store, study) = store_with_study();
+fn cancelling_queued_and_running_jobs(scratch: &ScratchStore) {
+    let (mut store, study) = store_with_study(scratch);
     let first = store.enqueue(job(study.id, 1), t(0)).expect("enqueue").id;
     let second = store.enqueue(job(study.id, 1), t(0)).expect("enqueue").id;
-    store.claim_next("w", t(1), t(61)).expect("claim");
+    let fence = store
+        .claim_next("w", t(1), t(61))
+        .expect("claim")
+        .and_then(|j| j.fence())
+        .expect("fence");
     let flagged = store.request_cancel(first, t(2)).expect("cancel");
     assert_eq!(flagged.state, JobState::Running);
     assert!(flagged.cancel_requested);
@@ -240,7 +261,7 @@ fn cancelling_queued_and_running_jobs() {
         JobState::Cancelled
     );
     let renewed = store
-        .renew_lease(first, "w", t(90))
+        .renew_lease(&fence, t(90))
         .expect("renew")
         .expect("held");
     assert!(
@@ -248,7 +269,7 @@ fn cancelling_queued_and_running_jobs() {
         "the worker learns of it at renewal"
     );
     store
-        .finish(first, "w", Outcome::Cancelled, t(3))
+        .finish(&fence, Outcome::Cancelled, t(3))
         .expect("finish");
     assert!(matches!(
         store.request_cancel(first, t(4)),
@@ -263,9 +284,8 @@ fn cancelling_queued_and_running_jobs() {
     assert_eq!(cancelled.len(), 2);
 }
 
-#[test]
-fn schedules_fire_once_per_occurrence_and_catch_up_once_after_downtime() {
-    let (mut store, study) = store_with_study();
+fn schedules_fire_once_per_occurrence_and_catch_up_once_after_downtime(scratch: &ScratchStore) {
+    let (mut store, study) = store_with_study(scratch);
     // Every 100 s on the fake clock.
     let next = |_: &graph::control::Schedule, now: Timestamp| {
         let s = (now.millis() - t(0).millis()) / 1000;
@@ -339,9 +359,8 @@ fn schedules_fire_once_per_occurrence_and_catch_up_once_after_downtime() {
     );
 }
 
-#[test]
-fn events_are_numbered_per_job_and_read_from_a_sequence_number() {
-    let (mut store, study) = store_with_study();
+fn events_are_numbered_per_job_and_read_from_a_sequence_number(scratch: &ScratchStore) {
+    let (mut store, study) = store_with_study(scratch);
     let a = store.enqueue(job(study.id, 1), t(0)).expect("enqueue").id;
     let b = store.enqueue(job(study.id, 1), t(0)).expect("enqueue").id;
     for i in 0..5 {
@@ -358,12 +377,10 @@ fn events_are_numbered_per_job_and_read_from_a_sequence_number() {
     assert_eq!(store.events_since(b, 0, 100).expect("events").len(), 1);
 }
 
-/// Four connections (as four server processes would have) race to claim 40 jobs from one file:
+/// Four connections (as four server processes would have) race to claim 40 jobs from one store:
 /// every job is claimed exactly once.
-#[test]
-fn concurrent_claimers_never_take_the_same_job() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("hypomics.db");
+fn concurrent_claimers_never_take_the_same_job(scratch: &ScratchStore) {
+    let path = scratch.location().clone();
     let mut store = ControlStore::open(&path).expect("store");
     let study = store
         .register_study(
@@ -390,8 +407,7 @@ fn concurrent_claimers_never_take_the_same_job() {
                     mine.push(job.id);
                     store
                         .finish(
-                            job.id,
-                            &name,
+                            &job.fence().expect("fence"),
                             Outcome::Done {
                                 outcome: "ran".into(),
                                 result: serde_json::json!({}),
@@ -412,3 +428,116 @@ fn concurrent_claimers_never_take_the_same_job() {
     assert_eq!(all.len(), 40);
     assert_eq!(unique.len(), 40);
 }
+
+/// A schedule whose previous job is still running moves on to its next occurrence without
+/// queueing a second job; once that job ended, the next occurrence fires again.
+fn a_schedule_skips_while_its_previous_job_runs(scratch: &ScratchStore) {
+    let (mut store, study) = store_with_study(scratch);
+    let next = |_: &graph::control::Schedule, now: Timestamp| {
+        let s = (now.millis() - t(0).millis()) / 1000;
+        Some(t((s / 100 + 1) * 100))
+    };
+    let schedule = store
+        .add_schedule(
+            NewSchedule {
+                study: study.id,
+                cron: "*/5 * * * *".into(),
+                timezone: "UTC".into(),
+                spec: serde_json::json!({}),
+                enabled: true,
+                next_run_at: Some(t(100)),
+            },
+            t(0),
+        )
+        .expect("schedule");
+    let fired = store.fire_due_schedules(t(100), 3, &next).expect("fire");
+    assert_eq!(fired.len(), 1);
+    let running = store
+        .claim_next("w", t(101), t(500))
+        .expect("claim")
+        .expect("the fired job");
+    assert_eq!(running.id, fired[0].job);
+    assert!(
+        store
+            .fire_due_schedules(t(200), 3, &next)
+            .expect("fire")
+            .is_empty(),
+        "the previous job still runs"
+    );
+    let s = store.schedule(schedule.id).expect("schedule");
+    assert_eq!(
+        s.next_run_at,
+        Some(t(300)),
+        "the skipped occurrence is passed"
+    );
+    assert_eq!(s.last_job, Some(running.id));
+    store
+        .finish(
+            &running.fence().expect("fence"),
+            Outcome::Done {
+                outcome: "ran".into(),
+                result: serde_json::json!({}),
+            },
+            t(250),
+        )
+        .expect("finish");
+    assert_eq!(
+        store
+            .fire_due_schedules(t(300), 3, &next)
+            .expect("fire")
+            .len(),
+        1
+    );
+    assert_eq!(store.jobs(&JobFilter::default()).expect("jobs").len(), 2);
+}
+
+/// Several connections fire the same due schedules at once (as several servers do): each
+/// occurrence becomes exactly one job.
+fn concurrent_servers_fire_each_occurrence_once(scratch: &ScratchStore) {
+    let path = scratch.location().clone();
+    let (mut store, study) = store_with_study(scratch);
+    for _ in 0..5 {
+        store
+            .add_schedule(
+                NewSchedule {
+                    study: study.id,
+                    cron: "0 * * * *".into(),
+                    timezone: "UTC".into(),
+                    spec: serde_json::json!({}),
+                    enabled: true,
+                    next_run_at: Some(t(100)),
+                },
+                t(0),
+            )
+            .expect("schedule");
+    }
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            let path = path.clone();
+            std::thread::spawn(move || {
+                let mut store = ControlStore::open(&path).expect("store");
+                let next = |_: &graph::control::Schedule, _: Timestamp| Some(t(10_000));
+                store
+                    .fire_due_schedules(t(150), 3, &next)
+                    .expect("fire")
+                    .len()
+            })
+        })
+        .collect();
+    let fired: usize = handles.into_iter().map(|h| h.join().expect("thread")).sum();
+    assert_eq!(fired, 5);
+    assert_eq!(store.jobs(&JobFilter::default()).expect("jobs").len(), 5);
+}
+
+on_both_backends!(
+    studies_are_unique_by_name_and_ensure_is_idempotent,
+    a_job_runs_through_its_life_cycle,
+    failures_retry_with_backoff_then_fail,
+    expired_leases_are_recovered_and_the_old_worker_is_locked_out,
+    cancelling_queued_and_running_jobs,
+    schedules_fire_once_per_occurrence_and_catch_up_once_after_downtime,
+    events_are_numbered_per_job_and_read_from_a_sequence_number,
+    concurrent_claimers_never_take_the_same_job,
+    a_schedule_skips_while_its_previous_job_runs,
+    concurrent_servers_fire_each_occurrence_once,
+);

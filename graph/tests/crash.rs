@@ -1,6 +1,6 @@
 //! A writer killed with SIGKILL mid-way leaves a consistent store: every analysis it reported as
 //! committed is there with all its findings, nothing half-written is visible, and the store can
-//! be opened and written again.
+//! be opened and written again. On both backends.
 //!
 //! The test re-runs its own binary as the writer (selected by an environment variable), so no
 //! helper binary is needed.
@@ -8,19 +8,17 @@
 mod common;
 
 use common::{analysis, de_finding};
-use graph::store::{GraphStore, SqliteStore};
+use graph::sql::{Backend, StoreLocation};
 use graph::{Node, ResearchGraph};
 use std::io::{BufRead, BufReader, Write};
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 const CHILD_ENV: &str = "HYPOMICS_GRAPH_CRASH_WRITER_DB";
-const TEST_NAME: &str = "killed_writer_leaves_a_consistent_store";
 const FINDINGS_PER_ANALYSIS: usize = 400;
 
 /// The child's job: write analyses until killed, announcing each commit on stdout.
-fn write_until_killed(db: &Path) -> ! {
+fn write_until_killed(db: &str) -> ! {
     let mut g = ResearchGraph::open(db).unwrap();
     let run = g.start_run("crash test writer", None).unwrap();
     let mut stdout = std::io::stdout();
@@ -39,20 +37,36 @@ fn write_until_killed(db: &Path) -> ! {
 }
 
 #[test]
-fn killed_writer_leaves_a_consistent_store() {
-    if let Some(db) = std::env::var_os(CHILD_ENV) {
-        write_until_killed(Path::new(&db));
+fn killed_writer_leaves_a_consistent_store_sqlite() {
+    killed_writer_leaves_a_consistent_store(
+        Backend::Sqlite,
+        "killed_writer_leaves_a_consistent_store_sqlite",
+    );
+}
+
+#[test]
+fn killed_writer_leaves_a_consistent_store_postgres() {
+    killed_writer_leaves_a_consistent_store(
+        Backend::Postgres,
+        "killed_writer_leaves_a_consistent_store_postgres",
+    );
+}
+
+fn killed_writer_leaves_a_consistent_store(backend: Backend, test_name: &str) {
+    // In the child, before any store is made: a killed child never cleans up.
+    if let Ok(db) = std::env::var(CHILD_ENV) {
+        write_until_killed(&db);
     }
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("hypomics.db");
+    let scratch = common::scratch(backend);
+    let path: StoreLocation = scratch.location().clone();
     let exe = std::env::current_exe().unwrap();
     let mut reported_total = 0;
 
     // Three writers in a row, each killed at a different moment, all on the same store.
     for round in 0..3u64 {
         let mut child = Command::new(&exe)
-            .args([TEST_NAME, "--exact", "--nocapture", "--test-threads=1"])
-            .env(CHILD_ENV, &path)
+            .args([test_name, "--exact", "--nocapture", "--test-threads=1"])
+            .env(CHILD_ENV, scratch.as_path())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -81,7 +95,7 @@ fn killed_writer_leaves_a_consistent_store() {
             .count();
         reported_total += reported;
 
-        let mut store = SqliteStore::open(&path).unwrap();
+        let mut store = graph::store::open(&path, false).unwrap();
         let report = store.check_integrity().unwrap();
         assert!(report.is_consistent(), "round {round}: {report:?}");
         let snapshot = store.load().unwrap();

@@ -1,9 +1,11 @@
 //! Final q-values set in bulk after the findings were recorded (Benjamini-Hochberg over a whole
 //! run): memory, queries, exports and the store all see them, and a bad batch writes nothing.
 
+#[macro_use]
 mod common;
 
 use common::{analysis, de_finding, write_story};
+use graph::sql::scratch::ScratchStore;
 use graph::{FindingId, FindingOrder, FindingQuery, GraphError, ResearchGraph, Scope};
 
 fn json_q(g: &ResearchGraph, id: FindingId) -> serde_json::Value {
@@ -17,10 +19,8 @@ fn json_q(g: &ResearchGraph, id: FindingId) -> serde_json::Value {
         .unwrap()
 }
 
-#[test]
-fn new_qs_are_seen_by_memory_exports_and_a_reopened_store() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("hypomics.db");
+fn new_qs_are_seen_by_memory_exports_and_a_reopened_store(store: &ScratchStore) {
+    let path = store.location().clone();
     let (gapdh, ctgf, untouched, exported) = {
         let mut g = ResearchGraph::open(&path).unwrap();
         let story = write_story(&mut g, "run", "cptac-ucec");
@@ -67,10 +67,8 @@ fn new_qs_are_seen_by_memory_exports_and_a_reopened_store() {
     assert!(g.check_integrity().unwrap().is_consistent());
 }
 
-#[test]
-fn a_bad_q_or_a_non_finding_id_changes_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("hypomics.db");
+fn a_bad_q_or_a_non_finding_id_changes_nothing(store: &ScratchStore) {
+    let path = store.location().clone();
     let mut g = ResearchGraph::open(&path).unwrap();
     let story = write_story(&mut g, "run", "cptac-ucec");
     let [f0, f1] = [story.first.findings[0], story.first.findings[1]];
@@ -114,9 +112,8 @@ fn a_bad_q_or_a_non_finding_id_changes_nothing() {
     assert_eq!(g.export_json(&g.select_all()).unwrap(), before);
 }
 
-#[test]
-fn top_findings_by_q_follow_the_new_values() {
-    let mut g = ResearchGraph::open_in_memory().unwrap();
+fn top_findings_by_q_follow_the_new_values(store: &ScratchStore) {
+    let mut g = ResearchGraph::open(store.location()).unwrap();
     let story = write_story(&mut g, "run", "cptac-ucec");
     let (pten, ctgf, gapdh) = (
         story.first.findings[0],
@@ -137,3 +134,9 @@ fn top_findings_by_q_follow_the_new_values() {
     assert_eq!(top(&g, None), [gapdh, pten, story.second.findings[1]]);
     assert!(!top(&g, Some(0.5)).contains(&ctgf));
 }
+
+on_both_backends!(
+    new_qs_are_seen_by_memory_exports_and_a_reopened_store,
+    a_bad_q_or_a_non_finding_id_changes_nothing,
+    top_findings_by_q_follow_the_new_values,
+);

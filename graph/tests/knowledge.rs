@@ -1,10 +1,12 @@
 //! Prior knowledge import: idempotent, complete, alias-aware, and usable to tell known
 //! relations from new ones.
 
+#[macro_use]
 mod common;
 
 use common::{analysis, correlation, de_finding};
 use graph::query::novelty::Novelty;
+use graph::sql::scratch::ScratchStore;
 use graph::{
     EdgeKind, EntityKind, EntityRef, KnowledgeSelection, KnowledgeSource, RelationKind,
     ResearchGraph, Scope,
@@ -22,10 +24,8 @@ fn member_weight(g: &ResearchGraph, gene: &str, set: &str) -> Option<Option<f64>
     .map(|e| e.edge.weight)
 }
 
-#[test]
-fn pathway_import_is_idempotent_and_resolves_outdated_members() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("hypomics.db");
+fn pathway_import_is_idempotent_and_resolves_outdated_members(store: &ScratchStore) {
+    let path = store.location().clone();
     let mut g = ResearchGraph::open(&path).unwrap();
     let report = g.import_knowledge(KnowledgeSelection::pathways()).unwrap();
     let progeny = report
@@ -67,9 +67,8 @@ fn pathway_import_is_idempotent_and_resolves_outdated_members() {
     assert!(g.check_integrity().unwrap().is_consistent());
 }
 
-#[test]
-fn novelty_tells_known_related_and_new_relations_apart() {
-    let mut g = ResearchGraph::open_in_memory().unwrap();
+fn novelty_tells_known_related_and_new_relations_apart(store: &ScratchStore) {
+    let mut g = ResearchGraph::open(store.location()).unwrap();
     g.import_knowledge(KnowledgeSelection::pathways()).unwrap();
     let run = g.start_run("novelty", None).unwrap();
     g.record_analysis(
@@ -135,10 +134,8 @@ fn novelty_tells_known_related_and_new_relations_apart() {
     assert_eq!(of("PTEN-S380").novelty, Novelty::SameGene);
 }
 
-#[test]
-fn full_import_fits_in_one_transaction_and_reloads() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("hypomics.db");
+fn full_import_fits_in_one_transaction_and_reloads(store: &ScratchStore) {
+    let path = store.location().clone();
     let started = Instant::now();
     let mut g = ResearchGraph::open(&path).unwrap();
     let report = g.import_knowledge(KnowledgeSelection::all()).unwrap();
@@ -172,7 +169,14 @@ fn full_import_fits_in_one_transaction_and_reloads() {
     assert_eq!(g.stats().entities["gene"], 42_815);
     assert!(g.stats().prior_edges > 470_000);
     eprintln!(
-        "full knowledge import: {import_ms} ms (debug build), {} prior edges; reopen {reopen_ms} ms",
+        "full knowledge import ({}): {import_ms} ms (debug build), {} prior edges; reopen {reopen_ms} ms",
+        store.backend(),
         g.stats().prior_edges
     );
 }
+
+on_both_backends!(
+    pathway_import_is_idempotent_and_resolves_outdated_members,
+    novelty_tells_known_related_and_new_relations_apart,
+    full_import_fits_in_one_transaction_and_reloads,
+);

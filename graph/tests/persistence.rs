@@ -1,19 +1,19 @@
 //! Durability: what is written can be read back identically, failed writes leave no trace, and
 //! the schema is versioned.
 
+#[macro_use]
 mod common;
 
 use common::{analysis, de_finding, write_story};
-use graph::store::{GraphStore, SqliteStore, schema};
+use graph::sql::scratch::ScratchStore;
+use graph::store::schema;
 use graph::{
     EdgeKind, EntityKind, GraphError, NewFinding, ProcessKind, RelationKind, ResearchGraph,
     StoreError,
 };
 
-#[test]
-fn reopening_rebuilds_an_identical_graph() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("hypomics.db");
+fn reopening_rebuilds_an_identical_graph(store: &ScratchStore) {
+    let path = store.location().clone();
     let (before, stats, story_hypothesis) = {
         let mut g = ResearchGraph::open(&path).unwrap();
         let story = write_story(&mut g, "run one", "cptac-ucec");
@@ -40,10 +40,8 @@ fn reopening_rebuilds_an_identical_graph() {
     assert!(g.entity_by_key(EntityKind::Gene, "CTGF").is_none());
 }
 
-#[test]
-fn new_ids_continue_after_reopen() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("hypomics.db");
+fn new_ids_continue_after_reopen(store: &ScratchStore) {
+    let path = store.location().clone();
     let (first_run, first) = {
         let mut g = ResearchGraph::open(&path).unwrap();
         let run = g.start_run("a", None).unwrap();
@@ -75,9 +73,8 @@ fn new_ids_continue_after_reopen() {
     );
 }
 
-#[test]
-fn a_rejected_analysis_leaves_no_trace() {
-    let mut g = ResearchGraph::open_in_memory().unwrap();
+fn a_rejected_analysis_leaves_no_trace(store: &ScratchStore) {
+    let mut g = ResearchGraph::open(store.location()).unwrap();
     let run = g.start_run("r", None).unwrap();
     let before = g.export_json(&g.select_all()).unwrap();
     let bad = NewFinding {
@@ -112,10 +109,8 @@ fn a_rejected_analysis_leaves_no_trace() {
     assert!(g.entity_by_key(EntityKind::Gene, "MYC").is_none());
 }
 
-#[test]
-fn read_only_instances_refuse_writes_and_see_new_commits_on_reload() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("hypomics.db");
+fn read_only_instances_refuse_writes_and_see_new_commits_on_reload(store: &ScratchStore) {
+    let path = store.location().clone();
     let mut writer = ResearchGraph::open(&path).unwrap();
     let run = writer.start_run("r", None).unwrap();
     let mut reader = ResearchGraph::open_read_only(&path).unwrap();
@@ -139,28 +134,28 @@ fn read_only_instances_refuse_writes_and_see_new_commits_on_reload() {
     );
 }
 
-#[test]
-fn schema_is_versioned_and_newer_stores_are_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("hypomics.db");
+fn schema_is_versioned_and_newer_stores_are_refused(store: &ScratchStore) {
+    let path = store.location().clone();
     {
-        let mut store = SqliteStore::open(&path).unwrap();
+        let g = ResearchGraph::open(&path).unwrap();
+        assert!(!g.is_read_only());
+        drop(g);
+        let mut db = graph::sql::connect(&path).unwrap();
         assert_eq!(
-            schema::version(store.connection()).unwrap(),
+            schema::version(db.as_mut()).unwrap(),
             schema::current_version()
         );
-        assert!(!store.is_read_only());
         // Migrating twice is a no-op.
-        drop(store);
-        let mut again = SqliteStore::open(&path).unwrap();
+        let mut again = graph::store::open(&path, false).unwrap();
         assert_eq!(
             again.meta("migration.1").unwrap().as_deref(),
             Some("initial graph schema")
         );
-        again
-            .connection()
-            .pragma_update(None, "user_version", schema::current_version() + 1)
-            .unwrap();
+        assert_eq!(
+            again.meta("migration.3").unwrap().as_deref(),
+            Some(schema::MIGRATIONS[2].description)
+        );
+        schema::set_version(db.as_mut(), schema::current_version() + 1).unwrap();
     }
     match ResearchGraph::open(&path) {
         Err(GraphError::Store(StoreError::SchemaTooNew { found, supported })) => {
@@ -175,10 +170,56 @@ fn schema_is_versioned_and_newer_stores_are_refused() {
     ));
 }
 
-#[test]
-fn deleting_a_run_keeps_other_runs_and_their_ids() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("hypomics.db");
+/// A store written by the previous release (schema version 2: graph and control plane, no graph
+/// commit counter) opens in this one: it is migrated, keeps its rows and works as a new one.
+fn a_store_of_the_previous_version_is_migrated_with_its_rows(store: &ScratchStore) {
+    let path = store.location().clone();
+    {
+        let mut db = graph::sql::connect(&path).unwrap();
+        schema::migrate_to(db.as_mut(), 2).unwrap();
+        assert_eq!(schema::version(db.as_mut()).unwrap(), 2);
+        db.execute(
+            "INSERT INTO runs(id, label, notes, started_at) VALUES (1, 'old run', NULL, 5)",
+            &[],
+        )
+        .unwrap();
+        db.execute(
+            "INSERT INTO studies(name, source, created_at) VALUES ('old study', 'demo', 5)",
+            &[],
+        )
+        .unwrap();
+    }
+    // Read-only openers refuse to migrate; a writable one migrates.
+    assert!(matches!(
+        ResearchGraph::open_read_only(&path),
+        Err(GraphError::Store(StoreError::NeedsMigration {
+            found: 2,
+            ..
+        }))
+    ));
+    let mut g = ResearchGraph::open(&path).unwrap();
+    assert_eq!(g.run(graph::RunId::new(1)).unwrap().label, "old run");
+    let run = g.start_run("new run", None).unwrap();
+    assert_eq!(run, graph::RunId::new(2));
+    g.record_analysis(
+        analysis(run, "s", "m"),
+        vec![de_finding("MYC", "Tumor", 1.0, 0.01, 0.02)],
+    )
+    .unwrap();
+    let control = graph::control::ControlStore::open(&path).unwrap();
+    assert!(control.study_by_name("old study").unwrap().is_some());
+    let mut db = graph::sql::connect(&path).unwrap();
+    assert_eq!(
+        schema::version(db.as_mut()).unwrap(),
+        schema::current_version()
+    );
+    let reader = ResearchGraph::open_read_only(&path).unwrap();
+    assert_eq!(reader.stats().nodes["finding"], 1);
+    assert!(g.check_integrity().unwrap().is_consistent());
+}
+
+fn deleting_a_run_keeps_other_runs_and_their_ids(store: &ScratchStore) {
+    let path = store.location().clone();
     let mut g = ResearchGraph::open(&path).unwrap();
     let keep = write_story(&mut g, "keep", "cptac-ucec");
     let drop_run = g.start_run("discard", None).unwrap();
@@ -220,3 +261,13 @@ fn deleting_a_run_keeps_other_runs_and_their_ids() {
     assert_eq!(produced, 6);
     assert!(g.stats().edges.contains_key(RelationKind::LowerIn.as_str()));
 }
+
+on_both_backends!(
+    schema_is_versioned_and_newer_stores_are_refused,
+    a_store_of_the_previous_version_is_migrated_with_its_rows,
+    reopening_rebuilds_an_identical_graph,
+    new_ids_continue_after_reopen,
+    a_rejected_analysis_leaves_no_trace,
+    read_only_instances_refuse_writes_and_see_new_commits_on_reload,
+    deleting_a_run_keeps_other_runs_and_their_ids,
+);

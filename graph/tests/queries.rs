@@ -1,17 +1,18 @@
 //! Provenance and query behaviour: evidence chains down to input hashes, neighbourhoods,
 //! rankings, paths, subgraphs and scoping by run and study.
 
+#[macro_use]
 mod common;
 
 use common::{analysis, correlation, de_finding, write_story};
 use graph::query::findings::{FindingOrder, FindingQuery};
+use graph::sql::scratch::ScratchStore;
 use graph::{
     EdgeKind, EntityKind, EntityRef, ProcessKind, RelationKind, ResearchGraph, Scope, Stance,
 };
 
-#[test]
-fn evidence_chain_reaches_analyses_and_input_hashes() {
-    let mut g = ResearchGraph::open_in_memory().unwrap();
+fn evidence_chain_reaches_analyses_and_input_hashes(store: &ScratchStore) {
+    let mut g = ResearchGraph::open(store.location()).unwrap();
     let story = write_story(&mut g, "run", "cptac-ucec");
     let chain = g.evidence_chain(story.hypothesis).unwrap();
     assert_eq!(chain.statement, "PTEN protein is lower in tumours");
@@ -50,9 +51,8 @@ fn evidence_chain_reaches_analyses_and_input_hashes() {
     assert_eq!(chain.links[2].analysis.id, story.second.analysis);
 }
 
-#[test]
-fn contradicting_findings_are_listed_after_supporting_ones() {
-    let mut g = ResearchGraph::open_in_memory().unwrap();
+fn contradicting_findings_are_listed_after_supporting_ones(store: &ScratchStore) {
+    let mut g = ResearchGraph::open(store.location()).unwrap();
     let story = write_story(&mut g, "run", "cptac-ucec");
     g.add_hypothesis_evidence(
         story.hypothesis,
@@ -77,9 +77,8 @@ fn contradicting_findings_are_listed_after_supporting_ones() {
     ));
 }
 
-#[test]
-fn neighbourhood_lists_relations_with_their_evidence() {
-    let mut g = ResearchGraph::open_in_memory().unwrap();
+fn neighbourhood_lists_relations_with_their_evidence(store: &ScratchStore) {
+    let mut g = ResearchGraph::open(store.location()).unwrap();
     let story = write_story(&mut g, "run", "cptac-ucec");
     let pten = g.find_entity(&EntityRef::gene("PTEN")).unwrap().unwrap();
     let hood = g.neighbourhood(pten, &Scope::all(), false).unwrap();
@@ -121,9 +120,8 @@ fn neighbourhood_lists_relations_with_their_evidence() {
     );
 }
 
-#[test]
-fn top_findings_rank_by_q_or_effect_within_scope() {
-    let mut g = ResearchGraph::open_in_memory().unwrap();
+fn top_findings_rank_by_q_or_effect_within_scope(store: &ScratchStore) {
+    let mut g = ResearchGraph::open(store.location()).unwrap();
     let story = write_story(&mut g, "run", "cptac-ucec");
     let by_q = g.top_findings(&FindingQuery::top(Scope::all(), FindingOrder::Q, 3));
     let features: Vec<&str> = by_q.iter().map(|f| f.finding.feature.as_str()).collect();
@@ -193,9 +191,8 @@ fn top_findings_rank_by_q_or_effect_within_scope() {
     assert_eq!(lower(&Scope::study(acc)), Some(1));
 }
 
-#[test]
-fn path_between_entities_follows_supported_relations() {
-    let mut g = ResearchGraph::open_in_memory().unwrap();
+fn path_between_entities_follows_supported_relations(store: &ScratchStore) {
+    let mut g = ResearchGraph::open(store.location()).unwrap();
     let story = write_story(&mut g, "run", "cptac-ucec");
     let id = |e: EntityRef| g.find_entity(&e).unwrap().unwrap();
     let site = id(EntityRef::Phosphosite("PTEN-S380".into()));
@@ -226,9 +223,8 @@ fn path_between_entities_follows_supported_relations() {
     );
 }
 
-#[test]
-fn run_subgraph_holds_the_runs_process_and_touched_entities() {
-    let mut g = ResearchGraph::open_in_memory().unwrap();
+fn run_subgraph_holds_the_runs_process_and_touched_entities(store: &ScratchStore) {
+    let mut g = ResearchGraph::open(store.location()).unwrap();
     let story = write_story(&mut g, "run", "cptac-ucec");
     let other = g.start_run("other", None).unwrap();
     g.record_analysis(
@@ -281,3 +277,12 @@ fn run_subgraph_holds_the_runs_process_and_touched_entities() {
     assert!(with_prior.edge_count() > sel.edge_count());
     assert!(g.entity_by_key(EntityKind::Gene, "EGFR").is_some());
 }
+
+on_both_backends!(
+    evidence_chain_reaches_analyses_and_input_hashes,
+    contradicting_findings_are_listed_after_supporting_ones,
+    neighbourhood_lists_relations_with_their_evidence,
+    top_findings_rank_by_q_or_effect_within_scope,
+    path_between_entities_follows_supported_relations,
+    run_subgraph_holds_the_runs_process_and_touched_entities,
+);

@@ -74,6 +74,7 @@ fn record_runs(store: &std::path::Path, out: &std::path::Path, n: usize) {
             resume: false,
             store: Some(store.to_path_buf()),
             stop: None,
+            fence: None,
         };
         let mut planner = agent::planner::OfflinePlanner::default();
         agent::run::run(

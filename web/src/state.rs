@@ -1,7 +1,8 @@
 //! The one piece of shared state: the research graph, opened read-only, behind a lock. The agent
-//! writes the store from another process; before each request we compare the store files'
-//! sizes and modification times with those seen at the last load and reload when they moved,
-//! so the API shows new runs without a restart and costs nothing when nothing changed.
+//! writes the store from other threads, processes or servers; before each request we ask the
+//! store whether anyone committed since the last load (its graph commit counter, one cheap query
+//! on either backend) and reload when so, so the API shows new runs without a restart and costs
+//! nothing when nothing changed.
 //!
 //! While a job runs, the store changes every step, and a reload rebuilds the whole graph (seconds
 //! for a large store). So a reload waits until [`RELOAD_SHARE`] times the last reload's duration
@@ -14,14 +15,13 @@ use datasets::Study;
 use graph::{InputFile, ResearchGraph, RunId};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 /// A reload waits this many times the previous reload's duration after it (see module docs).
 pub const RELOAD_SHARE: u32 = 4;
 
 /// What the last load saw and when it happened.
 struct Seen {
-    stamp: Stamp,
     at: Instant,
     took: Duration,
 }
@@ -30,20 +30,6 @@ impl Seen {
     fn due(&self) -> bool {
         self.at.elapsed() >= self.took * RELOAD_SHARE
     }
-}
-
-/// Size and modification time of the database and its write-ahead log.
-type Stamp = [Option<(u64, SystemTime)>; 2];
-
-fn stamp(path: &Path) -> Stamp {
-    let one = |p: &Path| {
-        std::fs::metadata(p)
-            .ok()
-            .map(|m| (m.len(), m.modified().unwrap_or(SystemTime::UNIX_EPOCH)))
-    };
-    let mut wal = path.as_os_str().to_owned();
-    wal.push("-wal");
-    [one(path), one(Path::new(&wal))]
 }
 
 /// Shared by every handler (cheap to clone).
@@ -64,11 +50,10 @@ impl AppState {
     /// Opens the store read-only and builds the graph in memory.
     pub fn open(path: impl Into<PathBuf>) -> Result<Self, WebError> {
         let path = path.into();
-        if !path.is_file() {
+        if !graph::sql::StoreLocation::from(&path).may_exist() {
             return Err(WebError::StoreMissing { path });
         }
         let started = Instant::now();
-        let seen_stamp = stamp(&path);
         let graph = ResearchGraph::open_read_only(&path).map_err(|source| WebError::OpenStore {
             path: path.clone(),
             source,
@@ -77,7 +62,6 @@ impl AppState {
             path: Arc::new(path),
             graph: Arc::new(RwLock::new(graph)),
             seen: Arc::new(Mutex::new(Seen {
-                stamp: seen_stamp,
                 at: Instant::now(),
                 took: started.elapsed(),
             })),
@@ -125,29 +109,34 @@ impl AppState {
     /// Reloads while the caller holds `seen`, so concurrent requests that notice the same change
     /// wait for one reload instead of each doing their own.
     fn reload_locked(&self, seen: &mut Seen) -> Result<(), ApiError> {
-        // Stamp before loading: a commit racing the load moves the stamp again and is picked up
-        // by the next request rather than lost.
-        let now = stamp(&self.path);
+        // The load notes the commit counter of its own snapshot: a commit racing it leaves the
+        // graph stale, and the next request reloads rather than losing it.
         let started = Instant::now();
         self.graph
             .write()
             .map_err(|_| ApiError::Poisoned)?
             .reload()?;
         *seen = Seen {
-            stamp: now,
             at: Instant::now(),
             took: started.elapsed(),
         };
         Ok(())
     }
 
-    /// The current graph for reading, reloaded first if the store files changed since the last
+    /// The current graph for reading, reloaded first if the store changed since the last
     /// load and a reload is due. Lock order is always `seen`, then `graph`.
     pub fn read(&self) -> Result<RwLockReadGuard<'_, ResearchGraph>, ApiError> {
         {
             let mut seen = self.seen.lock().map_err(|_| ApiError::Poisoned)?;
-            if seen.stamp != stamp(&self.path) && seen.due() {
-                self.reload_locked(&mut seen)?;
+            if seen.due() {
+                let stale = self
+                    .graph
+                    .read()
+                    .map_err(|_| ApiError::Poisoned)?
+                    .is_stale()?;
+                if stale {
+                    self.reload_locked(&mut seen)?;
+                }
             }
         }
         self.graph.read().map_err(|_| ApiError::Poisoned)

@@ -707,7 +707,12 @@ async fn responses_carry_security_headers_and_reports_are_sandboxed() {
         .expect("a job");
     // What a worker records when it starts the job (its output folder).
     control
-        .set_job_context(claimed.id, "test-worker", Some(&out), None, None)
+        .set_job_context(
+            &claimed.fence().expect("a running job has a fence"),
+            Some(&out),
+            None,
+            None,
+        )
         .expect("out dir");
     let reply = client()
         .get(url(server.addr, &format!("/jobs/{id}/files/report.html")))

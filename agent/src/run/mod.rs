@@ -195,11 +195,15 @@ pub struct RunResult {
 pub struct Persistence {
     pub out_dir: PathBuf,
     pub resume: bool,
-    /// The SQLite graph store the run records itself in (`None`: journal and files only).
+    /// The graph store the run records itself in, a SQLite path or a `postgres://` URL
+    /// (`None`: journal and files only).
     pub store: Option<PathBuf>,
     /// Raised by another thread to stop the run between steps (a cancelled job). Only runs with a
     /// journal can be stopped, because only they can be resumed afterwards.
     pub stop: Option<Arc<AtomicBool>>,
+    /// The job lease a worker runs under: every graph write carries it, and the store refuses
+    /// them once the lease moved to another worker (`None` outside the job queue).
+    pub fence: Option<graph::control::Fence>,
 }
 
 /// Runs the loop on `study`. With `persistence`, steps are journaled and a previous journal can be
@@ -230,7 +234,7 @@ pub fn run(
                 .canonicalize()
                 .unwrap_or_else(|_| p.out_dir.clone());
             let label = format!("{} (seed {}) -> {}", study.name, config.seed, out.display());
-            let recorder = GraphRecorder::open(store, study, &label, resumed)?;
+            let recorder = GraphRecorder::open(store, study, &label, resumed, p.fence.clone())?;
             on_event(Event::Recording {
                 run: recorder.run(),
             });

@@ -3,9 +3,10 @@
 //! dashboard on any server sharing the store can follow a run live (server-sent events resume from
 //! the last sequence number the browser saw) and the history survives restarts.
 
-use super::{ControlResult, ControlStore, JobId};
+use super::{ControlResult, ControlStore, Fence, JobId};
+use crate::error::StoreError;
+use crate::sql::{Db, Lock, args};
 use crate::time::Timestamp;
-use rusqlite::params;
 use serde::Serialize;
 
 #[derive(Clone, Debug, Serialize)]
@@ -18,8 +19,30 @@ pub struct JobEvent {
     pub data: serde_json::Value,
 }
 
+/// Appends inside the caller's transaction (which holds the control lock).
+fn append(
+    db: &mut dyn Db,
+    job: JobId,
+    kind: &str,
+    data: &serde_json::Value,
+    now: Timestamp,
+) -> ControlResult<i64> {
+    let seq = db
+        .row(
+            "SELECT COALESCE(MAX(seq), 0) + 1 FROM job_events WHERE job_id = ?1",
+            &args![job.0],
+            |r| r.int(0),
+        )?
+        .unwrap_or(1);
+    db.execute(
+        "INSERT INTO job_events(job_id, seq, at, kind, data) VALUES (?1, ?2, ?3, ?4, ?5)",
+        &args![job.0, seq, now.millis(), kind, serde_json::to_string(data)?],
+    )?;
+    Ok(seq)
+}
+
 impl ControlStore {
-    /// Appends an event and returns its sequence number.
+    /// Appends an event (the server's own: recovery, webhook) and returns its sequence number.
     pub fn append_event(
         &mut self,
         job: JobId,
@@ -27,18 +50,23 @@ impl ControlStore {
         data: &serde_json::Value,
         now: Timestamp,
     ) -> ControlResult<i64> {
-        let tx = self.immediate()?;
-        let seq: i64 = tx.query_row(
-            "SELECT COALESCE(MAX(seq), 0) + 1 FROM job_events WHERE job_id = ?1",
-            [job.0],
-            |r| r.get(0),
-        )?;
-        tx.execute(
-            "INSERT INTO job_events(job_id, seq, at, kind, data) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![job.0, seq, now.millis(), kind, serde_json::to_string(data)?],
-        )?;
-        tx.commit()?;
-        Ok(seq)
+        self.db()
+            .transaction(Lock::Control, |db| append(db, job, kind, data, now))
+    }
+
+    /// Appends an event of the worker holding `fence`; refused with [`StoreError::Fenced`] once
+    /// the worker lost the job, so a replaced worker's progress never mixes into its successor's.
+    pub fn append_worker_event(
+        &mut self,
+        fence: &Fence,
+        kind: &str,
+        data: &serde_json::Value,
+        now: Timestamp,
+    ) -> ControlResult<i64> {
+        self.db().transaction(Lock::Control, |db| {
+            fence.check(db)?;
+            append(db, fence.job, kind, data, now)
+        })
     }
 
     /// Events of `job` after sequence number `after`, oldest first, at most `limit`.
@@ -48,28 +76,22 @@ impl ControlStore {
         after: i64,
         limit: usize,
     ) -> ControlResult<Vec<JobEvent>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT seq, at, kind, data FROM job_events WHERE job_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
-        )?;
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows = stmt.query_map(params![job.0, after, limit], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-            ))
-        })?;
-        rows.map(|row| {
-            let (seq, at, kind, data) = row?;
-            Ok(JobEvent {
-                job,
-                seq,
-                at: Timestamp::from_millis(at),
-                kind,
-                data: serde_json::from_str(&data)?,
+        let rows = self.reader().rows(
+            "SELECT seq, at, kind, data FROM job_events WHERE job_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+            &args![job.0, after, limit],
+            |r| Ok((r.int(0)?, r.int(1)?, r.text(2)?, r.text(3)?)),
+        )?;
+        rows.into_iter()
+            .map(|(seq, at, kind, data)| {
+                Ok(JobEvent {
+                    job,
+                    seq,
+                    at: Timestamp::from_millis(at),
+                    kind,
+                    data: serde_json::from_str(&data).map_err(StoreError::from)?,
+                })
             })
-        })
-        .collect()
+            .collect()
     }
 }

@@ -1,32 +1,41 @@
 //! The control plane: registered studies, the durable job queue, job progress events and cron
-//! schedules. It lives in the graph's SQLite file (tables of schema version 2), so a run's job, its
-//! input hashes and the findings it recorded are one backup and can be joined.
+//! schedules. It lives in the graph's store (tables of schema version 2, SQLite file or PostgreSQL
+//! database alike), so a run's job, its input hashes and the findings it recorded are one backup
+//! and can be joined.
 //!
-//! Every operation is one SQLite transaction; the ones that decide ownership (claiming a job,
-//! firing a schedule, recovering a lost job) take the write lock first (`BEGIN IMMEDIATE`), so two
-//! processes sharing a store never both claim one job or both fire one schedule occurrence. Time is
-//! always passed in (`now`), never read here, so tests drive the queue with a fake clock.
+//! Every operation is one transaction over [`crate::sql::Db`], written once for both backends.
+//! The ones that decide ownership lock what they decide on: on SQLite the whole file
+//! (`BEGIN IMMEDIATE`); on PostgreSQL the rows (`FOR UPDATE SKIP LOCKED` for claims, recoveries
+//! and firings, so servers never wait on each other's candidates) or a control advisory lock (for
+//! unique names and event numbers). Two processes sharing a store never both claim one job or
+//! both fire one schedule occurrence. Every write of a worker carries its [`Fence`] (job, worker,
+//! attempt), checked by the store in the same transaction. Time is always passed in (`now`),
+//! never read here, so tests drive the queue with a fake clock.
 //!
 //! What a job *does* is opaque to this module: its `spec` is JSON owned by the caller (the web
 //! crate's worker), and its `result` likewise.
 
 mod events;
+mod fence;
 mod jobs;
 mod schedules;
 mod studies;
 
 pub use events::JobEvent;
+pub use fence::Fence;
 pub use jobs::{Job, JobFilter, JobState, JobTrigger, NewJob, Outcome, Recovered};
 pub use schedules::{FiredSchedule, NewSchedule, Schedule};
 pub use studies::{NewStudy, StudyRecord, StudySource};
 
 use crate::error::StoreError;
+use crate::sql::postgres::PgDb;
+use crate::sql::{Db, StoreLocation, args};
 use crate::store::schema;
-use rusqlite::{Connection, OpenFlags, TransactionBehavior};
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+use rusqlite::{Connection, OpenFlags};
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
 
-/// Ids of control-plane rows. Plain integers in SQLite; distinct types here so a job id is never
+/// Ids of control-plane rows. Plain integers in the store; distinct types here so a job id is never
 /// passed where a study id is meant.
 macro_rules! control_id {
     ($(#[$m:meta])* $name:ident) => {
@@ -78,12 +87,6 @@ pub enum ControlError {
     },
 }
 
-impl From<rusqlite::Error> for ControlError {
-    fn from(e: rusqlite::Error) -> Self {
-        Self::Store(StoreError::Sqlite(e))
-    }
-}
-
 impl From<serde_json::Error> for ControlError {
     fn from(e: serde_json::Error) -> Self {
         Self::Store(StoreError::Json(e))
@@ -92,55 +95,71 @@ impl From<serde_json::Error> for ControlError {
 
 pub type ControlResult<T> = std::result::Result<T, ControlError>;
 
-/// How long a connection waits for another process's write lock.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// A connection to the control tables of one store file.
+/// A connection to the control tables of one store.
 pub struct ControlStore {
-    conn: Connection,
-    path: Option<PathBuf>,
+    /// Locked only to reach the connection from `&self` readers; never held across calls.
+    db: Mutex<Box<dyn Db>>,
+    location: Option<StoreLocation>,
 }
 
 impl ControlStore {
-    /// Opens (creating and migrating if needed) the store at `path`.
-    pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
-        let path = path.as_ref();
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE
-                | OpenFlags::SQLITE_OPEN_CREATE
-                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
-        let mut store = Self::configure(conn)?;
-        store.path = Some(path.to_path_buf());
-        Ok(store)
+    /// Opens (creating and migrating if needed) the store at `location`: a SQLite file path or
+    /// a `postgres://` URL.
+    pub fn open(location: impl Into<StoreLocation>) -> Result<Self, StoreError> {
+        let location = location.into();
+        let mut db: Box<dyn Db> = match &location {
+            StoreLocation::Sqlite(path) => Box::new(crate::store::sqlite::configure(
+                Connection::open_with_flags(
+                    path,
+                    OpenFlags::SQLITE_OPEN_READ_WRITE
+                        | OpenFlags::SQLITE_OPEN_CREATE
+                        | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?,
+            )?),
+            StoreLocation::Postgres(url) => Box::new(PgDb::connect(url)?),
+        };
+        schema::migrate(db.as_mut())?;
+        Ok(Self {
+            db: Mutex::new(db),
+            location: Some(location),
+        })
     }
 
     /// A private store in memory (tests).
     pub fn open_in_memory() -> Result<Self, StoreError> {
-        Self::configure(Connection::open_in_memory()?)
+        let mut db: Box<dyn Db> = Box::new(crate::store::sqlite::configure(
+            Connection::open_in_memory()?,
+        )?);
+        schema::migrate(db.as_mut())?;
+        Ok(Self {
+            db: Mutex::new(db),
+            location: None,
+        })
     }
 
-    fn configure(mut conn: Connection) -> Result<Self, StoreError> {
-        conn.busy_timeout(BUSY_TIMEOUT)?;
-        let _mode: String =
-            conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.pragma_update(None, "foreign_keys", true)?;
-        schema::migrate(&mut conn)?;
-        Ok(Self { conn, path: None })
-    }
-
-    /// The file this store lives in (`None` in memory).
+    /// The SQLite file this store lives in (`None` in memory or on PostgreSQL).
     pub fn path(&self) -> Option<&Path> {
-        self.path.as_deref()
+        self.location.as_ref().and_then(StoreLocation::file)
     }
 
-    /// A write transaction that holds the lock from its first statement, for read-decide-write
-    /// sequences that must not interleave with another process.
-    fn immediate(&mut self) -> rusqlite::Result<rusqlite::Transaction<'_>> {
-        self.conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
+    /// Where this store lives (`None` in memory).
+    pub fn location(&self) -> Option<&StoreLocation> {
+        self.location.as_ref()
+    }
+
+    /// The connection, for a write (`&mut self`: never waits).
+    fn db(&mut self) -> &mut dyn Db {
+        self.db
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_mut()
+    }
+
+    /// The connection, for a read through `&self`.
+    fn reader(&self) -> MutexGuard<'_, Box<dyn Db>> {
+        self.db
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -153,10 +172,12 @@ fn json_column(text: Option<String>) -> ControlResult<Option<serde_json::Value>>
 }
 
 /// Whether `study` is registered (checked inside the transaction that refers to it).
-fn study_exists(conn: &rusqlite::Connection, study: StudyId) -> ControlResult<bool> {
-    use rusqlite::OptionalExtension;
-    Ok(conn
-        .query_row("SELECT 1 FROM studies WHERE id = ?1", [study.0], |_| Ok(()))
-        .optional()?
+fn study_exists(db: &mut dyn Db, study: StudyId) -> ControlResult<bool> {
+    Ok(db
+        .row(
+            "SELECT 1 FROM studies WHERE id = ?1",
+            &args![study.0],
+            |_| Ok(()),
+        )?
         .is_some())
 }

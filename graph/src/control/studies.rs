@@ -3,9 +3,10 @@
 //! matching, clinical variables) is computed once at registration by the caller and kept as JSON.
 
 use super::{ControlError, ControlResult, ControlStore, StudyId, json_column};
+use crate::error::StoreError;
+use crate::sql::{Lock, Row, args};
 use crate::text_enum::text_enum;
 use crate::time::Timestamp;
-use rusqlite::{OptionalExtension, Row, params};
 use serde::Serialize;
 use std::path::PathBuf;
 
@@ -44,14 +45,14 @@ const COLUMNS: &str = "id, name, source, path, profile, created_at";
 /// id, name, source, path, profile, created_at as stored.
 type RawStudy = (i64, String, String, Option<String>, Option<String>, i64);
 
-fn study_row(row: &Row<'_>) -> rusqlite::Result<RawStudy> {
+fn study_row(row: &dyn Row) -> Result<RawStudy, StoreError> {
     Ok((
-        row.get(0)?,
-        row.get(1)?,
-        row.get(2)?,
-        row.get(3)?,
-        row.get(4)?,
-        row.get(5)?,
+        row.int(0)?,
+        row.text(1)?,
+        row.text(2)?,
+        row.opt_text(3)?,
+        row.opt_text(4)?,
+        row.int(5)?,
     ))
 }
 
@@ -59,7 +60,7 @@ fn to_record((id, name, source, path, profile, created): RawStudy) -> ControlRes
     Ok(StudyRecord {
         id: StudyId(id),
         name,
-        source: source.parse().map_err(crate::error::StoreError::from)?,
+        source: source.parse().map_err(StoreError::from)?,
         path: path.map(PathBuf::from),
         profile: json_column(profile)?,
         created_at: Timestamp::from_millis(created),
@@ -73,34 +74,38 @@ impl ControlStore {
         study: NewStudy,
         now: Timestamp,
     ) -> ControlResult<StudyRecord> {
-        let tx = self.immediate()?;
-        let exists: Option<i64> = tx
-            .query_row(
-                "SELECT id FROM studies WHERE name = ?1",
-                [&study.name],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if exists.is_some() {
-            return Err(ControlError::DuplicateStudy(study.name));
-        }
         let profile = study
             .profile
             .as_ref()
             .map(serde_json::to_string)
             .transpose()?;
-        tx.execute(
-            "INSERT INTO studies(name, source, path, profile, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![
-                study.name,
-                study.source.as_str(),
-                study.path.as_ref().map(|p| p.to_string_lossy().into_owned()),
-                profile,
-                now.millis()
-            ],
-        )?;
-        let id = StudyId(tx.last_insert_rowid());
-        tx.commit()?;
+        let id = self.db().transaction(Lock::Control, |db| {
+            let exists = db
+                .row(
+                    "SELECT id FROM studies WHERE name = ?1",
+                    &args![&study.name],
+                    |r| r.int(0),
+                )?
+                .is_some();
+            if exists {
+                return Err(ControlError::DuplicateStudy(study.name.clone()));
+            }
+            let id = db
+                .row(
+                    "INSERT INTO studies(name, source, path, profile, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                     RETURNING id",
+                    &args![
+                        &study.name,
+                        study.source.as_str(),
+                        study.path.as_ref().map(|p| p.to_string_lossy().into_owned()),
+                        profile,
+                        now.millis()
+                    ],
+                    |r| r.int(0),
+                )?
+                .ok_or_else(|| StoreError::Corrupt("INSERT returned no id".into()))?;
+            Ok(StudyId(id))
+        })?;
         Ok(StudyRecord {
             id,
             name: study.name,
@@ -117,7 +122,14 @@ impl ControlStore {
         if let Some(existing) = self.study_by_name(&study.name)? {
             return Ok(existing);
         }
-        self.register_study(study, now)
+        let name = study.name.clone();
+        match self.register_study(study, now) {
+            // Another server registered it between the look-up and the insert.
+            Err(ControlError::DuplicateStudy(_)) => self
+                .study_by_name(&name)?
+                .ok_or(ControlError::UnknownStudy(name)),
+            other => other,
+        }
     }
 
     /// Replaces a study's stored profile (after its files changed).
@@ -126,9 +138,9 @@ impl ControlStore {
         id: StudyId,
         profile: &serde_json::Value,
     ) -> ControlResult<()> {
-        let n = self.conn.execute(
+        let n = self.db().execute(
             "UPDATE studies SET profile = ?2 WHERE id = ?1",
-            params![id.0, serde_json::to_string(profile)?],
+            &args![id.0, serde_json::to_string(profile)?],
         )?;
         if n == 0 {
             return Err(ControlError::UnknownStudy(id.to_string()));
@@ -137,48 +149,47 @@ impl ControlStore {
     }
 
     pub fn study(&self, id: StudyId) -> ControlResult<Option<StudyRecord>> {
-        self.conn
-            .query_row(
+        self.reader()
+            .row(
                 &format!("SELECT {COLUMNS} FROM studies WHERE id = ?1"),
-                [id.0],
+                &args![id.0],
                 study_row,
-            )
-            .optional()?
+            )?
             .map(to_record)
             .transpose()
     }
 
     pub fn study_by_name(&self, name: &str) -> ControlResult<Option<StudyRecord>> {
-        self.conn
-            .query_row(
+        self.reader()
+            .row(
                 &format!("SELECT {COLUMNS} FROM studies WHERE name = ?1"),
-                [name],
+                &args![name],
                 study_row,
-            )
-            .optional()?
+            )?
             .map(to_record)
             .transpose()
     }
 
     /// Every registered study, oldest first.
     pub fn studies(&self) -> ControlResult<Vec<StudyRecord>> {
-        let mut stmt = self
-            .conn
-            .prepare(&format!("SELECT {COLUMNS} FROM studies ORDER BY id"))?;
-        let rows = stmt.query_map([], study_row)?;
-        rows.map(|r| to_record(r?)).collect()
+        self.reader()
+            .rows(
+                &format!("SELECT {COLUMNS} FROM studies ORDER BY id"),
+                &[],
+                study_row,
+            )?
+            .into_iter()
+            .map(to_record)
+            .collect()
     }
 
     /// The study whose job recorded graph run `run`, if a job did.
     pub fn study_of_run(&self, run: crate::RunId) -> ControlResult<Option<StudyRecord>> {
-        let id: Option<i64> = self
-            .conn
-            .query_row(
-                "SELECT study_id FROM jobs WHERE run_id = ?1 ORDER BY id DESC LIMIT 1",
-                [run.get()],
-                |r| r.get(0),
-            )
-            .optional()?;
+        let id = self.reader().row(
+            "SELECT study_id FROM jobs WHERE run_id = ?1 ORDER BY id DESC LIMIT 1",
+            &args![run.get()],
+            |r| r.int(0),
+        )?;
         match id {
             Some(id) => self.study(StudyId(id)),
             None => Ok(None),

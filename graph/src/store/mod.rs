@@ -1,20 +1,40 @@
 //! Durable storage behind a small trait. The in-memory graph is a cache: every change is first
 //! committed as one [`ChangeSet`] (one transaction) and only then applied in memory, and on open
-//! the graph is rebuilt from [`GraphStore::load`]. A second backend (PostgreSQL) only has to
-//! store and return change sets.
+//! the graph is rebuilt from [`GraphStore::load`]. Both backends (SQLite, PostgreSQL) store and
+//! return change sets through the same row code (`sql_store.rs` over [`crate::sql::Db`]);
+//! [`open`] picks one from the store's location.
 
+pub mod postgres;
 mod read_rows;
 pub mod schema;
+mod schema_pg;
+mod sql_store;
 pub mod sqlite;
 mod write_rows;
 
+use crate::control::Fence;
 use crate::error::StoreError;
 use crate::ids::{EdgeId, FindingId, HypothesisId, NodeId, RunId};
 use crate::model::{EdgeKind, HypothesisStatus, KnowledgeSource, Node, Run};
 use crate::time::Timestamp;
 use serde::Serialize;
 
+pub use postgres::PostgresStore;
+pub use sql_store::SqlStore;
 pub use sqlite::SqliteStore;
+
+use crate::sql::StoreLocation;
+
+/// Opens the store at `location` (a SQLite path or a PostgreSQL URL): writable stores are created
+/// and migrated if needed, read-only ones must exist at the current schema.
+pub fn open(location: &StoreLocation, read_only: bool) -> Result<Box<dyn GraphStore>, StoreError> {
+    Ok(match (location, read_only) {
+        (StoreLocation::Sqlite(path), false) => Box::new(SqliteStore::open(path)?),
+        (StoreLocation::Sqlite(path), true) => Box::new(SqliteStore::open_read_only(path)?),
+        (StoreLocation::Postgres(url), false) => Box::new(PostgresStore::connect(url)?),
+        (StoreLocation::Postgres(url), true) => Box::new(PostgresStore::connect_read_only(url)?),
+    })
+}
 
 /// A node with its persistent id.
 #[derive(Clone, Debug, PartialEq)]
@@ -132,6 +152,14 @@ pub trait GraphStore: Send + Sync {
 
     /// A store-level fact written through [`ChangeSet::meta`].
     fn meta(&mut self, key: &str) -> Result<Option<String>, StoreError>;
+
+    /// Whether anyone committed to the graph since this connection last loaded or wrote: a
+    /// reader reloads when it is (one cheap query; the store's graph commit counter).
+    fn is_stale(&self) -> Result<bool, StoreError>;
+
+    /// Refuses every later write unless `fence` still holds its job (a worker's writes stop
+    /// landing once its lease moved to another worker).
+    fn set_fence(&mut self, fence: Option<Fence>);
 
     /// Checks storage-level and graph-level consistency.
     fn check_integrity(&mut self) -> Result<IntegrityReport, StoreError>;

@@ -5,63 +5,55 @@
 use crate::error::StoreError;
 use crate::ids::{AnalysisId, DirectionId, EdgeId, EntityId, NodeId, RunId};
 use crate::model::{Analysis, Direction, Entity, Finding, Hypothesis, InputFile, Node, Run};
+use crate::sql::{Db, Row};
 use crate::store::{ChangeSet, EdgeRecord, NodeRecord};
 use crate::time::Timestamp;
 use datasets::FeatureId;
-use rusqlite::{Connection, Row};
 use std::collections::HashMap;
 use std::str::FromStr;
 
 /// Reads a text column and parses it with `FromStr` (enum columns).
-fn parsed<T>(row: &Row<'_>, idx: usize) -> Result<T, StoreError>
+fn parsed<T>(row: &dyn Row, idx: usize) -> Result<T, StoreError>
 where
     T: FromStr<Err = crate::text_enum::UnknownVariant>,
 {
-    let text: String = row.get(idx)?;
-    Ok(text.parse()?)
+    Ok(row.text(idx)?.parse()?)
 }
 
 /// Reads a JSON text column.
-fn json<T: serde::de::DeserializeOwned>(row: &Row<'_>, idx: usize) -> Result<T, StoreError> {
-    let text: String = row.get(idx)?;
-    Ok(serde_json::from_str(&text)?)
+fn json<T: serde::de::DeserializeOwned>(row: &dyn Row, idx: usize) -> Result<T, StoreError> {
+    Ok(serde_json::from_str(&row.text(idx)?)?)
 }
 
-fn time(row: &Row<'_>, idx: usize) -> Result<Timestamp, StoreError> {
-    Ok(Timestamp::from_millis(row.get(idx)?))
+fn time(row: &dyn Row, idx: usize) -> Result<Timestamp, StoreError> {
+    Ok(Timestamp::from_millis(row.int(idx)?))
 }
 
 /// Runs one query and maps every row, stopping at the first error.
 fn collect<T>(
-    tx: &Connection,
+    tx: &mut dyn Db,
     sql: &str,
-    mut map: impl FnMut(&Row<'_>) -> Result<T, StoreError>,
+    map: impl FnMut(&dyn Row) -> Result<T, StoreError>,
 ) -> Result<Vec<T>, StoreError> {
-    let mut stmt = tx.prepare(sql)?;
-    let mut rows = stmt.query([])?;
-    let mut out = Vec::new();
-    while let Some(row) = rows.next()? {
-        out.push(map(row)?);
-    }
-    Ok(out)
+    tx.rows(sql, &[], map)
 }
 
-pub fn load_all(tx: &Connection) -> Result<ChangeSet, StoreError> {
+pub fn load_all(tx: &mut dyn Db) -> Result<ChangeSet, StoreError> {
     let mut cs = ChangeSet {
         runs: collect(
             tx,
             "SELECT id, label, notes, started_at FROM runs ORDER BY id",
             |r| {
                 Ok(Run {
-                    id: RunId::new(r.get(0)?),
-                    label: r.get(1)?,
-                    notes: r.get(2)?,
+                    id: RunId::new(r.int(0)?),
+                    label: r.text(1)?,
+                    notes: r.opt_text(2)?,
                     started_at: time(r, 3)?,
                 })
             },
         )?,
         meta: collect(tx, "SELECT key, value FROM meta ORDER BY key", |r| {
-            Ok((r.get(0)?, r.get(1)?))
+            Ok((r.text(0)?, r.text(1)?))
         })?,
         ..ChangeSet::default()
     };
@@ -71,11 +63,11 @@ pub fn load_all(tx: &Connection) -> Result<ChangeSet, StoreError> {
         "SELECT node_id, kind, key, label, attrs FROM entities",
         |r| {
             Ok(NodeRecord {
-                id: NodeId::new(r.get(0)?),
+                id: NodeId::new(r.int(0)?),
                 node: Node::Entity(Entity {
                     kind: parsed(r, 1)?,
-                    key: r.get(2)?,
-                    label: r.get(3)?,
+                    key: r.text(2)?,
+                    label: r.text(3)?,
                     attrs: json(r, 4)?,
                 }),
             })
@@ -89,14 +81,14 @@ pub fn load_all(tx: &Connection) -> Result<ChangeSet, StoreError> {
            FROM directions",
         |r| {
             Ok(NodeRecord {
-                id: NodeId::new(r.get(0)?),
+                id: NodeId::new(r.int(0)?),
                 node: Node::Direction(Direction {
-                    run: RunId::new(r.get(1)?),
-                    question: r.get(2)?,
+                    run: RunId::new(r.int(1)?),
+                    question: r.text(2)?,
                     subject: json(r, 3)?,
                     relation: parsed(r, 4)?,
                     object: json(r, 5)?,
-                    rationale: r.get(6)?,
+                    rationale: r.opt_text(6)?,
                     created_at: time(r, 7)?,
                 }),
             })
@@ -109,10 +101,10 @@ pub fn load_all(tx: &Connection) -> Result<ChangeSet, StoreError> {
         "SELECT analysis_node, path, sha256 FROM analysis_inputs ORDER BY analysis_node, ordinal",
         |r| {
             Ok((
-                r.get::<_, i64>(0)?,
+                r.int(0)?,
                 InputFile {
-                    path: r.get(1)?,
-                    sha256: r.get(2)?,
+                    path: r.text(1)?,
+                    sha256: r.text(2)?,
                 },
             ))
         },
@@ -126,24 +118,24 @@ pub fn load_all(tx: &Connection) -> Result<ChangeSet, StoreError> {
                 sample_set, input_hash, software_version, created_at, n_findings
            FROM analyses",
         |r| {
-            let id: i64 = r.get(0)?;
+            let id = r.int(0)?;
             Ok(NodeRecord {
                 id: NodeId::new(id),
                 node: Node::Analysis(Analysis {
-                    run: RunId::new(r.get(1)?),
-                    study: EntityId::from_node(NodeId::new(r.get(2)?)),
+                    run: RunId::new(r.int(1)?),
+                    study: EntityId::from_node(NodeId::new(r.int(2)?)),
                     direction: r
-                        .get::<_, Option<i64>>(3)?
+                        .opt_int(3)?
                         .map(|d| DirectionId::from_node(NodeId::new(d))),
-                    module: r.get(4)?,
+                    module: r.text(4)?,
                     params: json(r, 5)?,
                     input_layers: json(r, 6)?,
                     sample_set: json(r, 7)?,
                     inputs: inputs.remove(&id).unwrap_or_default(),
-                    input_hash: r.get(8)?,
-                    software_version: r.get(9)?,
+                    input_hash: r.text(8)?,
+                    software_version: r.text(9)?,
                     created_at: time(r, 10)?,
-                    n_findings: r.get(11)?,
+                    n_findings: r.count(11)?,
                 }),
             })
         },
@@ -156,23 +148,23 @@ pub fn load_all(tx: &Connection) -> Result<ChangeSet, StoreError> {
            FROM findings",
         |r| {
             Ok(NodeRecord {
-                id: NodeId::new(r.get(0)?),
+                id: NodeId::new(r.int(0)?),
                 node: Node::Finding(Finding {
-                    analysis: AnalysisId::from_node(NodeId::new(r.get(1)?)),
-                    layer: r.get(2)?,
-                    feature: FeatureId::new(r.get::<_, String>(3)?),
-                    variable: r.get(4)?,
-                    contrast: r.get(5)?,
-                    test: r.get(6)?,
-                    statistic: r.get(7)?,
-                    effect: r.get(8)?,
-                    ci_low: r.get(9)?,
-                    ci_high: r.get(10)?,
-                    p: r.get(11)?,
-                    q: r.get(12)?,
-                    n: r.get(13)?,
+                    analysis: AnalysisId::from_node(NodeId::new(r.int(1)?)),
+                    layer: r.text(2)?,
+                    feature: FeatureId::new(r.text(3)?),
+                    variable: r.text(4)?,
+                    contrast: r.opt_text(5)?,
+                    test: r.text(6)?,
+                    statistic: r.real(7)?,
+                    effect: r.real(8)?,
+                    ci_low: r.opt_real(9)?,
+                    ci_high: r.opt_real(10)?,
+                    p: r.real(11)?,
+                    q: r.opt_real(12)?,
+                    n: r.count(13)?,
                     direction: parsed(r, 14)?,
-                    claim: r.get::<_, Option<i64>>(15)?.map(EdgeId::new),
+                    claim: r.opt_int(15)?.map(EdgeId::new),
                 }),
             })
         },
@@ -183,10 +175,10 @@ pub fn load_all(tx: &Connection) -> Result<ChangeSet, StoreError> {
         "SELECT node_id, run_id, statement, score, status, created_at, updated_at FROM hypotheses",
         |r| {
             Ok(NodeRecord {
-                id: NodeId::new(r.get(0)?),
+                id: NodeId::new(r.int(0)?),
                 node: Node::Hypothesis(Hypothesis {
-                    run: RunId::new(r.get(1)?),
-                    statement: r.get(2)?,
+                    run: RunId::new(r.int(1)?),
+                    statement: r.text(2)?,
                     score: json(r, 3)?,
                     status: parsed(r, 4)?,
                     created_at: time(r, 5)?,
@@ -202,15 +194,15 @@ pub fn load_all(tx: &Connection) -> Result<ChangeSet, StoreError> {
         "SELECT id, source, target, kind, prior, weight FROM edges ORDER BY id",
         |r| {
             Ok(EdgeRecord {
-                id: EdgeId::new(r.get(0)?),
-                source: NodeId::new(r.get(1)?),
-                target: NodeId::new(r.get(2)?),
+                id: EdgeId::new(r.int(0)?),
+                source: NodeId::new(r.int(1)?),
+                target: NodeId::new(r.int(2)?),
                 kind: parsed(r, 3)?,
-                prior: match r.get::<_, Option<String>>(4)? {
+                prior: match r.opt_text(4)? {
                     Some(text) => Some(text.parse()?),
                     None => None,
                 },
-                weight: r.get(5)?,
+                weight: r.opt_real(5)?,
             })
         },
     )?;

@@ -1,29 +1,50 @@
-//! The SQLite schema and its migrations. `PRAGMA user_version` holds the number of migrations
-//! applied; each migration runs in its own transaction, so a store is always at a whole version.
-//! Add a migration by appending to [`MIGRATIONS`]; never edit a released one.
+//! The schema and its migrations, for both backends: each [`Migration`] has a SQLite and a
+//! PostgreSQL script (`schema_pg.rs`) with the same version. SQLite keeps the version in
+//! `PRAGMA user_version`, PostgreSQL in `schema_version`; each migration runs in its own
+//! transaction under the schema lock, so a store is always at a whole version. Add a migration by
+//! appending to [`MIGRATIONS`]; never edit a released one.
 //!
 //! Foreign keys are `DEFERRABLE INITIALLY DEFERRED`: they are checked at commit, so a change set
 //! can be written in any order while a finding without its analysis still cannot be committed.
 
+use super::schema_pg as pg;
 use crate::error::StoreError;
-use rusqlite::{Connection, TransactionBehavior};
+use crate::sql::{Backend, Db, Lock, args};
 
 pub struct Migration {
     pub version: i64,
     pub description: &'static str,
-    pub sql: &'static str,
+    pub sqlite: &'static str,
+    pub postgres: &'static str,
+}
+
+impl Migration {
+    fn script(&self, backend: Backend) -> &'static str {
+        match backend {
+            Backend::Sqlite => self.sqlite,
+            Backend::Postgres => self.postgres,
+        }
+    }
 }
 
 pub const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 1,
         description: "initial graph schema",
-        sql: V1,
+        sqlite: V1,
+        postgres: pg::V1,
     },
     Migration {
         version: 2,
         description: "control plane: studies, job queue, job events, schedules",
-        sql: V2,
+        sqlite: V2,
+        postgres: pg::V2,
+    },
+    Migration {
+        version: 3,
+        description: "graph change counter: writers see a stale snapshot, readers know when to reload",
+        sqlite: V3,
+        postgres: pg::V3,
     },
 ];
 
@@ -205,49 +226,113 @@ CREATE TABLE job_events (
 ) WITHOUT ROWID;
 "#;
 
-/// The store's schema version.
-pub fn version(conn: &Connection) -> Result<i64, StoreError> {
-    Ok(conn.pragma_query_value(None, "user_version", |row| row.get(0))?)
+/// Counts graph commits (`store_version.graph`), so a writer can tell whether anyone committed
+/// since its snapshot and a reader whether to reload, on either backend.
+const V3: &str = r#"
+CREATE TABLE store_version (
+    id    INTEGER PRIMARY KEY CHECK (id = 1),
+    graph INTEGER NOT NULL
+);
+INSERT INTO store_version(id, graph) VALUES (1, 0);
+"#;
+
+/// The store's schema version (0 for an empty database).
+pub fn version(db: &mut dyn Db) -> Result<i64, StoreError> {
+    match db.backend() {
+        Backend::Sqlite => Ok(db
+            .row("PRAGMA user_version", &[], |r| r.int(0))?
+            .unwrap_or(0)),
+        Backend::Postgres => {
+            let exists = db
+                .row(
+                    "SELECT to_regclass('schema_version') IS NOT NULL",
+                    &[],
+                    |r| r.boolean(0),
+                )?
+                .unwrap_or(false);
+            if !exists {
+                return Ok(0);
+            }
+            Ok(db
+                .row("SELECT MAX(version) FROM schema_version", &[], |r| {
+                    r.opt_int(0)
+                })?
+                .flatten()
+                .unwrap_or(0))
+        }
+    }
+}
+
+/// Records `version` as the store's schema version (migrations; tests of version checks).
+pub fn set_version(db: &mut dyn Db, version: i64) -> Result<(), StoreError> {
+    match db.backend() {
+        Backend::Sqlite => db.batch(&format!("PRAGMA user_version = {version}")),
+        Backend::Postgres => {
+            db.execute("DELETE FROM schema_version", &[])?;
+            db.execute(
+                "INSERT INTO schema_version(version) VALUES (?1)",
+                &args![version],
+            )?;
+            Ok(())
+        }
+    }
 }
 
 /// Brings a writable store up to [`current_version`].
-pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+pub fn migrate(db: &mut dyn Db) -> Result<(), StoreError> {
+    migrate_to(db, current_version())
+}
+
+/// Brings a writable store up to `target` (tests build stores of an earlier version with it).
+pub fn migrate_to(db: &mut dyn Db, target: i64) -> Result<(), StoreError> {
     // The common case, a current store, needs no write lock (workers and the scheduler open
     // connections often; each would otherwise queue for the lock behind a running analysis).
-    if version(conn)? == current_version() {
+    let found = version(db)?;
+    if found > current_version() {
+        return Err(StoreError::SchemaTooNew {
+            found,
+            supported: current_version(),
+        });
+    }
+    if found >= target {
         return Ok(());
     }
-    for migration in MIGRATIONS {
-        // Re-read inside the write lock: another process may have migrated meanwhile.
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let found = version(&tx)?;
-        if found > current_version() {
-            return Err(StoreError::SchemaTooNew {
-                found,
-                supported: current_version(),
-            });
-        }
-        if found >= migration.version {
-            continue;
-        }
-        tx.execute_batch(migration.sql)?;
-        tx.pragma_update(None, "user_version", migration.version)?;
-        tx.execute(
-            "INSERT INTO meta(key, value) VALUES (?1, ?2)
-             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            (
-                format!("migration.{}", migration.version),
-                migration.description,
-            ),
-        )?;
-        tx.commit()?;
+    if db.backend() == Backend::Postgres {
+        // Two servers starting at once both get here; the second waits at the schema lock.
+        db.transaction(Lock::Schema, |db| db.batch(pg::VERSION_TABLE))?;
+    }
+    for migration in MIGRATIONS.iter().filter(|m| m.version <= target) {
+        db.transaction(Lock::Schema, |db| {
+            // Re-read inside the lock: another process may have migrated meanwhile.
+            let found = version(db)?;
+            if found > current_version() {
+                return Err(StoreError::SchemaTooNew {
+                    found,
+                    supported: current_version(),
+                });
+            }
+            if found >= migration.version {
+                return Ok(());
+            }
+            db.batch(migration.script(db.backend()))?;
+            set_version(db, migration.version)?;
+            db.execute(
+                "INSERT INTO meta(key, value) VALUES (?1, ?2)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                &args![
+                    format!("migration.{}", migration.version),
+                    migration.description
+                ],
+            )?;
+            Ok(())
+        })?;
     }
     Ok(())
 }
 
 /// Read-only connections cannot migrate; they refuse stores of any other version.
-pub fn require_current(conn: &Connection) -> Result<(), StoreError> {
-    let found = version(conn)?;
+pub fn require_current(db: &mut dyn Db) -> Result<(), StoreError> {
+    let found = version(db)?;
     let required = current_version();
     if found > required {
         Err(StoreError::SchemaTooNew {

@@ -185,3 +185,27 @@ pub fn write_story(g: &mut ResearchGraph, label: &str, study: &str) -> Story {
         hypothesis,
     }
 }
+
+/// A fresh empty store on `backend` for one test, removed when dropped.
+pub fn scratch(backend: graph::sql::Backend) -> graph::sql::scratch::ScratchStore {
+    graph::sql::scratch::ScratchStore::new(backend)
+        .unwrap_or_else(|e| panic!("creating a {backend} test store: {e}"))
+}
+
+/// Runs each named test function (taking `&ScratchStore`) once per backend: `name::sqlite` and
+/// `name::postgres`, each on its own fresh store.
+#[allow(unused_macros)]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[test]
+            fn sqlite() {
+                super::$name(&crate::common::scratch(graph::sql::Backend::Sqlite));
+            }
+            #[test]
+            fn postgres() {
+                super::$name(&crate::common::scratch(graph::sql::Backend::Postgres));
+            }
+        }
+    )*};
+}

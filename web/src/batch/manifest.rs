@@ -5,7 +5,7 @@
 //! ```toml
 //! [batch]
 //! workspace = "batch"          # runs/ and the store go here (relative to this file)
-//! store = "batch/hypomics.db"  # optional; default WORKSPACE/hypomics.db
+//! store = "batch/hypomics.db"  # optional; default WORKSPACE/hypomics.db; or postgres://...
 //! parallel = 2                 # studies analysed at once
 //! webhook = "http://host/hook" # optional; called with a JSON summary when each job ends
 //!
@@ -190,7 +190,11 @@ impl Manifest {
             Some(s) if s.get_ref().trim().is_empty() => {
                 return Err(source.at(s.span(), "`store` is empty; give a file"));
             }
-            Some(s) => base.join(s.get_ref()),
+            // A PostgreSQL URL is kept as written; a SQLite path is relative to this file.
+            Some(s) => match graph::sql::StoreLocation::parse(s.get_ref()) {
+                graph::sql::StoreLocation::Postgres(_) => PathBuf::from(s.get_ref()),
+                graph::sql::StoreLocation::Sqlite(path) => base.join(path),
+            },
             None => workspace.join("hypomics.db"),
         };
         let parallel = match &batch.parallel {

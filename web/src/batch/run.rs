@@ -428,7 +428,14 @@ fn work_until_final(
     names: &[String],
 ) -> Result<Vec<Job>, BatchError> {
     let done = Arc::new(AtomicBool::new(false));
-    let process = format!("batch-{}", std::process::id());
+    // Unique among everything sharing the store, on any host: the pid alone repeats across
+    // machines (and containers), so a random part follows it.
+    let random = crate::auth::generate_token();
+    let process = format!(
+        "batch-{}-{}",
+        std::process::id(),
+        random.get(..8).unwrap_or(&random)
+    );
     let threads: Vec<_> = (0..manifest.parallel)
         .map(|i| {
             let config = WorkerConfig {

@@ -15,7 +15,7 @@ use super::spec::{JobSpec, PlannerChoice};
 use super::study::{input_hashes, load_study};
 use agent::run::{AgentError, Persistence};
 use graph::Timestamp;
-use graph::control::{ControlError, ControlStore, Job, JobId, Outcome, StudyRecord};
+use graph::control::{ControlError, ControlStore, Fence, Job, Outcome, StudyRecord};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -158,20 +158,24 @@ impl Worker {
 
     /// Runs a claimed job to its end and records how it ended.
     fn execute(&self, control: &mut ControlStore, job: Job) -> Result<Option<Job>, WorkerError> {
-        let name = self.config.name.clone();
+        // A claimed job is running under this worker, so it has a fence; anything else means
+        // another worker holds it already.
+        let Some(fence) = job.fence() else {
+            return Ok(Some(job));
+        };
         let now = self.clock.now();
-        let _ = control.append_event(
-            job.id,
+        let _ = control.append_worker_event(
+            &fence,
             "claimed",
-            &serde_json::json!({"worker": name, "attempt": job.attempts}),
+            &serde_json::json!({"worker": fence.worker, "attempt": fence.attempt}),
             now,
         );
-        let outcome = match self.attempt(control, &job) {
+        let outcome = match self.attempt(control, &job, &fence) {
             Ok(outcome) => outcome,
             Err(Lost) => return Ok(Some(control.job(job.id)?)),
         };
         let now = self.clock.now();
-        let ended = control.finish(job.id, &name, outcome, now)?;
+        let ended = control.finish(&fence, outcome, now)?;
         if let Some(j) = &ended {
             let _ = control.append_event(
                 j.id,
@@ -188,7 +192,12 @@ impl Worker {
         at_offset(self.clock.now(), self.config.retry_base * factor)
     }
 
-    fn attempt(&self, control: &mut ControlStore, job: &Job) -> Result<Outcome, Lost> {
+    fn attempt(
+        &self,
+        control: &mut ControlStore,
+        job: &Job,
+        fence: &Fence,
+    ) -> Result<Outcome, Lost> {
         let fail = |error: String, retry: bool| Outcome::Failed {
             error,
             retry_at: retry.then(|| self.retry_at(job.attempts)),
@@ -219,26 +228,25 @@ impl Worker {
             ));
         }
         let hashes = input_hashes(&study);
-        if let Some(unchanged) = self.unchanged(control, job, &record, &hashes) {
+        if let Some(unchanged) = self.unchanged(control, job, fence, &record, &hashes) {
             return Ok(unchanged);
         }
-        let out_dir = self.config.runs_dir.join(format!("job-{}", job.id));
+        // A job folder named in the store is kept: a job resumed by another server (sharing the
+        // runs folder) continues the same journal.
+        let out_dir = job
+            .out_dir
+            .clone()
+            .unwrap_or_else(|| self.config.runs_dir.join(format!("job-{}", job.id)));
         if !control
-            .set_job_context(
-                job.id,
-                &self.config.name,
-                Some(&out_dir),
-                Some(&hashes),
-                None,
-            )
+            .set_job_context(fence, Some(&out_dir), Some(&hashes), None)
             .unwrap_or(false)
         {
             return Err(Lost);
         }
         let stop = Arc::new(AtomicBool::new(false));
         let lost = Arc::new(AtomicBool::new(false));
-        let heartbeat = self.heartbeat(job.id, stop.clone(), lost.clone());
-        let result = self.run_agent(control, job, &spec, &study, &out_dir, stop.clone());
+        let heartbeat = self.heartbeat(fence.clone(), stop.clone(), lost.clone());
+        let result = self.run_agent(control, fence, &spec, &study, &out_dir, stop.clone(), &lost);
         heartbeat.finish();
         if lost.load(Ordering::SeqCst) {
             return Err(Lost);
@@ -259,6 +267,7 @@ impl Worker {
         &self,
         control: &mut ControlStore,
         job: &Job,
+        fence: &Fence,
         record: &StudyRecord,
         hashes: &BTreeMap<String, String>,
     ) -> Option<Outcome> {
@@ -269,7 +278,7 @@ impl Worker {
         if previous.input_hashes.as_ref() != Some(hashes) {
             return None;
         }
-        let _ = control.set_job_context(job.id, &self.config.name, None, Some(hashes), None);
+        let _ = control.set_job_context(fence, None, Some(hashes), None);
         Some(Outcome::Done {
             outcome: "unchanged".into(),
             result: serde_json::json!({
@@ -280,14 +289,16 @@ impl Worker {
         })
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn run_agent(
         &self,
         control: &mut ControlStore,
-        job: &Job,
+        fence: &Fence,
         spec: &JobSpec,
         study: &datasets::Study,
         out_dir: &std::path::Path,
         stop: Arc<AtomicBool>,
+        lost: &AtomicBool,
     ) -> Result<serde_json::Value, AgentError> {
         let knowledge = agent::knowledge::Knowledge::embedded().map_err(AgentError::Knowledge)?;
         let llm = self.config.llm.clone().map(|LlmSetting(config)| config);
@@ -300,17 +311,18 @@ impl Worker {
             resume: out_dir.join(agent::journal::JOURNAL_NAME).exists(),
             store: Some(self.config.store.clone()),
             stop: Some(stop),
+            fence: Some(fence.clone()),
         };
         let config = spec.run_config();
-        let worker = self.config.name.clone();
         let clock = self.clock.clone();
         let mut on_event = |event: agent::run::Event<'_>| {
             if let agent::run::Event::Recording { run } = &event {
-                let _ = control.set_job_context(job.id, &worker, None, None, Some(*run));
+                let _ = control.set_job_context(fence, None, None, Some(*run));
             }
             let (kind, data) = event_json(&event);
-            // Progress is best effort: a busy store must not fail the run.
-            let _ = control.append_event(job.id, kind, &data, clock.now());
+            // Progress is best effort: a busy store must not fail the run. A fenced-off worker's
+            // events are refused by the store.
+            let _ = control.append_worker_event(fence, kind, &data, clock.now());
         };
         let result = agent::run::run(
             study,
@@ -320,6 +332,13 @@ impl Worker {
             planner.as_mut(),
             &mut on_event,
         )?;
+        // The outputs go where a successor would write its own: only while the lease holds.
+        let until = at_offset(self.clock.now(), self.config.lease);
+        if lost.load(Ordering::SeqCst) || !matches!(control.renew_lease(fence, until), Ok(Some(_)))
+        {
+            lost.store(true, Ordering::SeqCst);
+            return Err(AgentError::Stopped { steps: 0 });
+        }
         agent::output::write_outputs(&result, study, out_dir)?;
         let mut summary = serde_json::to_value(&result.summary).unwrap_or_default();
         if let Some(map) = summary.as_object_mut() {
@@ -327,14 +346,17 @@ impl Worker {
                 "out_dir".into(),
                 serde_json::Value::String(out_dir.display().to_string()),
             );
-            if let Ok(job) = control.job(job.id) {
+            if let Ok(job) = control.job(fence.job) {
                 map.insert("run".into(), serde_json::json!(job.run));
             }
         }
         Ok(summary)
     }
 
-    fn heartbeat(&self, job: JobId, stop: Arc<AtomicBool>, lost: Arc<AtomicBool>) -> Heartbeat {
+    /// Renews the lease a few times per lease period and watches for cancellation. A worker
+    /// that cannot renew (the store refuses, or is unreachable until the lease would run out)
+    /// raises `lost` and `stop`: past its lease another worker may own the job.
+    fn heartbeat(&self, fence: Fence, stop: Arc<AtomicBool>, lost: Arc<AtomicBool>) -> Heartbeat {
         let done = Arc::new(AtomicBool::new(false));
         let config = self.config.clone();
         let clock = self.clock.clone();
@@ -344,25 +366,49 @@ impl Worker {
         let renew_every = (config.lease / 4).max(Duration::from_millis(50));
         let look_every = renew_every.min(Duration::from_millis(250));
         let thread = std::thread::spawn(move || {
-            let Ok(mut control) = ControlStore::open(&config.store) else {
-                return;
+            let give_up = |why: String| {
+                eprintln!(
+                    "worker {}: job {}: {why}; stopping",
+                    fence.worker, fence.job
+                );
+                lost.store(true, Ordering::SeqCst);
+                stop.store(true, Ordering::SeqCst);
             };
+            let mut control = match ControlStore::open(&config.store) {
+                Ok(c) => c,
+                Err(e) => return give_up(format!("cannot open the store to renew the lease: {e}")),
+            };
+            // The lease is good until this instant (by the last successful renewal).
+            let mut held_until = std::time::Instant::now() + config.lease;
             let mut last_renewal: Option<std::time::Instant> = None;
             while !flag.load(Ordering::SeqCst) {
                 if last_renewal.is_none_or(|t| t.elapsed() >= renew_every) {
                     let until = at_offset(clock.now(), config.lease);
-                    match control.renew_lease(job, &config.name, until) {
-                        Ok(Some(_)) => last_renewal = Some(std::time::Instant::now()),
-                        Ok(None) => {
-                            lost.store(true, Ordering::SeqCst);
-                            stop.store(true, Ordering::SeqCst);
-                            return;
+                    match control.renew_lease(&fence, until) {
+                        Ok(Some(_)) => {
+                            let now = std::time::Instant::now();
+                            last_renewal = Some(now);
+                            held_until = now + config.lease;
                         }
-                        // A busy store: try again at the next look.
-                        Err(_) => {}
+                        Ok(None) => {
+                            return give_up("the lease moved to another worker".into());
+                        }
+                        Err(e) if std::time::Instant::now() >= held_until => {
+                            return give_up(format!("lease ran out, last renewal failed: {e}"));
+                        }
+                        Err(e) => {
+                            eprintln!(
+                                "worker {}: job {}: renewing the lease failed ({e}); retrying",
+                                fence.worker, fence.job
+                            );
+                            last_renewal = Some(std::time::Instant::now());
+                            if let Ok(fresh) = ControlStore::open(&config.store) {
+                                control = fresh;
+                            }
+                        }
                     }
                 }
-                if let Ok(j) = control.job(job)
+                if let Ok(j) = control.job(fence.job)
                     && j.cancel_requested
                 {
                     stop.store(true, Ordering::SeqCst);

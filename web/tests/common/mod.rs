@@ -48,6 +48,7 @@ pub fn record_run(
         resume: false,
         store: Some(store.to_path_buf()),
         stop: None,
+        fence: None,
     };
     let mut planner = agent::planner::OfflinePlanner::default();
     agent::run::run(
