@@ -277,7 +277,9 @@ mod tests {
 
     #[test]
     fn common_conventions_pair_with_units() {
-        let cases: [(&[&str], &[&str], &str, Option<TimeUnit>); 4] = [
+        /// Column names, one row of values, expected outcome name and unit.
+        type Case<'a> = (&'a [&'a str], &'a [&'a str], &'a str, Option<TimeUnit>);
+        let cases: [Case<'_>; 4] = [
             (&["t.tdm", "e.tdm"], &["1200", "0"], "tdm", None),
             (
                 &["OS_MONTHS", "OS_STATUS"],

@@ -65,8 +65,10 @@ pub fn plan(table: &RawTable) -> Result<Option<WidePlan>> {
     }
     let mut best = 0..0;
     let mut start = None;
-    for c in 1..=n {
-        match (c < n && feature_like[c], start) {
+    // A `false` after the last column closes a run that reaches the end.
+    let flags = feature_like.iter().copied().chain(std::iter::once(false));
+    for (c, flag) in flags.enumerate().skip(1) {
+        match (flag, start) {
             (true, None) => start = Some(c),
             (false, Some(s)) => {
                 if c - s > best.len() {

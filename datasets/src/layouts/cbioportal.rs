@@ -231,7 +231,7 @@ mod tests {
         );
         assert!(matches!(role_from_meta(&z, &all).0, FileRole::Ignored(_)));
         assert_eq!(
-            role_from_meta(&z, &[z.clone()]).0,
+            role_from_meta(&z, std::slice::from_ref(&z)).0,
             FileRole::Layer(LayerKind::Rna)
         );
         assert_eq!(
