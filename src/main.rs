@@ -1,5 +1,7 @@
 //! The `hypomics` command line. It only parses arguments and calls into the crates.
 
+mod init;
+
 use agent::planner_choice::PlannerChoice;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
@@ -28,6 +30,15 @@ enum Command {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
+    },
+    /// Write DIR/study.toml with everything hypomics infers for the folder, each decision
+    /// explained in a comment, for you to edit.
+    Init {
+        /// The study folder.
+        dir: PathBuf,
+        /// Overwrite an existing study.toml.
+        #[arg(long)]
+        force: bool,
     },
     /// Explore a study autonomously and write ranked, evidence-backed hypotheses.
     Run {
@@ -212,6 +223,7 @@ fn run(cli: Cli) -> Result<()> {
                 emit(&summary.to_string())?;
             }
         }
+        Command::Init { dir, force } => emit(&init::write_study_toml(&dir, force)?)?,
         Command::Run {
             dir,
             demo,

@@ -2,17 +2,8 @@
 
 mod common;
 
-use common::{hypomics, run_ok, shared_data};
+use common::{hypomics, layer, run_ok, shared_data};
 use serde_json::Value;
-
-fn layer<'a>(summary: &'a Value, name: &str) -> &'a Value {
-    summary["layers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|l| l["name"] == name)
-        .unwrap_or_else(|| panic!("no layer {name}"))
-}
 
 #[test]
 fn cptac_ucec_as_shipped() {

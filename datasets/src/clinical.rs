@@ -6,7 +6,7 @@ mod ordinal;
 mod survival;
 
 pub use ordinal::ordinal_rank;
-pub use survival::SurvivalVariable;
+pub use survival::{SurvivalVariable, TimeUnit};
 
 use crate::error::Result;
 use crate::ids::SampleId;
@@ -254,11 +254,18 @@ impl ClinicalTable {
         let samples = sample_ids(table, &columns[id_index], id_index)?;
         let mut variables = Vec::new();
         let mut identifier_values = Vec::new();
+        // cBioPortal's `#` datatype line: a STRING column of numbers (a grade, a code) is a group.
+        let declared = crate::layouts::cbioportal::column_types(table);
         for (i, (name, cells)) in table.header.iter().zip(&columns).enumerate() {
             if i == id_index {
                 continue;
             }
-            let kind = infer_kind(name, cells);
+            let mut kind = infer_kind(name, cells);
+            if let VariableKind::Numeric(_) = kind
+                && declared.as_ref().and_then(|t| t.get(i)).map(String::as_str) == Some("STRING")
+            {
+                kind = declared_text_kind(cells);
+            }
             if kind == VariableKind::Identifier {
                 identifier_values.push((name.clone(), cells.clone()));
             }
@@ -431,6 +438,17 @@ pub fn infer_kind(name: &str, cells: &[Option<String>]) -> VariableKind {
         return VariableKind::FreeText;
     }
     VariableKind::Categorical(Levels::from_cells(cells, by_frequency(&values)))
+}
+
+/// A column declared as text whose values are numbers: two levels are binary, a few categorical.
+fn declared_text_kind(cells: &[Option<String>]) -> VariableKind {
+    let values = distinct(cells);
+    let levels = Levels::from_cells(cells, by_frequency(&values));
+    match values.len() {
+        2 => VariableKind::Binary(levels),
+        n if n <= MAX_CATEGORICAL_LEVELS => VariableKind::Categorical(levels),
+        _ => VariableKind::FreeText,
+    }
 }
 
 fn detect_tissue(variables: &[ClinicalVariable]) -> Option<(String, Vec<Option<Tissue>>)> {

@@ -61,9 +61,13 @@ string_id!(
 
 impl FeatureId {
     /// The gene symbol a feature belongs to, when the ID encodes one: `PTEN-S380` and
-    /// `PTEN_p.R130Q` both give `PTEN`; a plain symbol gives itself.
+    /// `PTEN_p.R130Q` both give `PTEN`; an RPPA antibody `AKT1 AKT2|Akt_pS473` or a mapped probe
+    /// `TP53|201746_at` gives its (first) gene; a plain symbol gives itself.
     pub fn gene_symbol(&self) -> &str {
         let s = self.as_str();
+        if let Some((genes, _)) = s.split_once('|') {
+            return genes.split_whitespace().next().unwrap_or(genes);
+        }
         if let Some((gene, _)) = s.split_once("_p.") {
             return gene;
         }

@@ -96,8 +96,22 @@ pub enum FileRole {
     Ignored(String),
 }
 
+impl FileRole {
+    /// The role in words, as `inspect` and the decisions it explains say it.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Clinical => "the clinical table".into(),
+            Self::SampleMap => "a sample map".into(),
+            Self::MutationCalls => "mutation calls (MAF)".into(),
+            Self::Layer(kind) => format!("a {} layer", kind.as_str()),
+            Self::FeatureAnnotation => "feature annotation (not read)".into(),
+            Self::Ignored(why) => format!("ignored: {why}"),
+        }
+    }
+}
+
 const TABLE_EXTENSIONS: &[&str] = &[
-    "tsv", "csv", "txt", "tab", "cct", "cbt", "maf", "parquet", "pq",
+    "tsv", "csv", "txt", "tab", "cct", "cbt", "maf", "parquet", "pq", "xlsx", "xlsm", "xls", "ods",
 ];
 
 /// The file name without compression suffix, lowercased, and its table extension if any.
@@ -140,7 +154,13 @@ pub fn role_from_name(name: &str) -> Option<FileRole> {
     if has(&["samplemap", "sample_map", "sample-map"]) {
         return Some(FileRole::SampleMap);
     }
-    if has(&["rowdata", "annotation", "feature_info"]) {
+    if has(&[
+        "rowdata",
+        "annotation",
+        "feature_info",
+        "fdata",
+        "featuredata",
+    ]) {
         return Some(FileRole::FeatureAnnotation);
     }
     if ext == "maf" {
@@ -151,9 +171,14 @@ pub fn role_from_name(name: &str) -> Option<FileRole> {
         "coldata",
         "phenotype",
         "pheno",
+        "pdata",
         "metadata",
         "sample_info",
-    ]) {
+        "sampleinfo",
+        "sample_sheet",
+        "samplesheet",
+    ]) || stem == "samples"
+    {
         return Some(FileRole::Clinical);
     }
     let kind = if has(&["phospho"]) {
@@ -242,6 +267,10 @@ mod tests {
             ("clinical_colData.csv", FileRole::Clinical),
             ("sampleMap.csv", FileRole::SampleMap),
             ("gistict_rowData.csv", FileRole::FeatureAnnotation),
+            ("pData.csv", FileRole::Clinical),
+            ("fData.csv", FileRole::FeatureAnnotation),
+            ("data_clinical_sample.txt", FileRole::Clinical),
+            ("samples.xlsx", FileRole::Clinical),
         ];
         for (name, role) in cases {
             assert_eq!(kind(name), Some(role), "{name}");
@@ -255,6 +284,8 @@ mod tests {
             Some(FileRole::Ignored(_))
         ));
         assert_eq!(kind("data.tsv"), None);
+        // An ExpressionSet's exprs file says nothing: its probes and values decide.
+        assert_eq!(kind("exprs_GSE2034.csv.gz"), None);
         assert_eq!(file_stem("RNASeq2GeneNorm.csv"), "RNASeq2GeneNorm");
         assert_eq!(file_stem("proteomics.cct.gz"), "proteomics");
     }

@@ -3,6 +3,7 @@
 //! result can always be read against how its input was prepared.
 
 use crate::harmonize::MatchReport;
+use crate::infer::kind::KindBasis;
 use crate::kinds::LayerKind;
 use crate::manifest::{LogTransform, Orientation};
 use crate::matrix::Matrix;
@@ -20,6 +21,13 @@ pub struct Layer {
     pub matching: MatchReport,
     pub processing: Processing,
     pub mutation_source: Option<MutationSource>,
+    /// Where the kind came from (study.toml, name, meta file, content), how sure, and what the
+    /// values look like.
+    pub kind_basis: KindBasis,
+    /// Why the samples are rows or columns.
+    pub orientation_reason: String,
+    /// Other decisions made while reading (annotation columns, probes mapped to genes).
+    pub notes: Vec<String>,
 }
 
 /// The value scale a layer arrived on.

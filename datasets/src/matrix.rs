@@ -211,5 +211,10 @@ mod tests {
         assert_eq!(FeatureId::from("PTEN_p.R130Q").gene_symbol(), "PTEN");
         assert_eq!(FeatureId::from("HLA-A").gene_symbol(), "HLA-A");
         assert_eq!(FeatureId::from("NKX2-1").gene_symbol(), "NKX2-1");
+        assert_eq!(
+            FeatureId::from("AKT1 AKT2 AKT3|Akt_pS473").gene_symbol(),
+            "AKT1"
+        );
+        assert_eq!(FeatureId::from("TP53|201746_at").gene_symbol(), "TP53");
     }
 }

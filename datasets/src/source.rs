@@ -20,6 +20,14 @@ pub struct SourceFile {
 enum Origin {
     Disk,
     Embedded(&'static [u8]),
+    /// A table derived from another file (a GEO series matrix's sample characteristics, a
+    /// workbook sheet, cBioPortal's joined clinical files) as tab-separated text; provenance is
+    /// the hash and size of the file(s) it came from.
+    Derived {
+        text: std::sync::Arc<Vec<u8>>,
+        sha256: String,
+        size_bytes: usize,
+    },
 }
 
 impl SourceFile {
@@ -43,9 +51,39 @@ impl SourceFile {
         }
     }
 
+    /// A table made from another file's content; `from` is that file's raw bytes (for the hash).
+    pub fn derived(name: &str, path: PathBuf, text: Vec<u8>, from: &[u8]) -> Self {
+        Self {
+            name: name.to_owned(),
+            path,
+            origin: Origin::Derived {
+                text: std::sync::Arc::new(text),
+                sha256: sha256_hex(from),
+                size_bytes: from.len(),
+            },
+        }
+    }
+
+    /// Whether this table was made from another file's content rather than read as it is.
+    pub fn is_derived(&self) -> bool {
+        matches!(self.origin, Origin::Derived { .. })
+    }
+
+    /// SHA-256 and size of the bytes this table came from: the file itself, or the file it was
+    /// derived from.
+    pub fn provenance(&self, raw: &[u8]) -> (String, usize) {
+        match &self.origin {
+            Origin::Derived {
+                sha256, size_bytes, ..
+            } => (sha256.clone(), *size_bytes),
+            _ => (sha256_hex(raw), raw.len()),
+        }
+    }
+
     pub fn read(&self) -> Result<Cow<'static, [u8]>> {
-        match self.origin {
-            Origin::Embedded(bytes) => Ok(Cow::Borrowed(bytes)),
+        match &self.origin {
+            Origin::Embedded(bytes) => Ok(Cow::Borrowed(*bytes)),
+            Origin::Derived { text, .. } => Ok(Cow::Owned(text.as_ref().clone())),
             Origin::Disk => {
                 std::fs::read(&self.path)
                     .map(Cow::Owned)

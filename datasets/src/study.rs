@@ -5,12 +5,16 @@ use crate::clinical::{ClinicalTable, Tissue};
 use crate::error::{DatasetError, Result};
 use crate::harmonize::{MatchReport, SampleMapEntry, SampleResolver, match_ids};
 use crate::ids::{FeatureId, SampleId};
-use crate::kinds::{FileRole, LayerKind, file_stem, role_from_header, role_from_name};
+use crate::infer::ids::{dominant_style, is_symbol_column};
+use crate::infer::kind::{Confidence, KindBasis, KindSource, ValueProfile, kind_from_content};
+use crate::infer::{Shape, may_be_wide, numeric_table_is_clinical, shape_of, wide};
+use crate::kinds::{FileRole, LayerKind, file_stem, role_from_header};
 use crate::layer::{Layer, PrepareOptions, prepare};
+use crate::layouts::{self, PlannedTable};
 use crate::manifest::{MANIFEST_NAME, Manifest, Orientation};
 use crate::matrix::Matrix;
 use crate::mutation::{MutationSource, collapse_variants, is_binary, read_maf};
-use crate::read::{CellKind, RawTable, read_table};
+use crate::read::{CellKind, RawTable, TableFormat, read_table};
 use crate::source::{SourceFile, list_folder};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -35,6 +39,8 @@ pub struct FileRecord {
     pub sha256: Option<String>,
     pub size_bytes: Option<usize>,
     pub notes: Vec<String>,
+    /// Why the file has its role (and, for layers, kind and orientation): what `inspect` explains.
+    pub explain: Vec<String>,
 }
 
 impl Study {
@@ -64,91 +70,178 @@ impl Study {
         files: Vec<SourceFile>,
         manifest: &Manifest,
     ) -> Result<Self> {
-        let mut records = Vec::new();
+        let plan = layouts::plan(files, manifest)?;
+        let mut records = plan.records;
         let mut warnings = Vec::new();
-        let mut tables: Vec<(SourceFile, Option<FileRole>)> = Vec::new();
-        for file in files {
-            if file.name == MANIFEST_NAME {
-                continue;
-            }
-            if manifest.ignore.contains(&file.name) {
-                records.push(record(
-                    &file.name,
-                    FileRole::Ignored("study.toml ignore".into()),
-                ));
-                continue;
-            }
-            let role = assigned_role(&file.name, manifest);
-            match role {
-                Some(FileRole::Ignored(_)) | Some(FileRole::FeatureAnnotation) => {
-                    records.push(record(&file.name, role.unwrap_or(FileRole::Clinical)))
-                }
-                _ => tables.push((file, role)),
-            }
-        }
-        if tables.is_empty() {
+        if plan.tables.is_empty() {
             return Err(DatasetError::NoTables { path: root });
         }
+        // Parse every table in parallel: decompression and parsing are per-file serial work.
+        let parsed: Vec<ParsedTable> = plan
+            .tables
+            .into_par_iter()
+            .map(parse_planned)
+            .collect::<Result<_>>()?;
 
-        let clinical_at = tables
-            .iter()
-            .position(|(_, r)| *r == Some(FileRole::Clinical))
-            .ok_or_else(|| DatasetError::Parse {
-                path: root.clone(),
+        let (mut given, rest): (Vec<ParsedTable>, Vec<ParsedTable>) = parsed
+            .into_iter()
+            .partition(|t| t.role == Some(FileRole::Clinical));
+        let (candidates, mut others): (Vec<ParsedTable>, Vec<ParsedTable>) =
+            rest.into_iter().partition(|t| t.role.is_none());
+        // study.toml's clinical file first, then the others in folder order.
+        given.sort_by_key(|t| manifest.clinical.as_deref() != Some(t.table.name.as_str()));
+        let mut candidates = candidates.into_iter();
+        let chosen = if given.is_empty() {
+            let found: Vec<ParsedTable> = candidates.by_ref().collect();
+            match found.len() {
+                1 => found.into_iter().next().map(|mut t| {
+                    t.why.push(
+                        "the clinical table: the only table whose columns are mostly text or \
+                         clinical variables (rows are samples)"
+                            .into(),
+                    );
+                    t
+                }),
+                0 => None,
+                _ => {
+                    let names: Vec<String> = found.iter().map(|t| t.table.name.clone()).collect();
+                    return Err(DatasetError::Parse {
+                        path: root,
+                        message: format!(
+                            "several tables could be the clinical table ({}): each has mostly text \
+                             or clinical columns; say which in study.toml, e.g. `clinical = \"{}\"`",
+                            names.join(", "),
+                            names[0]
+                        ),
+                    });
+                }
+            }
+        } else {
+            None
+        };
+        let mut given = given.into_iter();
+        let Some(clinical_parsed) = chosen.or_else(|| given.next()) else {
+            return Err(DatasetError::Parse {
+                path: root,
                 message:
-                    "no clinical table found (a file named clinical.*, *colData*, phenotype.*); \
-                          name one so, or set `clinical = \"FILE\"` in study.toml"
+                    "no clinical table found: no file is named clinical.*, *colData*, pData*, \
+                          phenotype.*, samples.* or data_clinical_*, no GEO series matrix, and no \
+                          table has mostly text or clinical columns; add `clinical = \"FILE\"` to \
+                          study.toml"
                         .into(),
-            })?;
-        let (clinical_file, _) = tables.remove(clinical_at);
-        let clinical_table = read_table(&clinical_file, |_| CellKind::Text)?;
-        let clinical =
-            ClinicalTable::from_table(&clinical_table, manifest.sample_id_column.as_deref())?;
-        records.push(table_record(&clinical_table, FileRole::Clinical));
-        for (extra, _) in tables
-            .iter()
-            .filter(|(_, r)| *r == Some(FileRole::Clinical))
-        {
+            });
+        };
+        for extra in given {
             warnings.push(format!(
                 "{}: a second clinical table; only {} is used (set `clinical` in study.toml to choose)",
-                extra.name, clinical.file
+                extra.table.name, clinical_parsed.table.name
+            ));
+            let mut record = FileRecord::of_table(&extra.table, FileRole::Clinical);
+            record.explain = extra.why;
+            records.push(record);
+        }
+        // Mixed tables beside a named clinical table: a wide table's feature block is a layer.
+        for extra in candidates {
+            match wide::plan(&extra.table)? {
+                Some(split) => {
+                    let mut columns = vec![0];
+                    columns.extend(split.features.clone());
+                    warnings.push(format!(
+                        "{}: {}; its clinical columns are not used because {} is the clinical table",
+                        extra.table.name, split.reason, clinical_parsed.table.name
+                    ));
+                    others.push(ParsedTable {
+                        table: extra.table.subset(&columns)?,
+                        role: Some(FileRole::Layer(LayerKind::Other)),
+                        source: KindSource::Content,
+                        why: vec![split.reason],
+                        samples_as_rows: true,
+                    });
+                }
+                None => {
+                    warnings.push(format!(
+                        "{}: mostly text columns, but {} is the clinical table; not used \
+                         (give it a role in study.toml, e.g. `ignore = [\"{}\"]`)",
+                        extra.table.name, clinical_parsed.table.name, extra.table.name
+                    ));
+                    let mut record = FileRecord::of_table(
+                        &extra.table,
+                        FileRole::Ignored("a second table of mostly text columns".into()),
+                    );
+                    record.explain = extra.why;
+                    records.push(record);
+                }
+            }
+        }
+
+        // The clinical table itself may be wide: clinical columns then a block of features.
+        let ParsedTable {
+            table: clinical_raw,
+            why: mut clinical_why,
+            ..
+        } = clinical_parsed;
+        let clinical_table = match wide::plan(&clinical_raw)? {
+            Some(split) => {
+                let mut clinical_columns = vec![0];
+                clinical_columns.extend(split.clinical.iter().copied());
+                let mut feature_columns = vec![0];
+                feature_columns.extend(split.features.clone());
+                clinical_why.push(split.reason.clone());
+                others.push(ParsedTable {
+                    table: clinical_raw.subset(&feature_columns)?,
+                    role: Some(FileRole::Layer(LayerKind::Other)),
+                    source: KindSource::Content,
+                    why: vec![split.reason],
+                    samples_as_rows: true,
+                });
+                clinical_raw.subset(&clinical_columns)?
+            }
+            None => clinical_raw,
+        };
+        let clinical =
+            ClinicalTable::from_table(&clinical_table, manifest.sample_id_column.as_deref())?;
+        let mut record = FileRecord::of_table(&clinical_table, FileRole::Clinical);
+        record.explain = clinical_why;
+        for s in &clinical.survival {
+            record.explain.push(format!(
+                "survival `{}`: time {}{}, event {} ({})",
+                s.name,
+                s.time_columns.join(" / "),
+                s.unit
+                    .map_or(" (unit not stated in the name)".to_owned(), |u| format!(
+                        " in {}",
+                        u.as_str()
+                    )),
+                s.event_column,
+                s.convention
             ));
         }
-        tables.retain(|(_, r)| *r != Some(FileRole::Clinical));
+        records.push(record);
+        drop(clinical_table);
 
         let mut sample_map = Vec::new();
-        if let Some(at) = tables
+        if let Some(at) = others
             .iter()
-            .position(|(_, r)| *r == Some(FileRole::SampleMap))
+            .position(|t| t.role == Some(FileRole::SampleMap))
         {
-            let (file, _) = tables.remove(at);
-            let table = read_table(&file, |_| CellKind::Text)?;
-            sample_map = read_sample_map(&table)?;
-            records.push(table_record(&table, FileRole::SampleMap));
+            let parsed = others.remove(at);
+            sample_map = read_sample_map(&parsed.table)?;
+            let mut record = FileRecord::of_table(&parsed.table, FileRole::SampleMap);
+            record.explain = parsed.why;
+            records.push(record);
         }
-
-        // Parse all remaining tables in parallel: decompression and scanning are per-file serial work.
-        let parsed: Vec<Result<(RawTable, FileRole)>> = tables
-            .par_iter()
-            .map(|(file, role)| {
-                let mut decided = role.clone();
-                let table = read_table(file, |header| {
-                    let r = decided.clone().unwrap_or_else(|| role_from_header(header));
-                    let cells = match r {
-                        FileRole::MutationCalls | FileRole::SampleMap => CellKind::Text,
-                        _ => CellKind::Numeric,
-                    };
-                    decided = Some(r);
-                    cells
-                })?;
-                Ok((table, decided.unwrap_or(FileRole::Layer(LayerKind::Other))))
-            })
-            .collect();
 
         let resolver = SampleResolver::new(&clinical, &sample_map);
         let mut layers: Vec<Layer> = Vec::new();
-        for item in parsed {
-            let (table, role) = item?;
+        for parsed in others {
+            let ParsedTable {
+                table,
+                role,
+                source,
+                mut why,
+                samples_as_rows,
+            } = parsed;
+            let role = role.unwrap_or(FileRole::Layer(LayerKind::Other));
             let overrides = manifest.layer(&table.name);
             let options = PrepareOptions {
                 log_transform: overrides.map(|o| o.log_transform).unwrap_or_default(),
@@ -165,18 +258,26 @@ impl Study {
                 FileRole::MutationCalls => maf_layer(&table, &clinical, &resolver)?,
                 FileRole::SampleMap => {
                     warnings.push(format!("{}: a second sample map was ignored", table.name));
-                    records.push(table_record(&table, role));
+                    records.push(FileRecord::of_table(&table, role));
                     continue;
                 }
-                FileRole::Layer(kind) => numeric_layer(
-                    &table,
-                    kind,
-                    overrides.and_then(|o| o.orientation),
-                    &clinical,
-                    &resolver,
-                    options,
-                    &mut warnings,
-                )?,
+                FileRole::Layer(kind) => {
+                    let orientation = overrides
+                        .and_then(|o| o.orientation)
+                        .or(samples_as_rows.then_some(Orientation::SamplesAsRows));
+                    numeric_layer(
+                        &table,
+                        LayerRequest {
+                            kind,
+                            source,
+                            orientation,
+                        },
+                        &clinical,
+                        &resolver,
+                        options,
+                        &mut warnings,
+                    )?
+                }
                 FileRole::Clinical | FileRole::FeatureAnnotation | FileRole::Ignored(_) => continue,
             };
             let layer = Layer {
@@ -185,7 +286,17 @@ impl Study {
             };
             if layer.kind == LayerKind::Other {
                 warnings.push(format!(
-                    "{}: layer kind not recognised from the file name; set `kind` in study.toml",
+                    "{}: layer kind not recognised ({}); add `kind = \"rna\"` (or proteome, \
+                     copy_number, ...) under `[[layer]] file = \"{}\"` in study.toml",
+                    table.name, layer.kind_basis.reason, table.name
+                ));
+            } else if layer.kind_basis.confidence == Confidence::Low {
+                warnings.push(format!(
+                    "{}: read as {} with low confidence ({}); if wrong, set `kind` under \
+                     `[[layer]] file = \"{}\"` in study.toml",
+                    table.name,
+                    layer.kind.as_str(),
+                    layer.kind_basis.reason,
                     table.name
                 ));
             }
@@ -198,7 +309,23 @@ impl Study {
                     layer.matching.unmatched_examples.join(", ")
                 ));
             }
-            records.push(table_record(&table, FileRole::Layer(layer.kind)));
+            why.push(format!(
+                "{} layer `{}` ({} confidence): {}{}",
+                layer.kind.as_str(),
+                layer.name,
+                confidence_label(layer.kind_basis.confidence),
+                layer.kind_basis.reason,
+                layer
+                    .kind_basis
+                    .measurement
+                    .as_deref()
+                    .map_or(String::new(), |m| format!("; values look like {m}"))
+            ));
+            why.push(layer.orientation_reason.clone());
+            why.extend(layer.notes.iter().cloned());
+            let mut record = FileRecord::of_table(&table, FileRole::Layer(layer.kind));
+            record.explain = why;
+            records.push(record);
             layers.push(layer);
         }
         for file in &records {
@@ -253,47 +380,124 @@ impl Study {
     }
 }
 
-fn record(name: &str, role: FileRole) -> FileRecord {
-    FileRecord {
-        name: name.to_owned(),
-        role,
-        sha256: None,
-        size_bytes: None,
-        notes: Vec::new(),
+impl FileRecord {
+    pub fn new(name: &str, role: FileRole) -> Self {
+        Self {
+            name: name.to_owned(),
+            role,
+            sha256: None,
+            size_bytes: None,
+            notes: Vec::new(),
+            explain: Vec::new(),
+        }
+    }
+
+    fn of_table(table: &RawTable, role: FileRole) -> Self {
+        Self {
+            name: table.name.clone(),
+            role,
+            sha256: Some(table.sha256.clone()),
+            size_bytes: Some(table.size_bytes),
+            notes: table.notes.clone(),
+            explain: Vec::new(),
+        }
     }
 }
 
-fn table_record(table: &RawTable, role: FileRole) -> FileRecord {
-    FileRecord {
-        name: table.name.clone(),
-        role,
-        sha256: Some(table.sha256.clone()),
-        size_bytes: Some(table.size_bytes),
-        notes: table.notes.clone(),
+fn confidence_label(c: Confidence) -> &'static str {
+    match c {
+        Confidence::High => "high",
+        Confidence::Medium => "medium",
+        Confidence::Low => "low",
     }
 }
 
-/// The role study.toml gives a file, else the one its name gives.
-fn assigned_role(name: &str, manifest: &Manifest) -> Option<FileRole> {
-    if manifest.clinical.as_deref() == Some(name) {
-        return Some(FileRole::Clinical);
+/// A table after parsing, with its role (`None`: a table of mostly text columns whose role, the
+/// clinical table or a wide table, is decided once all tables are known).
+struct ParsedTable {
+    table: RawTable,
+    role: Option<FileRole>,
+    source: KindSource,
+    why: Vec<String>,
+    /// The feature block of a wide table: samples are its rows.
+    samples_as_rows: bool,
+}
+
+fn is_maf_header(header: &[String]) -> bool {
+    let has = |name: &str| header.iter().any(|h| h.eq_ignore_ascii_case(name));
+    has("Hugo_Symbol") && has("Tumor_Sample_Barcode")
+}
+
+/// Reads one planned table, deciding from its header and first rows what its name left open:
+/// MAF calls by their columns, a numeric block as a layer, mostly text (or clinical-named
+/// columns) as a candidate clinical or wide table.
+fn parse_planned(planned: PlannedTable) -> Result<ParsedTable> {
+    let PlannedTable {
+        file,
+        role,
+        source,
+        mut why,
+    } = planned;
+    let mut decided = role.clone();
+    let mut note = None;
+    let table = read_table(&file, |peek| match &role {
+        Some(FileRole::Layer(kind))
+            if is_maf_header(peek.header) && source != KindSource::StudyToml =>
+        {
+            decided = Some(FileRole::MutationCalls);
+            note = Some(format!(
+                "the name suggests {}, but the header has Hugo_Symbol and Tumor_Sample_Barcode: \
+                 read as MAF mutation calls",
+                kind.as_str()
+            ));
+            CellKind::Text
+        }
+        Some(FileRole::Layer(_)) => match shape_of(peek) {
+            Shape::Numeric { label_columns } => CellKind::Numeric { label_columns },
+            Shape::Mixed => CellKind::NUMERIC,
+        },
+        Some(_) => CellKind::Text,
+        None => match role_from_header(peek.header) {
+            r @ (FileRole::MutationCalls | FileRole::SampleMap) => {
+                note = Some(format!(
+                    "the header says {}",
+                    match r {
+                        FileRole::MutationCalls =>
+                            "MAF mutation calls (Hugo_Symbol, Tumor_Sample_Barcode)",
+                        _ => "sample map (assay, primary, colname)",
+                    }
+                ));
+                decided = Some(r);
+                CellKind::Text
+            }
+            _ => match shape_of(peek) {
+                Shape::Numeric { .. } if numeric_table_is_clinical(peek) || may_be_wide(peek) => {
+                    decided = None;
+                    CellKind::Text
+                }
+                Shape::Numeric { label_columns } => {
+                    decided = Some(FileRole::Layer(LayerKind::Other));
+                    CellKind::Numeric { label_columns }
+                }
+                Shape::Mixed => {
+                    decided = None;
+                    CellKind::Text
+                }
+            },
+        },
+    })?;
+    // Parquet tables are typed already; one whose name was silent is a layer.
+    if decided.is_none() && table.format == TableFormat::Parquet {
+        decided = Some(FileRole::Layer(LayerKind::Other));
     }
-    if manifest.sample_map.as_deref() == Some(name) {
-        return Some(FileRole::SampleMap);
-    }
-    if let Some(kind) = manifest
-        .layer(name)
-        .and_then(|l| l.kind.as_deref())
-        .and_then(LayerKind::parse)
-    {
-        return Some(FileRole::Layer(kind));
-    }
-    let role = role_from_name(name);
-    // With an explicit clinical file, other clinical-looking names are ordinary tables.
-    if manifest.clinical.is_some() && role == Some(FileRole::Clinical) {
-        return None;
-    }
-    role
+    why.extend(note);
+    Ok(ParsedTable {
+        table,
+        role: decided,
+        source,
+        why,
+        samples_as_rows: false,
+    })
 }
 
 fn read_sample_map(table: &RawTable) -> Result<Vec<SampleMapEntry>> {
@@ -335,19 +539,42 @@ fn matched_in_clinical_order(matches: &[Option<usize>]) -> Vec<(usize, usize)> {
     pairs
 }
 
+/// What a numeric table should become: its kind so far, where that came from, and the
+/// orientation if study.toml or the table's layout fixed it.
+struct LayerRequest {
+    kind: LayerKind,
+    source: KindSource,
+    orientation: Option<Orientation>,
+}
+
 fn numeric_layer(
     table: &RawTable,
-    kind: LayerKind,
-    orientation: Option<Orientation>,
+    request: LayerRequest,
     clinical: &ClinicalTable,
     resolver: &SampleResolver<'_>,
     options: PrepareOptions,
     warnings: &mut Vec<String>,
 ) -> Result<Layer> {
     let assay = file_stem(&table.name);
-    let column_ids: Vec<String> = table.header.iter().skip(1).cloned().collect();
-    let orientation = match orientation {
-        Some(o) => o,
+    let first = table.label_columns.max(1);
+    let mut notes = Vec::new();
+    if first > 1 {
+        notes.push(format!(
+            "column(s) {} are feature annotation, not samples",
+            table.header[1..first].join(", ")
+        ));
+    }
+    let column_ids: Vec<String> = table.header.iter().skip(first).cloned().collect();
+    let (orientation, orientation_reason) = match request.orientation {
+        Some(o) => (
+            o,
+            match (o, request.source) {
+                (Orientation::SamplesAsRows, KindSource::Content) => {
+                    "samples are rows (the feature block of a wide table)".to_owned()
+                }
+                _ => "orientation from study.toml".to_owned(),
+            },
+        ),
         None => {
             let row_ids = table.text_column(0)?;
             let row_ids: Vec<String> = row_ids.into_iter().flatten().collect();
@@ -361,33 +588,49 @@ fn numeric_layer(
                     n_rows: row_ids.len(),
                 });
             }
-            if by_rows.matched > by_columns.matched {
+            let o = if by_rows.matched > by_columns.matched {
                 Orientation::SamplesAsRows
             } else {
                 Orientation::FeaturesAsRows
-            }
+            };
+            (
+                o,
+                format!(
+                    "{}: {} of {} column names and {} of {} row names are clinical samples",
+                    match o {
+                        Orientation::SamplesAsRows => "samples are rows",
+                        Orientation::FeaturesAsRows => "samples are columns",
+                    },
+                    by_columns.matched,
+                    column_ids.len(),
+                    by_rows.matched,
+                    row_ids.len()
+                ),
+            )
         }
     };
-    let (matrix, matching) = match orientation {
+    let (matrix, matching, id_style) = match orientation {
         Orientation::FeaturesAsRows => {
-            let features = table.row_labels("feature")?;
+            let rows = table.row_labels("feature")?;
+            let id_style = dominant_style(rows.iter().map(String::as_str));
+            let features = map_probes_to_genes(table, rows, &mut notes)?;
             let (matches, report) = match_ids(resolver, &column_ids, assay);
             let pairs = matched_in_clinical_order(&matches);
             let columns: Vec<Vec<f64>> = pairs
                 .par_iter()
-                .map(|&(pos, _)| table.numeric_column(pos + 1))
+                .map(|&(pos, _)| table.numeric_column(pos + first))
                 .collect::<Result<_>>()?;
             let samples = pairs
                 .iter()
                 .map(|&(_, c)| clinical.samples[c].clone())
                 .collect();
-            (transpose(samples, features, &columns)?, report)
+            (transpose(samples, features, &columns)?, report, id_style)
         }
         Orientation::SamplesAsRows => {
             let row_ids = table.row_labels("sample")?;
             let (matches, report) = match_ids(resolver, &row_ids, assay);
             let pairs = matched_in_clinical_order(&matches);
-            let columns: Vec<Vec<f64>> = (1..table.n_columns())
+            let columns: Vec<Vec<f64>> = (first..table.n_columns())
                 .into_par_iter()
                 .map(|c| {
                     let all = table.numeric_column(c)?;
@@ -398,6 +641,7 @@ fn numeric_layer(
                 .iter()
                 .map(|&(_, c)| clinical.samples[c].clone())
                 .collect();
+            let id_style = dominant_style(column_ids.iter().map(String::as_str));
             let features = column_ids
                 .iter()
                 .map(|f| FeatureId::new(f.as_str()))
@@ -405,6 +649,7 @@ fn numeric_layer(
             (
                 shape(table, Matrix::from_features(samples, features, columns))?,
                 report,
+                id_style,
             )
         }
     };
@@ -416,6 +661,31 @@ fn numeric_layer(
             n_rows: table.n_rows(),
         });
     }
+    let profile = ValueProfile::of(matrix.values(), matrix.n_samples());
+    let (kind, kind_basis) =
+        if request.kind == LayerKind::Other && request.source != KindSource::StudyToml {
+            kind_from_content(id_style, profile.as_ref())
+        } else {
+            (
+                request.kind,
+                KindBasis {
+                    source: request.source,
+                    confidence: match request.source {
+                        KindSource::StudyToml | KindSource::MetaFile => Confidence::High,
+                        _ => Confidence::Medium,
+                    },
+                    reason: match request.source {
+                        KindSource::StudyToml => "kind set in study.toml".to_owned(),
+                        KindSource::MetaFile => "kind from the cBioPortal meta file".to_owned(),
+                        _ => "kind from the file name".to_owned(),
+                    },
+                    measurement: profile
+                        .as_ref()
+                        .and_then(ValueProfile::measurement)
+                        .map(str::to_owned),
+                },
+            )
+        };
     let (kind, matrix, mutation_source) = if kind == LayerKind::Mutation {
         if is_binary(matrix.values()) {
             (
@@ -455,7 +725,63 @@ fn numeric_layer(
         matching,
         processing,
         mutation_source,
+        kind_basis,
+        orientation_reason,
+        notes,
     })
+}
+
+/// Probe IDs beside a gene-symbol column (`ID_REF` + `Gene Symbol`, `ProbeID` + `Symbol`) become
+/// `SYMBOL|probe` features, so several probes of one gene stay separate features of that gene.
+/// Probes without a symbol keep their ID.
+fn map_probes_to_genes(
+    table: &RawTable,
+    rows: Vec<String>,
+    notes: &mut Vec<String>,
+) -> Result<Vec<String>> {
+    if table.header.first().is_some_and(|h| is_symbol_column(h)) {
+        return Ok(rows);
+    }
+    let Some(symbol_at) = (1..table.label_columns).find(|&c| is_symbol_column(&table.header[c]))
+    else {
+        return Ok(rows);
+    };
+    let symbols = table.text_column(symbol_at)?;
+    let mut genes = std::collections::HashSet::new();
+    let mut unmapped = 0;
+    let features: Vec<String> = rows
+        .into_iter()
+        .zip(symbols)
+        .map(|(probe, symbol)| {
+            match symbol
+                .as_deref()
+                .map(|s| s.split(" /// ").next().unwrap_or(s).trim())
+                .filter(|s| !s.is_empty() && *s != "---")
+            {
+                Some(gene) => {
+                    genes.insert(gene.to_owned());
+                    format!("{gene}|{probe}")
+                }
+                None => {
+                    unmapped += 1;
+                    probe
+                }
+            }
+        })
+        .collect();
+    notes.push(format!(
+        "{} probes mapped to {} genes through column `{}` (features are GENE|probe; several \
+         probes of a gene stay separate){}",
+        features.len() - unmapped,
+        genes.len(),
+        table.header[symbol_at],
+        if unmapped > 0 {
+            format!("; {unmapped} probe(s) without a symbol keep their ID")
+        } else {
+            String::new()
+        }
+    ));
+    Ok(features)
 }
 
 fn shape(
@@ -569,6 +895,17 @@ fn maf_layer(
         matching,
         processing,
         mutation_source: Some(MutationSource::MafCalls),
+        kind_basis: KindBasis {
+            source: KindSource::FileName,
+            confidence: Confidence::High,
+            reason: format!(
+                "MAF calls: {} of {} calls non-silent",
+                calls.calls_non_silent, calls.calls_total
+            ),
+            measurement: Some("gene-level mutated (1) / not (0)".into()),
+        },
+        orientation_reason: "one row per call; samples from Tumor_Sample_Barcode".into(),
+        notes: Vec::new(),
     })
 }
 

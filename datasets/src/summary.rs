@@ -1,8 +1,9 @@
 //! What `hypomics inspect` shows: a serialisable digest of a loaded study (layers, shapes, sample
 //! matching, clinical variables, warnings), printed as text for people or as JSON for machines.
 
-use crate::clinical::VariableKind;
+use crate::clinical::{TimeUnit, VariableKind};
 use crate::harmonize::MatchReport;
+use crate::infer::kind::KindBasis;
 use crate::kinds::LayerKind;
 use crate::layer::Processing;
 use crate::manifest::Orientation;
@@ -40,6 +41,10 @@ pub struct LayerSummary {
     pub matching: MatchReport,
     pub processing: Processing,
     pub mutation_source: Option<MutationSource>,
+    /// Where the kind came from, how sure, and what the values look like.
+    pub kind_basis: KindBasis,
+    pub orientation_reason: String,
+    pub notes: Vec<String>,
     /// For mutation layers: the most recurrently mutated genes with their carrier counts.
     pub top_mutated: Vec<(String, usize)>,
 }
@@ -61,6 +66,10 @@ pub struct SurvivalSummary {
     pub name: String,
     pub time_columns: Vec<String>,
     pub event_column: String,
+    /// Unit of the time column when its name states one.
+    pub unit: Option<TimeUnit>,
+    /// The naming convention that paired time and event.
+    pub convention: &'static str,
     pub usable: usize,
     pub events: usize,
 }
@@ -94,6 +103,9 @@ impl StudySummary {
                     matching: l.matching.clone(),
                     processing: l.processing.clone(),
                     mutation_source: l.mutation_source,
+                    kind_basis: l.kind_basis.clone(),
+                    orientation_reason: l.orientation_reason.clone(),
+                    notes: l.notes.clone(),
                     top_mutated,
                 }
             })
@@ -134,6 +146,8 @@ impl StudySummary {
                 name: s.name.clone(),
                 time_columns: s.time_columns.clone(),
                 event_column: s.event_column.clone(),
+                unit: s.unit,
+                convention: s.convention,
                 usable: s.n_usable(),
                 events: s.n_events(),
             })
@@ -298,13 +312,27 @@ impl fmt::Display for StudySummary {
             for s in &self.survival {
                 writeln!(
                     f,
-                    "  {}: time from {}, event from {}; {} usable, {} events",
+                    "  {}: time from {} ({}), event from {}; {} usable, {} events [{}]",
                     s.name,
                     s.time_columns.join(" / "),
+                    s.unit.map_or("unit not stated", TimeUnit::as_str),
                     s.event_column,
                     s.usable,
-                    s.events
+                    s.events,
+                    s.convention
                 )?;
+            }
+        }
+        writeln!(f, "\nDecisions")?;
+        for file in &self.files {
+            let reasons = if file.explain.is_empty() {
+                vec![file.role.describe()]
+            } else {
+                file.explain.clone()
+            };
+            writeln!(f, "  {}", file.name)?;
+            for r in reasons {
+                writeln!(f, "    - {r}")?;
             }
         }
         if !self.warnings.is_empty() {

@@ -33,3 +33,13 @@ pub fn run_ok(args: &[&str]) -> String {
     );
     String::from_utf8(out.stdout).expect("utf-8 output")
 }
+
+/// The layer of an `inspect --json` summary with the given name.
+pub fn layer<'a>(summary: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    summary["layers"]
+        .as_array()
+        .expect("layers")
+        .iter()
+        .find(|l| l["name"] == name)
+        .unwrap_or_else(|| panic!("no layer {name} in {}", summary["layers"]))
+}

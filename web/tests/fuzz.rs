@@ -23,7 +23,11 @@ fn read_everything(bytes: &[u8]) {
     let path = dir.path().join("table.tsv");
     std::fs::write(&path, bytes).expect("write");
     let file = SourceFile::on_disk(&path);
-    for kind in [CellKind::Text, CellKind::Numeric] {
+    for kind in [
+        CellKind::Text,
+        CellKind::NUMERIC,
+        CellKind::Numeric { label_columns: 2 },
+    ] {
         let Ok(table) = read_table(&file, |_| kind) else {
             continue;
         };

@@ -14,6 +14,9 @@ pub struct Layout {
     pub header: Vec<String>,
     /// Lines before the header that start with `#` (MAF version lines and the like).
     pub comment_lines: usize,
+    /// The first few of those lines, without the `#` (cBioPortal puts display names and
+    /// datatypes there).
+    pub comments: Vec<String>,
     pub data_rows: usize,
     /// The first data row with fewer fields than the header, as (line, fields). Text tables such
     /// as MAFs often drop trailing empty fields, so only numeric tables treat this as an error.
@@ -89,10 +92,14 @@ pub fn scan(path: &Path, text: &[u8]) -> Result<Layout> {
     }
     let mut lines = text.split(|&b| b == b'\n').map(strip_cr).enumerate();
     let mut comment_lines = 0;
+    let mut comments = Vec::new();
     let (header_index, header_line) = loop {
         match lines.next() {
             Some((_, l)) if l.starts_with(b"#") || l.iter().all(u8::is_ascii_whitespace) => {
-                comment_lines += 1
+                comment_lines += 1;
+                if comments.len() < 8 && l.starts_with(b"#") {
+                    comments.push(String::from_utf8_lossy(&l[1..]).into_owned());
+                }
             }
             Some(found) => break found,
             None => {
@@ -151,9 +158,21 @@ pub fn scan(path: &Path, text: &[u8]) -> Result<Layout> {
         separator,
         header,
         comment_lines,
+        comments,
         data_rows,
         first_short_row,
     })
+}
+
+/// The first `n` data rows split into unquoted cells (a preview for deciding roles).
+pub fn first_rows(text: &[u8], layout: &Layout, n: usize) -> Vec<Vec<String>> {
+    text.split(|&b| b == b'\n')
+        .map(strip_cr)
+        .skip(layout.comment_lines + 1)
+        .filter(|l| !l.is_empty())
+        .take(n)
+        .map(|l| split_header(l, layout.separator))
+        .collect()
 }
 
 pub fn check_unique_header(path: &Path, header: &[String]) -> Result<()> {

@@ -6,7 +6,7 @@ mod delimited;
 mod table;
 
 pub use decode::{DecodedText, MAX_INFLATED_BYTES, decode_text, decompress, decompress_capped};
-pub use table::{CellKind, RawTable, TableFormat, read_table};
+pub use table::{CellKind, Peek, RawTable, TableFormat, read_table};
 
 /// Cell values read as missing in every text table. Real studies use all of these.
 pub const MISSING_TOKENS: &[&str] = &[

@@ -7,7 +7,7 @@ use super::decode::{decode_text, decompress};
 use super::delimited::{self, Layout};
 use super::{MISSING_TOKENS, is_missing_token};
 use crate::error::{DatasetError, Result};
-use crate::source::{SourceFile, sha256_hex};
+use crate::source::SourceFile;
 use polars::prelude::*;
 use std::io::Cursor;
 use std::path::PathBuf;
@@ -24,8 +24,36 @@ pub enum TableFormat {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CellKind {
     Text,
-    Numeric,
+    /// The first `label_columns` columns are labels (an ID, and e.g. `Entrez_Gene_Id` or a gene
+    /// symbol beside a probe ID); every column after them is a number.
+    Numeric {
+        label_columns: usize,
+    },
 }
+
+impl CellKind {
+    /// A numeric table with one label column, the usual omics export.
+    pub const NUMERIC: Self = Self::Numeric { label_columns: 1 };
+
+    fn label_columns(self) -> usize {
+        match self {
+            Self::Text => 1,
+            Self::Numeric { label_columns } => label_columns.max(1),
+        }
+    }
+}
+
+/// What the reader shows before deciding how to parse the body: the header and the first rows,
+/// split into cells, so roles can be decided from content as well as from names.
+pub struct Peek<'a> {
+    pub header: &'a [String],
+    pub rows: Vec<Vec<String>>,
+    /// Lines before the header that start with `#` (cBioPortal's display names and types).
+    pub comments: &'a [String],
+}
+
+/// Rows shown in a [`Peek`]: enough to tell a clinical sheet from a numeric block.
+const PEEK_ROWS: usize = 40;
 
 #[derive(Debug)]
 pub struct RawTable {
@@ -39,18 +67,21 @@ pub struct RawTable {
     /// SHA-256 of the file as stored (before decompression).
     pub sha256: String,
     pub size_bytes: usize,
+    /// Leading columns read as labels; data columns follow them.
+    pub label_columns: usize,
+    /// `#` lines before the header, without the `#`.
+    pub comments: Vec<String>,
     frame: DataFrame,
     first_data_line: usize,
 }
 
-/// Reads a table; `cells` decides from the header whether the body is numeric.
+/// Reads a table; `cells` decides from the header and first rows whether the body is numeric.
 pub fn read_table(
     file: &SourceFile,
-    cells: impl FnOnce(&[String]) -> CellKind,
+    cells: impl FnOnce(&Peek<'_>) -> CellKind,
 ) -> Result<RawTable> {
     let raw = file.read()?;
-    let sha256 = sha256_hex(&raw);
-    let size_bytes = raw.len();
+    let (sha256, size_bytes) = file.provenance(&raw);
     let path = file.path.clone();
     let bytes = decompress(&path, raw)?;
     if bytes.starts_with(PARQUET_MAGIC) {
@@ -76,21 +107,28 @@ pub fn read_table(
             notes: Vec::new(),
             sha256,
             size_bytes,
+            label_columns: 1,
+            comments: Vec::new(),
             frame,
             first_data_line: 1,
         });
     }
     let decoded = decode_text(bytes);
     let layout = delimited::scan(&path, &decoded.bytes)?;
-    let kind = cells(&layout.header);
-    if kind == CellKind::Numeric
+    let kind = cells(&Peek {
+        header: &layout.header,
+        rows: delimited::first_rows(&decoded.bytes, &layout, PEEK_ROWS),
+        comments: &layout.comments,
+    });
+    let label_columns = kind.label_columns().min(layout.header.len());
+    if kind != CellKind::Text
         && let Some(error) = layout.short_row_error(&path)
     {
         return Err(error);
     }
     let frame = match parse_delimited(&decoded.bytes, &layout, kind) {
         Ok(frame) => frame,
-        Err(numeric_error) if kind == CellKind::Numeric => {
+        Err(numeric_error) if kind != CellKind::Text => {
             // Find the offending cell by reading as text; it yields a precise NotNumeric error.
             let text = parse_delimited(&decoded.bytes, &layout, CellKind::Text)
                 .map_err(|e| polars_error(&path, e))?;
@@ -104,10 +142,12 @@ pub fn read_table(
                 notes: Vec::new(),
                 sha256: sha256.clone(),
                 size_bytes,
+                label_columns,
+                comments: Vec::new(),
                 frame: text,
                 first_data_line: layout.comment_lines + 2,
             };
-            for column in 1..table.header.len() {
+            for column in label_columns..table.header.len() {
                 table.numeric_column(column)?;
             }
             return Err(polars_error(&path, numeric_error));
@@ -134,6 +174,8 @@ pub fn read_table(
         notes: decoded.encoding_note.into_iter().collect(),
         sha256,
         size_bytes,
+        label_columns,
+        comments: layout.comments,
         frame,
         first_data_line: layout.comment_lines + 2,
     })
@@ -149,14 +191,15 @@ fn polars_error(path: &std::path::Path, e: PolarsError) -> DatasetError {
 fn parse_delimited(text: &[u8], layout: &Layout, kind: CellKind) -> PolarsResult<DataFrame> {
     let body_type = match kind {
         CellKind::Text => DataType::String,
-        CellKind::Numeric => DataType::Float64,
+        CellKind::Numeric { .. } => DataType::Float64,
     };
+    let labels = kind.label_columns();
     let schema: Schema = layout
         .header
         .iter()
         .enumerate()
         .map(|(i, name)| {
-            let dtype = if i == 0 {
+            let dtype = if i < labels {
                 DataType::String
             } else {
                 body_type.clone()
@@ -266,6 +309,34 @@ impl RawTable {
         Ok(ca.iter().map(|v| v.unwrap_or(f64::NAN)).collect())
     }
 
+    /// A table of some of this one's columns (the first given becomes the row-label column), for
+    /// splitting a wide table into its clinical part and its feature block. Columns are shared,
+    /// not copied.
+    pub fn subset(&self, columns: &[usize]) -> Result<RawTable> {
+        let picked = columns
+            .iter()
+            .map(|&c| self.column(c).cloned())
+            .collect::<Result<Vec<Column>>>()?;
+        let frame =
+            DataFrame::new(self.frame.height(), picked).map_err(|e| polars_error(&self.path, e))?;
+        Ok(RawTable {
+            path: self.path.clone(),
+            name: self.name.clone(),
+            format: self.format,
+            header: columns
+                .iter()
+                .map(|&c| self.header.get(c).cloned().unwrap_or_default())
+                .collect(),
+            notes: Vec::new(),
+            sha256: self.sha256.clone(),
+            size_bytes: self.size_bytes,
+            label_columns: 1,
+            comments: self.comments.clone(),
+            frame,
+            first_data_line: self.first_data_line,
+        })
+    }
+
     /// The first column as row labels. Empty labels and duplicates are errors naming the lines.
     pub fn row_labels(&self, what: &'static str) -> Result<Vec<String>> {
         let labels = self.text_column(0)?;
@@ -313,7 +384,7 @@ mod tests {
 
     #[test]
     fn numeric_table_with_missing_tokens() {
-        let t = table("idx\tS1\tS2\nA\t1.5\tNA\nB\t.\t-2e3\n", CellKind::Numeric).unwrap();
+        let t = table("idx\tS1\tS2\nA\t1.5\tNA\nB\t.\t-2e3\n", CellKind::NUMERIC).unwrap();
         assert_eq!(t.row_labels("feature").unwrap(), ["A", "B"]);
         let s1 = t.numeric_column(1).unwrap();
         assert_eq!(s1[0], 1.5);
@@ -323,7 +394,7 @@ mod tests {
 
     #[test]
     fn non_numeric_cell_is_located() {
-        match table("idx\tS1\tS2\nA\t1\t2\nB\t3\tabc\n", CellKind::Numeric).unwrap_err() {
+        match table("idx\tS1\tS2\nA\t1\t2\nB\t3\tabc\n", CellKind::NUMERIC).unwrap_err() {
             DatasetError::NotNumeric {
                 line,
                 column,
@@ -338,7 +409,7 @@ mod tests {
 
     #[test]
     fn duplicate_row_ids_name_both_lines() {
-        let t = table("idx\tS1\nA\t1\nB\t2\nA\t3\n", CellKind::Numeric).unwrap();
+        let t = table("idx\tS1\nA\t1\nB\t2\nA\t3\n", CellKind::NUMERIC).unwrap();
         match t.row_labels("feature").unwrap_err() {
             DatasetError::DuplicateId {
                 first_line,
