@@ -435,10 +435,12 @@ fn a_valid_choice_runs_the_candidate_the_model_named() {
     assert!(analyses.iter().all(|a| a.direction.rationale == WHY));
     assert_ne!(path(&outcome.result), path(reference));
 
-    // Another path, other hypotheses: each of the top ones was asked for once (HTTP 400 is not
-    // retried) and kept its template.
+    // Another path, other hypotheses: the first statement request got HTTP 400, which is not
+    // retried and, being persistent, stops further prose requests; every top hypothesis kept its
+    // template.
     let prose = outcome.result.hypotheses.len().min(PROSE);
-    assert_eq!(of_kind(&requests, STATEMENT).len(), prose);
+    assert!(prose > 0, "the run has hypotheses to write");
+    assert_eq!(of_kind(&requests, STATEMENT).len(), 1);
     assert_eq!(outcome.stat("statements_kept_as_template"), prose as u64);
     assert!(
         outcome

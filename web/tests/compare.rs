@@ -30,7 +30,7 @@ fn two_runs() -> &'static TwoRuns {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = dir.path().join("hypomics.db");
         record(&store, dir.path().join("first"), 1, 6);
-        record(&store, dir.path().join("second"), 1, 10);
+        record(&store, dir.path().join("second"), 2, 10);
         TwoRuns { _dir: dir, store }
     })
 }

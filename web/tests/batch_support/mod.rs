@@ -16,7 +16,7 @@ use web::jobs::{Clock, Worker, WorkerConfig};
 pub fn synth_config(seed: u64) -> datasets::synth::SynthConfig {
     datasets::synth::SynthConfig {
         seed,
-        n_tumours: 40,
+        n_tumours: 80,
         ..Default::default()
     }
 }
