@@ -25,7 +25,7 @@ pub fn write_study(dir: &Path, config: &datasets::synth::SynthConfig) {
     datasets::synth::write_synthetic_study(dir, config).expect("synthetic study");
 }
 
-/// Eight analyses find the planted PTEN module in the default synthetic study; permutations are
+/// Eight analyses find the planted PTEN module in the 80-tumour synthetic study; permutations are
 /// skipped (calibration is not what these tests are about).
 pub fn tiny_spec(max_analyses: usize) -> serde_json::Value {
     serde_json::json!({"max_analyses": max_analyses, "permutations": 0})
