@@ -2,6 +2,9 @@
 //! under the data root (and refusing paths that leave it), size-limited uploads, and jobs started,
 //! followed live over server-sent events, cancelled and resumed.
 
+mod common;
+
+use common::{send, url};
 use serde_json::{Value, json};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -65,18 +68,6 @@ fn client() -> reqwest::Client {
         .timeout(Duration::from_secs(120))
         .build()
         .expect("client")
-}
-
-fn url(addr: SocketAddr, path: &str) -> String {
-    format!("http://{addr}{path}")
-}
-
-async fn send(request: reqwest::RequestBuilder) -> (u16, Value) {
-    let reply = request.send().await.expect("request");
-    let status = reply.status().as_u16();
-    let text = reply.text().await.expect("body");
-    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-    (status, body)
 }
 
 async fn post_json(addr: SocketAddr, path: &str, body: Value, token: Option<&str>) -> (u16, Value) {

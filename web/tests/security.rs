@@ -4,6 +4,9 @@
 //! resource caps, links out of a study folder and the upload-name race, webhook signing and
 //! secrets, security headers, weak tokens, login guessing and what health reveals.
 
+mod common;
+
+use common::{send, url};
 use serde_json::{Value, json};
 use std::net::SocketAddr;
 use std::path::Path;
@@ -75,20 +78,6 @@ fn client() -> reqwest::Client {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client")
-}
-
-fn url(addr: SocketAddr, path: &str) -> String {
-    format!("http://{addr}{path}")
-}
-
-async fn send(request: reqwest::RequestBuilder) -> (u16, Value) {
-    let reply = request.send().await.expect("request");
-    let status = reply.status().as_u16();
-    let text = reply.text().await.expect("body");
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
 }
 
 /// One raw HTTP/1.1 request with exactly these header lines; the whole response as text.

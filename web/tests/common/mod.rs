@@ -185,3 +185,18 @@ pub async fn only_run(addr: SocketAddr) -> i64 {
     let runs = ok_json(addr, "/api/runs").await;
     runs["runs"][0]["id"].as_i64().expect("run id")
 }
+
+/// The URL of `path` on the server at `addr`.
+pub fn url(addr: SocketAddr, path: &str) -> String {
+    format!("http://{addr}{path}")
+}
+
+/// Sends a reqwest request; the status and the body as JSON (or as a JSON string when it is not
+/// JSON).
+pub async fn send(request: reqwest::RequestBuilder) -> (u16, Value) {
+    let reply = request.send().await.expect("request");
+    let status = reply.status().as_u16();
+    let text = reply.text().await.expect("body");
+    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    (status, body)
+}
