@@ -1,23 +1,27 @@
-//! The one piece of shared state: the research graph, opened read-only, behind a lock. The agent
-//! writes the store from other threads, processes or servers; before each request we ask the
-//! store whether anyone committed since the last load (its graph commit counter, one cheap query
-//! on either backend) and reload when so, so the API shows new runs without a restart and costs
-//! nothing when nothing changed.
+//! The one piece of shared state: the research graph, opened read-only, as an immutable snapshot.
+//! The agent writes the store from other threads, processes or servers; before each request we ask
+//! the store whether anyone committed since the last load (its graph commit counter, one cheap
+//! query on either backend) and load a new snapshot when so, so the API shows new runs without a
+//! restart and costs nothing when nothing changed.
 //!
-//! While a job runs, the store changes every step, and a reload rebuilds the whole graph (seconds
-//! for a large store). So a reload waits until [`RELOAD_SHARE`] times the last reload's duration
-//! has passed since it: the dashboard may be that much behind, and never spends more than a
-//! fraction of its time reloading.
+//! While a job runs, the store changes every step, and a load rebuilds the whole graph (seconds
+//! for a large store). Two rules keep reads fast meanwhile:
+//! - the new snapshot is built outside any lock the readers take and swapped in when complete,
+//!   and only one request builds it: requests arriving during the build are answered from the
+//!   previous snapshot instead of queueing behind it;
+//! - a load waits until [`RELOAD_SHARE`] times the last load's duration has passed since it, so
+//!   the dashboard may be that much behind and never spends more than a fraction of its time
+//!   loading.
 
 use crate::error::{ApiError, WebError};
 use crate::study_data::{self, StudyCache, StudyUnavailable, changed_inputs};
 use datasets::Study;
 use graph::{InputFile, ResearchGraph, RunId};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
+use std::sync::{Arc, Mutex, RwLock, TryLockError};
 use std::time::{Duration, Instant};
 
-/// A reload waits this many times the previous reload's duration after it (see module docs).
+/// A load waits this many times the previous reload's duration after it (see module docs).
 pub const RELOAD_SHARE: u32 = 4;
 
 /// What the last load saw and when it happened.
@@ -36,7 +40,9 @@ impl Seen {
 #[derive(Clone)]
 pub struct AppState {
     path: Arc<PathBuf>,
-    graph: Arc<RwLock<ResearchGraph>>,
+    /// The current snapshot; the lock is held only to clone or replace the `Arc`.
+    graph: Arc<RwLock<Arc<ResearchGraph>>>,
+    /// When the snapshot was loaded; held by the one request building the next snapshot.
     seen: Arc<Mutex<Seen>>,
     /// The study data behind runs, for the hypothesis page's plots.
     studies: Arc<StudyCache>,
@@ -60,7 +66,7 @@ impl AppState {
         })?;
         Ok(Self {
             path: Arc::new(path),
-            graph: Arc::new(RwLock::new(graph)),
+            graph: Arc::new(RwLock::new(Arc::new(graph))),
             seen: Arc::new(Mutex::new(Seen {
                 at: Instant::now(),
                 took: started.elapsed(),
@@ -100,22 +106,20 @@ impl AppState {
         &self.path
     }
 
-    /// Rebuilds the graph from the store now.
+    /// Loads a new snapshot from the store now.
     pub fn reload(&self) -> Result<(), ApiError> {
         let mut seen = self.seen.lock().map_err(|_| ApiError::Poisoned)?;
         self.reload_locked(&mut seen)
     }
 
-    /// Reloads while the caller holds `seen`, so concurrent requests that notice the same change
-    /// wait for one reload instead of each doing their own.
+    /// Builds the next snapshot while the caller holds `seen` (so one request builds it), then
+    /// swaps it in. Readers keep the previous snapshot meanwhile.
     fn reload_locked(&self, seen: &mut Seen) -> Result<(), ApiError> {
         // The load notes the commit counter of its own snapshot: a commit racing it leaves the
-        // graph stale, and the next request reloads rather than losing it.
+        // graph stale, and a later request loads again rather than losing it.
         let started = Instant::now();
-        self.graph
-            .write()
-            .map_err(|_| ApiError::Poisoned)?
-            .reload()?;
+        let fresh = ResearchGraph::open_read_only(self.path.as_path())?;
+        *self.graph.write().map_err(|_| ApiError::Poisoned)? = Arc::new(fresh);
         *seen = Seen {
             at: Instant::now(),
             took: started.elapsed(),
@@ -123,23 +127,25 @@ impl AppState {
         Ok(())
     }
 
-    /// The current graph for reading, reloaded first if the store changed since the last
-    /// load and a reload is due. Lock order is always `seen`, then `graph`.
-    pub fn read(&self) -> Result<RwLockReadGuard<'_, ResearchGraph>, ApiError> {
-        {
-            let mut seen = self.seen.lock().map_err(|_| ApiError::Poisoned)?;
-            if seen.due() {
-                let stale = self
-                    .graph
-                    .read()
-                    .map_err(|_| ApiError::Poisoned)?
-                    .is_stale()?;
-                if stale {
-                    self.reload_locked(&mut seen)?;
-                }
-            }
+    fn snapshot(&self) -> Result<Arc<ResearchGraph>, ApiError> {
+        Ok(Arc::clone(
+            &*self.graph.read().map_err(|_| ApiError::Poisoned)?,
+        ))
+    }
+
+    /// The current graph for reading, loaded anew first if the store changed since the last
+    /// load and a load is due. While another request is loading, the previous snapshot answers.
+    pub fn read(&self) -> Result<Arc<ResearchGraph>, ApiError> {
+        let mut seen = match self.seen.try_lock() {
+            Ok(seen) => seen,
+            Err(TryLockError::WouldBlock) => return self.snapshot(),
+            Err(TryLockError::Poisoned(_)) => return Err(ApiError::Poisoned),
+        };
+        if seen.due() && self.snapshot()?.is_stale()? {
+            self.reload_locked(&mut seen)?;
         }
-        self.graph.read().map_err(|_| ApiError::Poisoned)
+        drop(seen);
+        self.snapshot()
     }
 
     /// The study data a run analysed, or `None` when the store does not say where it is or it
