@@ -120,6 +120,30 @@ enum Command {
         /// Number of tumour samples.
         #[arg(long)]
         tumours: Option<usize>,
+        /// `harder` (default): background co-expression modules, co-regulated planted sets, a
+        /// batch effect and a hypermutated subgroup confounding one gene's mutation; `classic`:
+        /// the study as written before those existed.
+        #[arg(long, value_enum, default_value = "harder")]
+        preset: SynthPreset,
+    },
+    /// Benchmark the agent on many synthetic studies: for each seed, synth -> run -> eval, then
+    /// mean recall, mean fraction of hypotheses not planted, confounded claims, per kind.
+    BenchSynth {
+        /// Seeds as `FIRST..END` (END excluded), e.g. `100..110`; develop on low seeds and keep
+        /// these unseen.
+        #[arg(long, default_value = "100..110")]
+        seeds: String,
+        /// Folder for the studies and runs (one `seed-N` folder each) and `bench.json`.
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, value_enum, default_value = "harder")]
+        preset: SynthPreset,
+        /// Analyses per run (default: the run's default budget).
+        #[arg(long)]
+        max_analyses: Option<usize>,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
     },
     /// Run many studies from one TOML manifest (each with its own planner, budget and optional
     /// schedule), up to `parallel` at a time, then print a summary with the change since each
@@ -329,13 +353,19 @@ fn run(cli: Cli) -> Result<()> {
                 emit(&serde_json::to_string_pretty(&report)?)?;
             } else {
                 let mut t = format!(
-                    "recall {:.0}% ({} of {} planted relations), {:.0}% of {} hypotheses not planted\n",
+                    "recall {:.0}% ({} of {} planted relations), {:.0}% of {} hypotheses not planted, {} about nuisance, {} confounded relations claimed\n",
                     report.recall * 100.0,
                     report.recovered,
                     report.planted,
                     report.not_planted_fraction * 100.0,
-                    report.hypotheses
+                    report.hypotheses,
+                    report.nuisance_found,
+                    report.confounded_claimed
                 );
+                t.push_str(&kind_lines(
+                    &report.by_planted_kind,
+                    &report.by_hypothesis_kind,
+                ));
                 for r in &report.relations {
                     t.push_str(&format!(
                         "  {} {:<30} {}\n",
@@ -351,13 +381,77 @@ fn run(cli: Cli) -> Result<()> {
                 for u in &report.unmatched_hypotheses {
                     t.push_str(&format!("  not planted: {u}\n"));
                 }
+                for u in &report.confounded_hypotheses {
+                    t.push_str(&format!("  confounded: {u}\n"));
+                }
                 emit(&t)?;
             }
         }
-        Command::Synth { out, seed, tumours } => {
+        Command::BenchSynth {
+            seeds,
+            out,
+            preset,
+            max_analyses,
+            json,
+        } => {
+            let seeds = parse_seed_range(&seeds)?;
+            let mut config = agent::run::RunConfig {
+                permutations: 0,
+                ..Default::default()
+            };
+            if let Some(n) = max_analyses {
+                config.budget.max_analyses = n;
+            }
+            let mut reports = Vec::new();
+            for seed in seeds {
+                let dir = out.join(format!("seed-{seed}"));
+                let synth = datasets::synth::SynthConfig {
+                    seed,
+                    ..preset.config()
+                };
+                let truth = datasets::synth::write_synthetic_study(&dir, &synth)
+                    .with_context(|| format!("writing synthetic study to {}", dir.display()))?;
+                let study = load_study(Some(dir.clone()), false)?;
+                let run_out = dir.join("hypomics-out");
+                run_agent(
+                    &study,
+                    &config,
+                    run_out.clone(),
+                    false,
+                    PlannerChoice::Offline,
+                    None,
+                    None,
+                )?;
+                let file = agent::output::read_hypotheses(&run_out.join("hypotheses.json"))
+                    .map_err(anyhow::Error::msg)?;
+                let report = agent::eval::evaluate(&truth, &file.hypotheses, &study);
+                eprintln!(
+                    "seed {seed}: recall {:.0}%, {:.0}% not planted, {} confounded claimed",
+                    report.recall * 100.0,
+                    report.not_planted_fraction * 100.0,
+                    report.confounded_claimed
+                );
+                reports.push((seed, report));
+            }
+            let summary = agent::eval::aggregate(&reports);
+            let text = serde_json::to_string_pretty(&summary)?;
+            std::fs::write(out.join("bench.json"), &text)
+                .with_context(|| format!("writing {}", out.join("bench.json").display()))?;
+            if json {
+                emit(&text)?;
+            } else {
+                emit(&bench_text(&summary))?;
+            }
+        }
+        Command::Synth {
+            out,
+            seed,
+            tumours,
+            preset,
+        } => {
             let mut config = datasets::synth::SynthConfig {
                 seed,
-                ..Default::default()
+                ..preset.config()
             };
             if let Some(n) = tumours {
                 config.n_tumours = n;
@@ -484,6 +578,94 @@ fn load_study(dir: Option<PathBuf>, demo: bool) -> Result<datasets::Study> {
         (None, true) => datasets::demo::load().context("loading the bundled demo study"),
         (None, false) => anyhow::bail!("give a study folder, or --demo"),
     }
+}
+
+/// Which synthetic truth `synth` and `bench-synth` write.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum SynthPreset {
+    Classic,
+    Harder,
+}
+
+impl SynthPreset {
+    fn config(self) -> datasets::synth::SynthConfig {
+        match self {
+            Self::Classic => datasets::synth::SynthConfig::default(),
+            Self::Harder => datasets::synth::SynthConfig::harder(),
+        }
+    }
+}
+
+/// `100..110` -> 100, 101, ..., 109.
+fn parse_seed_range(text: &str) -> Result<Vec<u64>> {
+    let (a, b) = text
+        .split_once("..")
+        .with_context(|| format!("--seeds {text:?}: expected FIRST..END, e.g. 100..110"))?;
+    let (a, b): (u64, u64) = (
+        a.trim()
+            .parse()
+            .with_context(|| format!("--seeds {text:?}: {a:?} is not a seed"))?,
+        b.trim()
+            .parse()
+            .with_context(|| format!("--seeds {text:?}: {b:?} is not a seed"))?,
+    );
+    if b <= a {
+        anyhow::bail!("--seeds {text:?}: END must be above FIRST");
+    }
+    Ok((a..b).collect())
+}
+
+/// Recall per kind of planted relation and false fraction per kind of hypothesis.
+fn kind_lines(
+    planted: &[agent::eval::PlantedKindRecall],
+    hypotheses: &[agent::eval::HypothesisKindFalse],
+) -> String {
+    let mut t = String::from("  recall per kind of planted relation:\n");
+    for k in planted {
+        t.push_str(&format!(
+            "    {:<30} {:>3} of {:>3} ({:.0}%)\n",
+            k.kind,
+            k.recovered,
+            k.planted,
+            k.recall * 100.0
+        ));
+    }
+    t.push_str("  hypotheses not planted per kind of question:\n");
+    for k in hypotheses {
+        t.push_str(&format!(
+            "    {:<30} {:>3} of {:>3} ({:.0}%), {} confounded\n",
+            k.kind,
+            k.not_planted,
+            k.hypotheses,
+            k.not_planted_fraction * 100.0,
+            k.confounded
+        ));
+    }
+    t
+}
+
+fn bench_text(s: &agent::eval::BenchSummary) -> String {
+    let mut t = format!(
+        "{} seeds: mean recall {:.1}%, mean {:.1}% of hypotheses not planted, {} confounded relations claimed (in {} runs), {} hypotheses about nuisance\n",
+        s.seeds.len(),
+        s.mean_recall * 100.0,
+        s.mean_not_planted_fraction * 100.0,
+        s.confounded_claimed,
+        s.seeds_with_confounded_claims,
+        s.nuisance_found
+    );
+    t.push_str(&kind_lines(&s.by_planted_kind, &s.by_hypothesis_kind));
+    for r in &s.runs {
+        t.push_str(&format!(
+            "  seed {:>5}: recall {:.0}%, {:.0}% of {} not planted, {} confounded\n",
+            r.seed,
+            r.recall * 100.0,
+            r.not_planted_fraction * 100.0,
+            r.hypotheses,
+            r.confounded_claimed
+        ));
+    }
+    t
 }
 
 fn run_agent(

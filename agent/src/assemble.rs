@@ -59,6 +59,7 @@ fn from_primary(ledger: &Ledger, index: usize, row_index: usize) -> Option<Candi
         entities: Vec::new(),
         relations: Vec::new(),
         evidence: vec![evidence(ledger, index, row_index, EvidenceRole::Primary)?],
+        validation_question: None,
     };
     let mut statement = a.direction.question.statement(&mut draft)?;
     let Draft {
@@ -66,6 +67,7 @@ fn from_primary(ledger: &Ledger, index: usize, row_index: usize) -> Option<Candi
         mut entities,
         mut relations,
         evidence: mut ev,
+        validation_question,
         ..
     } = draft;
     let grouping = a.direction.question.adjusted_grouping();
@@ -139,7 +141,7 @@ fn from_primary(ledger: &Ledger, index: usize, row_index: usize) -> Option<Candi
         relations,
         evidence: ev,
         validation: ValidationKey {
-            question: a.direction.question.clone(),
+            question: validation_question.unwrap_or_else(|| a.direction.question.clone()),
             feature: row.feature.clone(),
             contrast: row.contrast.clone(),
             effect_sign: row.effect.signum(),

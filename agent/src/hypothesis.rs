@@ -205,6 +205,9 @@ pub struct Draft<'a> {
     pub relations: Vec<Relation>,
     /// The primary evidence first, then what the kind adds.
     pub evidence: Vec<Evidence>,
+    /// The question validation re-asks, when it is not the analysis's own (a module kind fixes
+    /// the module found on the discovery half, so the held-out half tests that same module).
+    pub validation_question: Option<crate::kinds::Question>,
 }
 
 /// Upper-cases the first letter of a statement.

@@ -15,6 +15,7 @@ pub mod gmt;
 pub mod groups;
 pub mod logistic;
 pub mod moderated;
+pub mod modules;
 pub mod multiple_testing;
 pub mod mutation_impact;
 pub mod outcome;

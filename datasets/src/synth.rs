@@ -16,6 +16,7 @@ mod background;
 mod clinical;
 mod config;
 mod genes;
+mod harder;
 mod mutations;
 mod plant;
 mod rng;
@@ -28,8 +29,10 @@ pub use config::{
     CisSpec, GroupDifferenceSpec, GroupVariable, HISTOLOGY_LEVELS, MutationModuleSpec,
     NumericAssociationSpec, NumericVariable, SurvivalSpec, SynthConfig, SynthLayer,
 };
+pub use harder::{BackgroundModules, HypermutatorSpec, MSI_COLUMN, MSI_HIGH, MSI_STABLE};
 pub use truth::{
-    GroupDirection, MutationDirection, Nuisance, Planted, PlantedRelation, TRUTH_FILE, Truth,
+    Confounded, GroupDirection, MutationDirection, Nuisance, Planted, PlantedRelation, TRUTH_FILE,
+    Truth,
 };
 
 use std::path::{Path, PathBuf};
@@ -365,6 +368,89 @@ mod tests {
             .filter(|((gene, _), class)| gene == "PTEN" && class == "Silent")
             .count();
         assert!(silent_pten >= 2);
+    }
+
+    /// The hypermutated subgroup: written as `msi_status`, its planted features shifted, the
+    /// confounded gene mutated mostly in it (so a naive carrier test sees the shift) and listed
+    /// in truth.json's `confounded`; planted sets co-vary.
+    #[test]
+    fn harder_truth_plants_a_confounded_mutation() {
+        let config = SynthConfig::harder();
+        let (dir, truth) = study(&config);
+        let clinical = Table::read(&dir.path().join("clinical.tsv"));
+        let msi = clinical.column(MSI_COLUMN);
+        let ids: Vec<String> = clinical.rows.iter().map(|(id, _)| id.clone()).collect();
+        let high: BTreeSet<String> = ids
+            .iter()
+            .zip(&msi)
+            .filter(|(_, m)| *m == MSI_HIGH)
+            .map(|(id, _)| id.clone())
+            .collect();
+        assert_eq!(high.len(), 14, "12% of 120 tumours");
+        assert!(msi[config.n_tumours..].iter().all(|m| m == "NA"));
+        let [confounded] = &truth.confounded[..] else {
+            panic!("one confounded relation: {:?}", truth.confounded);
+        };
+        assert_eq!(confounded.mutations[0], "ARID1A");
+        assert_eq!(confounded.explained_by, MSI_COLUMN);
+        let carriers = &carriers_from_maf(dir.path())["ARID1A"];
+        let in_high = carriers.iter().filter(|c| high.contains(*c)).count();
+        assert!(
+            2 * in_high > carriers.len(),
+            "{in_high} of {} carriers MSI-H",
+            carriers.len()
+        );
+        // One gene at a time, ARID1A carriers show the hypermutation shift.
+        let rna = Table::read(&dir.path().join("rna.tsv.gz"));
+        let tumours = &rna.samples()[..config.n_tumours];
+        let naive: Vec<f64> = confounded
+            .features
+            .iter()
+            .map(|f| {
+                let v: Vec<f64> = rna
+                    .numeric(f.as_str())
+                    .iter()
+                    .map(|x| (x + 1.0).log2())
+                    .collect();
+                let (hit, rest): (Vec<_>, Vec<_>) = tumours
+                    .iter()
+                    .zip(&v)
+                    .partition(|(s, _)| carriers.contains(*s));
+                let rest: Vec<f64> = rest.into_iter().map(|(_, x)| *x).collect();
+                (mean(hit.into_iter().map(|(_, x)| *x)) - mean(rest.iter().copied())) / sd(&rest)
+            })
+            .collect();
+        assert!(mean(naive) > 0.5, "naive ARID1A shift");
+        // The MSI-H difference is planted (a real relation), and planted sets co-vary.
+        let msi_planted = truth.planted.iter().any(|p| {
+            matches!(&p.relation, PlantedRelation::ClinicalGroupDifference { variable, features, .. }
+                if *variable == GroupVariable::MsiStatus && *features == confounded.features)
+        });
+        assert!(msi_planted);
+        let first = rna.numeric(confounded.features[0].as_str());
+        let second = rna.numeric(confounded.features[1].as_str());
+        let log = |v: &[f64]| v.iter().map(|x| (x + 1.0).log2()).collect::<Vec<_>>();
+        assert!(pearson(&log(&first), &log(&second)) > 0.2);
+    }
+
+    /// A truth.json written before the harder fields existed still reads, and its configuration
+    /// regenerates the classic study (the new fields default to off, not to the harder preset).
+    #[test]
+    fn old_configurations_read_and_stay_classic() {
+        let (dir, truth) = study(&SynthConfig::default());
+        let mut json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.path().join(TRUTH_FILE)).unwrap())
+                .unwrap();
+        let config = json["config"].as_object_mut().unwrap();
+        for field in ["background_modules", "planted_coregulation", "hypermutator"] {
+            assert!(config.remove(field).is_some(), "{field} is written");
+        }
+        json.as_object_mut().unwrap().remove("confounded");
+        let old: Truth = serde_json::from_value(json).unwrap();
+        assert_eq!(old.config, SynthConfig::default());
+        assert!(old.confounded.is_empty() && truth.confounded.is_empty());
+        let clinical = std::fs::read_to_string(dir.path().join("clinical.tsv")).unwrap();
+        assert!(!clinical.contains(MSI_COLUMN));
     }
 
     #[test]

@@ -78,6 +78,7 @@ pub mod clinical_groups;
 pub mod clinical_numeric;
 pub mod enrichment;
 pub mod follow;
+pub mod modules;
 pub mod mutation_impact;
 pub mod mutation_mechanism;
 pub mod novelty;

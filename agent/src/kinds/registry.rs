@@ -5,8 +5,8 @@
 
 use super::{
     DirectionClasses, FollowUpContext, PlotKind, Proposal, QuestionKind, adjusted_groups,
-    adjusted_survival, cis, clinical_groups, clinical_numeric, enrichment, mutation_impact,
-    mutation_mechanism, subtypes, survival, tumor_vs_normal,
+    adjusted_survival, cis, clinical_groups, clinical_numeric, enrichment, modules,
+    mutation_impact, mutation_mechanism, subtypes, survival, tumor_vs_normal,
 };
 use crate::execute::{Context, ExecError, Produced};
 use crate::hypothesis::{Candidate, Draft, ValidationKey};
@@ -143,6 +143,8 @@ question_kinds! {
     Survival => survival::Survival,
     /// Unsupervised clusters of samples on a layer, tested against clinical variables.
     Subtypes => subtypes::Subtypes,
+    /// Co-expression modules of a layer, scored and tested against mutations and clinical data.
+    Modules => modules::Modules,
     /// Per-gene correlation between two layers (copy number -> RNA -> protein).
     Cis => cis::Cis,
     /// Follow-up: is a mutation's change in one layer seen in another (RNA)?
@@ -226,6 +228,26 @@ mod tests {
                 }
                 .into(),
                 r#"{"type":"subtypes","layer":"rna"}"#,
+            ),
+            (
+                modules::Modules {
+                    layer: "rna".into(),
+                    module: None,
+                }
+                .into(),
+                r#"{"type":"modules","layer":"rna"}"#,
+            ),
+            (
+                modules::Modules {
+                    layer: "rna".into(),
+                    module: Some(modules::FixedModule {
+                        name: "module M1 (2 features)".into(),
+                        features: list(&["A", "B"]),
+                        variable: "PTEN mutation".into(),
+                    }),
+                }
+                .into(),
+                r#"{"type":"modules","layer":"rna","module":{"name":"module M1 (2 features)","features":["A","B"],"variable":"PTEN mutation"}}"#,
             ),
             (
                 cis::Cis {

@@ -62,6 +62,8 @@ pub(super) struct ClinicalRecord {
     /// Zero-based batch number, written as `B1`, `B2`, ...
     pub batch: usize,
     pub survival: Option<Survival>,
+    /// In the hypermutated subgroup (`harder.rs`); written only when one is configured.
+    pub hypermutated: bool,
 }
 
 impl ClinicalRecord {
@@ -75,6 +77,16 @@ impl ClinicalRecord {
                 .histology
                 .is_some_and(|h| HISTOLOGY_LEVELS.get(h).is_some_and(|(l, _)| *l == level)),
             GroupVariable::SampleType => self.sample_type.as_str() == level,
+            GroupVariable::MsiStatus => self.is_tumour() && self.msi_status() == level,
+        }
+    }
+
+    /// `MSI-H` for hypermutated tumours, `MSS` for the others.
+    pub(super) fn msi_status(&self) -> &'static str {
+        if self.hypermutated {
+            super::harder::MSI_HIGH
+        } else {
+            super::harder::MSI_STABLE
         }
     }
 
@@ -140,6 +152,7 @@ pub(super) fn draw_clinical(config: &SynthConfig, rng: &mut impl Rng) -> Vec<Cli
                 purity,
                 batch,
                 survival: None,
+                hypermutated: false,
             }
         })
         .collect()

@@ -5,6 +5,7 @@
 //! relation is findable with standard tests but not trivially so.
 
 use super::SynthError;
+use super::harder::{BackgroundModules, HypermutatorSpec, MSI_HIGH, MSI_STABLE};
 use serde::{Deserialize, Serialize};
 
 /// Histology levels written to `clinical.tsv`, with the probability of each among tumours.
@@ -54,6 +55,9 @@ pub enum GroupVariable {
     /// Tumour versus normal tissue; only exists when the study has normals.
     #[serde(rename = "Sample_Type")]
     SampleType,
+    /// Hypermutation (`MSI-H` / `MSS`); only exists when a hypermutator is configured.
+    #[serde(rename = "msi_status")]
+    MsiStatus,
 }
 
 impl GroupVariable {
@@ -61,6 +65,7 @@ impl GroupVariable {
         match self {
             Self::Histology => "histology",
             Self::SampleType => "Sample_Type",
+            Self::MsiStatus => super::harder::MSI_COLUMN,
         }
     }
 }
@@ -163,6 +168,16 @@ pub struct SynthConfig {
     pub numeric_associations: Vec<NumericAssociationSpec>,
     pub cis: CisSpec,
     pub survival: Option<SurvivalSpec>,
+    /// Co-expression modules in the background (`harder.rs`). Field defaults are "off", so a
+    /// configuration written before these fields existed regenerates the same study.
+    #[serde(default)]
+    pub background_modules: BackgroundModules,
+    /// Share of each planted set's variance from a programme its features share (0: none).
+    #[serde(default)]
+    pub planted_coregulation: f64,
+    /// A hypermutated subgroup confounding one gene's mutation (`harder.rs`).
+    #[serde(default)]
+    pub hypermutator: Option<HypermutatorSpec>,
 }
 
 impl Default for SynthConfig {
@@ -235,6 +250,9 @@ impl Default for SynthConfig {
                 median_days: 1500.0,
                 censoring_fraction: 0.3,
             }),
+            background_modules: BackgroundModules::default(),
+            planted_coregulation: 0.0,
+            hypermutator: None,
         }
     }
 }
@@ -290,6 +308,7 @@ impl SynthConfig {
             return Err(invalid("too many mutated genes for n_genes"));
         }
         self.validate_mutations()?;
+        self.validate_harder()?;
         for spec in &self.group_differences {
             self.check_target_layer(spec.layer)?;
             check_effect("group difference effect", spec.effect)?;
@@ -300,6 +319,12 @@ impl SynthConfig {
                         return Err(invalid("a Sample_Type difference needs n_normals > 0"));
                     }
                     spec.level == "Tumor" || spec.level == "Normal"
+                }
+                GroupVariable::MsiStatus => {
+                    if self.hypermutator.is_none() {
+                        return Err(invalid("an msi_status difference needs a hypermutator"));
+                    }
+                    spec.level == MSI_HIGH || spec.level == MSI_STABLE
                 }
             };
             if !valid_level {

@@ -20,6 +20,11 @@ pub(super) enum Stream {
     Missing,
     Scales,
     Maf,
+    // Streams of the harder parts (`harder.rs`), after the original ones so their numbers and
+    // every earlier stream stay as they were.
+    Hypermutator,
+    BackgroundModules,
+    Coregulation,
 }
 
 pub(super) fn stream(seed: u64, which: Stream) -> ChaCha8Rng {

@@ -5,13 +5,20 @@
 use super::SynthError;
 use super::background::{Columns, draw_background, draw_copy_number};
 use super::clinical::{ClinicalRecord, draw_clinical};
+use super::config::GroupVariable;
 use super::config::{SynthConfig, SynthLayer};
 use super::genes::{Site, draw_sites, gene_universe};
+use super::harder::{
+    MSI_COLUMN, MSI_HIGH, add_hypermutated, background_modules, confounded_carriers, coregulate,
+    hypermutated,
+};
 use super::mutations::{MafRow, choose_carriers, maf_rows};
 use super::plant::{Pools, associate, cis, shift};
 use super::rng::{Stream, normal, stream};
 use super::survival::draw_survival;
-use super::truth::{GroupDirection, MutationDirection, Nuisance, Planted, PlantedRelation, Truth};
+use super::truth::{
+    Confounded, GroupDirection, MutationDirection, Nuisance, Planted, PlantedRelation, Truth,
+};
 use crate::ids::{FeatureId, SampleId};
 use rand::Rng;
 
@@ -37,6 +44,8 @@ pub(super) struct LayerTable {
 pub(super) struct SimulatedStudy {
     pub clinical: Vec<ClinicalRecord>,
     pub has_normals: bool,
+    /// Whether `clinical.tsv` gets the hypermutation column.
+    pub has_msi_status: bool,
     pub layers: Vec<LayerTable>,
     pub maf: Vec<MafRow>,
     pub truth: Truth,
@@ -92,6 +101,14 @@ pub(super) fn simulate(config: &SynthConfig) -> Result<SimulatedStudy, SynthErro
 
     let mut clinical = draw_clinical(config, &mut stream(seed, Stream::Clinical));
     let sample_ids: Vec<SampleId> = clinical.iter().map(|c| c.id.clone()).collect();
+    let mut hyper_rng = stream(seed, Stream::Hypermutator);
+    let hyper: Vec<usize> = match &config.hypermutator {
+        Some(h) => hypermutated(n_tumours, h.frequency, &mut hyper_rng),
+        None => Vec::new(),
+    };
+    for &t in &hyper {
+        clinical[t].hypermutated = true;
+    }
     let background = draw_background(
         genes.len(),
         n_samples,
@@ -109,6 +126,22 @@ pub(super) fn simulate(config: &SynthConfig) -> Result<SimulatedStudy, SynthErro
         proteome: background.proteome,
         phospho: background.phospho,
     };
+    background_modules(
+        &config.background_modules,
+        &mut z.rna,
+        &mut z.proteome,
+        &mut stream(seed, Stream::BackgroundModules),
+    );
+    // Planted sets share a programme (when configured), as a pathway's genes do.
+    let mut coregulation_rng = stream(seed, Stream::Coregulation);
+    let mut coregulated = |z: &mut Columns, rows: &[usize]| {
+        coregulate(
+            &mut [(z, rows)],
+            config.planted_coregulation,
+            n_samples,
+            &mut coregulation_rng,
+        );
+    };
 
     let mut plan_rng = stream(seed, Stream::Plan);
     let mut mutation_rng = stream(seed, Stream::Mutations);
@@ -116,12 +149,16 @@ pub(super) fn simulate(config: &SynthConfig) -> Result<SimulatedStudy, SynthErro
     for spec in &config.mutation_modules {
         pools.reserve(&spec.gene);
     }
+    if let Some(h) = &config.hypermutator {
+        pools.reserve(&h.gene);
+    }
     let mut planted = Vec::new();
     let mut mutated: Vec<(String, Vec<usize>)> = Vec::new();
 
     for spec in &config.mutation_modules {
         let carriers = choose_carriers(n_tumours, spec.frequency, &mut mutation_rng);
         let rows = pools.take(spec.layer, spec.n_features, &mut plan_rng)?;
+        coregulated(z.get_mut(spec.layer)?, &rows);
         shift(z.get_mut(spec.layer)?, &rows, &carriers, spec.effect);
         planted.push(PlantedRelation::MutationShiftsModule {
             mutation: spec.gene.clone(),
@@ -139,6 +176,7 @@ pub(super) fn simulate(config: &SynthConfig) -> Result<SimulatedStudy, SynthErro
             .filter(|&s| clinical[s].in_group(spec.variable, &spec.level))
             .collect();
         let rows = pools.take(spec.layer, spec.n_features, &mut plan_rng)?;
+        coregulated(z.get_mut(spec.layer)?, &rows);
         shift(z.get_mut(spec.layer)?, &rows, &members, spec.effect);
         planted.push(PlantedRelation::ClinicalGroupDifference {
             variable: spec.variable,
@@ -154,6 +192,7 @@ pub(super) fn simulate(config: &SynthConfig) -> Result<SimulatedStudy, SynthErro
         let covariate: Vec<Option<f64>> =
             clinical.iter().map(|c| c.numeric(spec.variable)).collect();
         let rows = pools.take(spec.layer, spec.n_features, &mut plan_rng)?;
+        coregulated(z.get_mut(spec.layer)?, &rows);
         associate(z.get_mut(spec.layer)?, &rows, &covariate, spec.effect);
         planted.push(PlantedRelation::ClinicalNumericAssociation {
             variable: spec.variable,
@@ -195,6 +234,33 @@ pub(super) fn simulate(config: &SynthConfig) -> Result<SimulatedStudy, SynthErro
         });
     }
 
+    // The hypermutated subgroup: a real group difference of msi_status, and the confounded
+    // gene's carriers drawn mostly from it.
+    let mut confounded = Vec::new();
+    if let Some(spec) = &config.hypermutator {
+        let rows = pools.take(spec.layer, spec.n_features, &mut hyper_rng)?;
+        coregulated(z.get_mut(spec.layer)?, &rows);
+        shift(z.get_mut(spec.layer)?, &rows, &hyper, spec.effect);
+        let features = feature_ids(spec.layer, &rows, &genes, &sites);
+        planted.push(PlantedRelation::ClinicalGroupDifference {
+            variable: GroupVariable::MsiStatus,
+            level: MSI_HIGH.into(),
+            layer: spec.layer,
+            features: features.clone(),
+            effect: spec.effect,
+            direction: GroupDirection::of(spec.effect),
+        });
+        let carriers = confounded_carriers(spec, n_tumours, &hyper, &mut hyper_rng);
+        mutated.push((spec.gene.clone(), carriers));
+        confounded.push(Confounded {
+            id: "C1".into(),
+            mutations: vec![spec.gene.clone()],
+            layer: spec.layer,
+            features,
+            explained_by: MSI_COLUMN.into(),
+        });
+    }
+
     let mut nuisance = Vec::new();
     if config.n_batches > 1 && config.batch_effect_sd > 0.0 {
         add_batch_effect(
@@ -214,12 +280,23 @@ pub(super) fn simulate(config: &SynthConfig) -> Result<SimulatedStudy, SynthErro
     let mut passenger_mutations = Vec::new();
     for &g in &passengers {
         let frequency = mutation_rng.random_range(0.03..0.12);
-        mutated.push((
-            genes[g].clone(),
-            choose_carriers(n_tumours, frequency, &mut mutation_rng),
-        ));
+        let mut carriers = choose_carriers(n_tumours, frequency, &mut mutation_rng);
+        if let Some(spec) = &config.hypermutator {
+            add_hypermutated(&mut carriers, &hyper, spec.passenger_rate, &mut hyper_rng);
+        }
+        mutated.push((genes[g].clone(), carriers));
         passenger_mutations.push(genes[g].clone());
     }
+    // Passengers hit in hypermutated tumours are confounded the same way as the chosen gene.
+    if let Some(c) = confounded.first_mut()
+        && config
+            .hypermutator
+            .as_ref()
+            .is_some_and(|h| h.passenger_rate > 0.0)
+    {
+        c.mutations.extend(passenger_mutations.iter().cloned());
+    }
+
     let planted_genes: Vec<String> = config
         .mutation_modules
         .iter()
@@ -256,11 +333,13 @@ pub(super) fn simulate(config: &SynthConfig) -> Result<SimulatedStudy, SynthErro
             .collect(),
         nuisance,
         passenger_mutations,
+        confounded,
         config: config.clone(),
     };
     Ok(SimulatedStudy {
         clinical,
         has_normals: config.n_normals > 0,
+        has_msi_status: config.hypermutator.is_some(),
         layers,
         maf,
         truth,

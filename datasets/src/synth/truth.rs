@@ -25,6 +25,10 @@ pub struct Truth {
     pub nuisance: Vec<Nuisance>,
     /// Genes mutated at realistic frequencies that affect nothing.
     pub passenger_mutations: Vec<String>,
+    /// Mutation effects that exist one gene at a time but only through a confounder: a
+    /// hypothesis stating one is both not planted and a confounded claim.
+    #[serde(default)]
+    pub confounded: Vec<Confounded>,
     /// The configuration that generated the study, so it can be regenerated exactly.
     pub config: SynthConfig,
 }
@@ -80,6 +84,19 @@ pub enum PlantedRelation {
         layer: SynthLayer,
         hazard_ratio: f64,
     },
+}
+
+/// A confounded mutation effect (`C1`, `C2`, ...): carriers of any gene in `mutations` are
+/// enriched for the confounder, which shifts `features`, so a naive carrier/wild-type test finds
+/// those features changed; adjusted for `explained_by` the effect is gone.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Confounded {
+    pub id: String,
+    pub mutations: Vec<String>,
+    pub layer: SynthLayer,
+    pub features: Vec<FeatureId>,
+    /// The clinical column that explains the effect (`msi_status`).
+    pub explained_by: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -29,7 +29,7 @@ pub(super) fn write_study(dir: &Path, study: &SimulatedStudy) -> Result<(), Synt
     std::fs::create_dir_all(dir).map_err(io_error(dir))?;
     write_plain(
         &dir.join(CLINICAL_FILE),
-        &clinical_text(&study.clinical, study.has_normals),
+        &clinical_text(&study.clinical, study.has_normals, study.has_msi_status),
     )?;
     for table in &study.layers {
         write_gzip(&dir.join(table.layer.file_name()), &layer_text(table))?;
@@ -58,11 +58,15 @@ fn optional<T>(value: Option<T>, show: impl FnOnce(T) -> String) -> String {
     value.map_or_else(|| NA.to_owned(), show)
 }
 
-fn clinical_text(records: &[ClinicalRecord], has_normals: bool) -> String {
+fn clinical_text(records: &[ClinicalRecord], has_normals: bool, has_msi: bool) -> String {
     let mut out =
         String::from("sample_id\tage\tsex\tstage\thistology\tpurity\tbatch\tos_days\tos_event");
     if has_normals {
         out.push_str("\tSample_Type");
+    }
+    if has_msi {
+        out.push('\t');
+        out.push_str(super::harder::MSI_COLUMN);
     }
     out.push('\n');
     for r in records {
@@ -88,6 +92,10 @@ fn clinical_text(records: &[ClinicalRecord], has_normals: bool) -> String {
         if has_normals {
             out.push('\t');
             out.push_str(r.sample_type.as_str());
+        }
+        if has_msi {
+            out.push('\t');
+            out.push_str(if r.is_tumour() { r.msi_status() } else { NA });
         }
         out.push('\n');
     }
