@@ -38,6 +38,7 @@ fn append(
         "INSERT INTO job_events(job_id, seq, at, kind, data) VALUES (?1, ?2, ?3, ?4, ?5)",
         &args![job.0, seq, now.millis(), kind, serde_json::to_string(data)?],
     )?;
+    super::notify::job_changed(db, job)?;
     Ok(seq)
 }
 

@@ -264,6 +264,7 @@ fn recover(db: &mut dyn Db, now: Timestamp, retry_at: Timestamp) -> ControlResul
             )?;
             JobState::Failed
         };
+        super::notify::job_changed(db, JobId(id))?;
         recovered.push(Recovered {
             job: JobId(id),
             worker,
@@ -331,6 +332,7 @@ impl ControlStore {
                  WHERE id = ?1 AND state = 'queued'",
                 &args![id, worker, lease_until.millis(), now.millis()],
             )?;
+            super::notify::job_changed(db, JobId(id))?;
             Ok(Some(load(db, JobId(id))?))
         })
     }
@@ -441,6 +443,7 @@ impl ControlStore {
                     )?;
                 }
             }
+            super::notify::job_changed(db, id)?;
             Ok(Some(load(db, id)?))
         })
     }
@@ -472,6 +475,7 @@ impl ControlStore {
                     });
                 }
             }
+            super::notify::job_changed(db, id)?;
             load(db, id)
         })
     }
@@ -495,6 +499,7 @@ impl ControlStore {
                  WHERE id = ?1",
                 &args![id.0, now.millis(), extra_attempts.max(1)],
             )?;
+            super::notify::job_changed(db, id)?;
             load(db, id)
         })
     }

@@ -71,7 +71,7 @@ impl WorkerConfig {
 pub enum WorkerError {
     #[error("job queue: {0}")]
     Control(#[from] ControlError),
-    #[error("opening the job queue in {path}: {source}")]
+    #[error("opening the job queue in {}: {source}", graph::sql::shown(path))]
     Open {
         path: PathBuf,
         source: graph::StoreError,
