@@ -20,7 +20,7 @@ pub struct JobEvent {
 }
 
 /// Appends inside the caller's transaction (which holds the control lock).
-fn append(
+pub(super) fn append(
     db: &mut dyn Db,
     job: JobId,
     kind: &str,

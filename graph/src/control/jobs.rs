@@ -390,8 +390,10 @@ impl ControlStore {
         Ok(n == 1)
     }
 
-    /// Records how the attempt of `fence` ended. Returns the job after the change, or `None`
-    /// when the worker had lost the job meanwhile (nothing is changed then).
+    /// Records how the attempt of `fence` ended, with a `finished` event (the job's state,
+    /// outcome, error and result) in the same transaction. Returns the job after the change, or
+    /// `None` when the worker had lost the job meanwhile (nothing is changed then). Takes the
+    /// control lock (event numbers) before the job's row, the order every fenced event takes.
     pub fn finish(
         &mut self,
         fence: &Fence,
@@ -399,7 +401,7 @@ impl ControlStore {
         now: Timestamp,
     ) -> ControlResult<Option<Job>> {
         let id = fence.job;
-        self.db().transaction(Lock::Rows, |db| {
+        self.db().transaction(Lock::Control, |db| {
             let held = db.row(
                 &format!(
                     "SELECT attempts, max_attempts FROM jobs
@@ -443,8 +445,17 @@ impl ControlStore {
                     )?;
                 }
             }
-            super::notify::job_changed(db, id)?;
-            Ok(Some(load(db, id)?))
+            // The `finished` event is written with the state, so whoever sees the job final
+            // (a live stream on any server) finds the event too.
+            let job = load(db, id)?;
+            super::events::append(
+                db,
+                id,
+                "finished",
+                &serde_json::json!({"state": job.state, "outcome": job.outcome, "error": job.error, "result": job.result}),
+                now,
+            )?;
+            Ok(Some(job))
         })
     }
 
