@@ -128,10 +128,14 @@ fn health(addr: &str) -> serde_json::Value {
     serde_json::from_str(body).expect("json")
 }
 
-fn synthetic(dir: &Path, seed: u64, tumours: usize) {
+/// A small synthetic study: loading it is most of a tiny job's work.
+fn synthetic(dir: &Path, seed: u64, tumours: usize, genes: usize) {
     let config = datasets::synth::SynthConfig {
         seed,
         n_tumours: tumours,
+        n_normals: 6,
+        n_genes: genes,
+        n_phosphosites: 60,
         ..Default::default()
     };
     datasets::synth::write_synthetic_study(dir, &config).expect("synthetic study");
@@ -163,7 +167,7 @@ fn three_servers_share_a_postgres_queue_and_a_killed_servers_job_resumes_elsewhe
     let mut control = ControlStore::open(&store).expect("control store");
     let now = Timestamp::now();
     let long = tmp.path().join("long");
-    synthetic(&long, 7, 60);
+    synthetic(&long, 7, 40, 400);
     let long_study = control
         .register_study(
             NewStudy {
@@ -189,7 +193,7 @@ fn three_servers_share_a_postgres_queue_and_a_killed_servers_job_resumes_elsewhe
     let mut studies = Vec::new();
     for i in 0..STUDIES {
         let dir = tmp.path().join(format!("tiny{i}"));
-        synthetic(&dir, 100 + i as u64, 24);
+        synthetic(&dir, 100 + i as u64, 20, 300);
         let study = control
             .register_study(
                 NewStudy {
@@ -224,7 +228,7 @@ fn three_servers_share_a_postgres_queue_and_a_killed_servers_job_resumes_elsewhe
     }
 
     // Kill the server running the long job once its first analysis step is recorded.
-    let deadline = Instant::now() + Duration::from_secs(400);
+    let deadline = Instant::now() + Duration::from_secs(900);
     let (killed_worker, steps_before, run_before, dir_before) = loop {
         let job = control.job(victim).expect("job");
         let steps = control
