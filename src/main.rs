@@ -165,6 +165,11 @@ enum Command {
         #[arg(long, env = "HYPOMICS_WEBHOOK_SECRET", hide_env_values = true)]
         webhook_secret: Option<String>,
     },
+    /// Manage graph stores (SQLite files and PostgreSQL databases).
+    Store {
+        #[command(subcommand)]
+        command: StoreCommand,
+    },
     /// Serve the dashboard and REST API (OpenAPI at /api/openapi.json) and run queued jobs.
     /// With no options it keeps everything in ./hypomics-workspace, with the demo study ready.
     Serve {
@@ -219,6 +224,25 @@ enum Command {
         /// Live job event streams served at once (more get 503).
         #[arg(long, default_value_t = web::auth::DEFAULT_EVENT_STREAMS)]
         max_event_streams: usize,
+    },
+}
+
+#[derive(Subcommand)]
+enum StoreCommand {
+    /// Copy a whole store (runs, findings, hypotheses, studies, jobs, events, schedules) into a
+    /// new, empty store, e.g. from a SQLite file to a PostgreSQL database or back, then check
+    /// that both hold the same values table by table.
+    Migrate {
+        /// The store to copy: a SQLite file or a postgres:// URL (migrated to this version's
+        /// schema first, as any writable open would).
+        #[arg(long)]
+        from: String,
+        /// The store to create: a SQLite file or a postgres:// URL of an existing, empty database.
+        #[arg(long)]
+        to: String,
+        /// Print the per-table report as JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -501,8 +525,35 @@ fn run(cli: Cli) -> Result<()> {
                 failed == 0,
                 "{failed} of {} jobs did not finish; their errors are listed above (store {})",
                 report.rows.len(),
-                report.store.display()
+                graph::sql::shown(&report.store)
             );
+        }
+        Command::Store {
+            command: StoreCommand::Migrate { from, to, json },
+        } => {
+            let from = graph::sql::StoreLocation::parse(&from);
+            let to = graph::sql::StoreLocation::parse(&to);
+            let report = graph::store::copy::copy_store(&from, &to)
+                .with_context(|| format!("copying store {from} to {to}"))?;
+            if json {
+                emit(&format!("{}\n", serde_json::to_string_pretty(&report)?))?;
+            } else {
+                let mut text = format!(
+                    "copied {} rows from {} to {}; every table checked equal:\n",
+                    report.rows(),
+                    report.from,
+                    report.to
+                );
+                for t in &report.tables {
+                    text.push_str(&format!(
+                        "  {:<16} {:>9} rows  sha256 {}\n",
+                        t.table,
+                        t.rows,
+                        &t.sha256[..16]
+                    ));
+                }
+                emit(&text)?;
+            }
         }
         Command::Serve {
             workspace,
@@ -704,7 +755,10 @@ fn run_agent(
     };
     if let Some(store) = &store {
         std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
-        bar.println(format!("recording in graph store {}", store.display()));
+        bar.println(format!(
+            "recording in graph store {}",
+            graph::sql::shown(store)
+        ));
     }
     let persistence = agent::run::Persistence {
         out_dir: out.clone(),

@@ -152,9 +152,12 @@ impl IntoResponse for ApiError {
 /// Failure to start or keep serving.
 #[derive(Debug, thiserror::Error)]
 pub enum WebError {
-    #[error("graph store {} does not exist; record a run first (`hypomics run ... --store PATH`)", path.display())]
+    #[error(
+        "graph store {} does not exist; record a run first (`hypomics run ... --store PATH`)",
+        graph::sql::shown(path)
+    )]
     StoreMissing { path: PathBuf },
-    #[error("opening graph store {}: {source}", path.display())]
+    #[error("opening graph store {}: {source}", graph::sql::shown(path))]
     OpenStore {
         path: PathBuf,
         source: graph::GraphError,
@@ -166,7 +169,7 @@ pub enum WebError {
     },
     #[error("starting the async runtime: {0}")]
     Runtime(std::io::Error),
-    #[error("opening the job queue in {}: {source}", path.display())]
+    #[error("opening the job queue in {}: {source}", graph::sql::shown(path))]
     OpenQueue {
         path: PathBuf,
         source: graph::StoreError,

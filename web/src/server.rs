@@ -156,6 +156,12 @@ impl Server {
             }
             None => AppState::open(&config.store)?.with_control(config.access.clone(), None),
         };
+        // Only servers with a queue serve live job streams.
+        let state = if state.has_queue() {
+            state.with_live(crate::jobs::live::LiveJobs::for_store(&config.store))
+        } else {
+            state
+        };
         let listener = TcpListener::bind(config.addr)
             .await
             .map_err(|source| WebError::Bind {
@@ -332,7 +338,7 @@ pub async fn serve(config: ServerConfig) -> Result<(), WebError> {
     let dashboard = api.strip_suffix("api/").unwrap_or(&api).to_owned();
     println!(
         "hypomics dashboard on {dashboard} and API on {api} (store {}, OpenAPI at {api}openapi.json); Ctrl-C stops",
-        server.state.store_path().display(),
+        graph::sql::shown(server.state.store_path()),
     );
     if let Some(token) = &server.state.access().token {
         println!("sign in to run analyses from the dashboard: {dashboard}login?token={token}");

@@ -50,6 +50,8 @@ pub struct AppState {
     access: Arc<crate::auth::AccessPolicy>,
     /// The job queue and workspace; `None` on a read-only server.
     control: Option<Arc<crate::control::Control>>,
+    /// Job change notifications (PostgreSQL stores); `None`: live streams poll.
+    live: Option<Arc<crate::jobs::live::LiveJobs>>,
 }
 
 impl AppState {
@@ -74,6 +76,7 @@ impl AppState {
             studies: Arc::new(StudyCache::default()),
             access: Arc::new(crate::auth::AccessPolicy::default()),
             control: None,
+            live: None,
         })
     }
 
@@ -86,6 +89,17 @@ impl AppState {
         self.access = Arc::new(access);
         self.control = control.map(Arc::new);
         self
+    }
+
+    /// The same state following job changes pushed by the store (see `jobs::live`).
+    pub fn with_live(mut self, live: Option<crate::jobs::live::LiveJobs>) -> Self {
+        self.live = live.map(Arc::new);
+        self
+    }
+
+    /// A waiter for job changes, when the store pushes them.
+    pub fn job_waiter(&self) -> Option<crate::jobs::live::Waiter> {
+        self.live.as_ref().map(|l| l.subscribe())
     }
 
     pub fn access(&self) -> &crate::auth::AccessPolicy {

@@ -20,7 +20,7 @@ pub struct JobEvent {
 }
 
 /// Appends inside the caller's transaction (which holds the control lock).
-fn append(
+pub(super) fn append(
     db: &mut dyn Db,
     job: JobId,
     kind: &str,
@@ -38,6 +38,7 @@ fn append(
         "INSERT INTO job_events(job_id, seq, at, kind, data) VALUES (?1, ?2, ?3, ?4, ?5)",
         &args![job.0, seq, now.millis(), kind, serde_json::to_string(data)?],
     )?;
+    super::notify::job_changed(db, job)?;
     Ok(seq)
 }
 

@@ -264,6 +264,7 @@ fn recover(db: &mut dyn Db, now: Timestamp, retry_at: Timestamp) -> ControlResul
             )?;
             JobState::Failed
         };
+        super::notify::job_changed(db, JobId(id))?;
         recovered.push(Recovered {
             job: JobId(id),
             worker,
@@ -331,6 +332,7 @@ impl ControlStore {
                  WHERE id = ?1 AND state = 'queued'",
                 &args![id, worker, lease_until.millis(), now.millis()],
             )?;
+            super::notify::job_changed(db, JobId(id))?;
             Ok(Some(load(db, JobId(id))?))
         })
     }
@@ -388,8 +390,10 @@ impl ControlStore {
         Ok(n == 1)
     }
 
-    /// Records how the attempt of `fence` ended. Returns the job after the change, or `None`
-    /// when the worker had lost the job meanwhile (nothing is changed then).
+    /// Records how the attempt of `fence` ended, with a `finished` event (the job's state,
+    /// outcome, error and result) in the same transaction. Returns the job after the change, or
+    /// `None` when the worker had lost the job meanwhile (nothing is changed then). Takes the
+    /// control lock (event numbers) before the job's row, the order every fenced event takes.
     pub fn finish(
         &mut self,
         fence: &Fence,
@@ -397,7 +401,7 @@ impl ControlStore {
         now: Timestamp,
     ) -> ControlResult<Option<Job>> {
         let id = fence.job;
-        self.db().transaction(Lock::Rows, |db| {
+        self.db().transaction(Lock::Control, |db| {
             let held = db.row(
                 &format!(
                     "SELECT attempts, max_attempts FROM jobs
@@ -441,7 +445,17 @@ impl ControlStore {
                     )?;
                 }
             }
-            Ok(Some(load(db, id)?))
+            // The `finished` event is written with the state, so whoever sees the job final
+            // (a live stream on any server) finds the event too.
+            let job = load(db, id)?;
+            super::events::append(
+                db,
+                id,
+                "finished",
+                &serde_json::json!({"state": job.state, "outcome": job.outcome, "error": job.error, "result": job.result}),
+                now,
+            )?;
+            Ok(Some(job))
         })
     }
 
@@ -472,6 +486,7 @@ impl ControlStore {
                     });
                 }
             }
+            super::notify::job_changed(db, id)?;
             load(db, id)
         })
     }
@@ -495,6 +510,7 @@ impl ControlStore {
                  WHERE id = ?1",
                 &args![id.0, now.millis(), extra_attempts.max(1)],
             )?;
+            super::notify::job_changed(db, id)?;
             load(db, id)
         })
     }

@@ -18,12 +18,14 @@
 mod events;
 mod fence;
 mod jobs;
+mod notify;
 mod schedules;
 mod studies;
 
 pub use events::JobEvent;
 pub use fence::Fence;
 pub use jobs::{Job, JobFilter, JobState, JobTrigger, NewJob, Outcome, Recovered};
+pub use notify::{CHANNEL as NOTIFY_CHANNEL, JobChange, JobListener};
 pub use schedules::{FiredSchedule, NewSchedule, Schedule};
 pub use studies::{NewStudy, StudyRecord, StudySource};
 

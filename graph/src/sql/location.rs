@@ -6,7 +6,8 @@ use super::Backend;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+/// `Debug` hides a PostgreSQL password as `Display` does, so no log of a value leaks it.
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub enum StoreLocation {
     Sqlite(PathBuf),
     /// A libpq-style URL, e.g. `postgres://user@host:5432/database`.
@@ -99,17 +100,53 @@ impl fmt::Display for StoreLocation {
     }
 }
 
-/// `postgres://user:secret@host/db` -> `postgres://user:***@host/db`.
+/// A store name (path or URL) as a user may see it in logs, messages and pages: a PostgreSQL
+/// password is replaced by `***`. Everything that shows where a store lives goes through this.
+pub fn shown(store: &Path) -> String {
+    StoreLocation::from(store).to_string()
+}
+
+impl fmt::Debug for StoreLocation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Sqlite(p) => f.debug_tuple("Sqlite").field(p).finish(),
+            Self::Postgres(url) => f
+                .debug_tuple("Postgres")
+                .field(&redact_password(url))
+                .finish(),
+        }
+    }
+}
+
+/// `postgres://user:secret@host/db` -> `postgres://user:***@host/db`; a `password=` query
+/// parameter is hidden too.
 fn redact_password(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
     };
-    let Some((userinfo, host)) = rest.split_once('@') else {
-        return url.to_owned();
+    let base = match base.split_once("://") {
+        Some((scheme, rest)) => match rest.rsplit_once('@') {
+            Some((userinfo, host)) => match userinfo.split_once(':') {
+                Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+                None => base.to_owned(),
+            },
+            None => base.to_owned(),
+        },
+        None => base.to_owned(),
     };
-    match userinfo.split_once(':') {
-        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
-        None => url.to_owned(),
+    match query {
+        Some(q) => {
+            let params: Vec<String> = q
+                .split('&')
+                .map(|kv| match kv.split_once('=') {
+                    Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+                    _ => kv.to_owned(),
+                })
+                .collect();
+            format!("{base}?{}", params.join("&"))
+        }
+        None => base,
     }
 }
 
@@ -142,5 +179,18 @@ mod tests {
         let loc = StoreLocation::parse("postgres://u:hunter2@db:5432/h");
         assert_eq!(loc.to_string(), "postgres://u:***@db:5432/h");
         assert!(!format!("{loc}").contains("hunter2"));
+        // An `@` inside the password, and a password given as a parameter.
+        let loc = StoreLocation::parse("postgres://u:p@ss@db/h?sslmode=disable&password=x2");
+        assert_eq!(
+            loc.to_string(),
+            "postgres://u:***@db/h?sslmode=disable&password=***"
+        );
+        assert_eq!(
+            shown(Path::new("postgres://u:hunter2@db/h")),
+            "postgres://u:***@db/h"
+        );
+        assert_eq!(shown(Path::new("work/h.db")), "work/h.db");
+        let debug = format!("{:?}", StoreLocation::parse("postgres://u:hunter2@db/h"));
+        assert!(!debug.contains("hunter2"), "{debug}");
     }
 }

@@ -10,7 +10,7 @@ pub mod postgres;
 pub mod scratch;
 pub mod sqlite;
 
-pub use location::StoreLocation;
+pub use location::{StoreLocation, shown};
 
 use crate::error::StoreError;
 use std::borrow::Cow;

@@ -105,7 +105,7 @@ fn placeholders(sql: &str) -> String {
 /// which must not start on a thread of the server's (multi-threaded) tokio runtime: there the
 /// call is moved off the async scheduler first (`block_in_place`). A current-thread runtime
 /// cannot do that; the server and workers never use one.
-fn off_runtime<T>(f: impl FnOnce() -> T) -> T {
+pub(crate) fn off_runtime<T>(f: impl FnOnce() -> T) -> T {
     match tokio::runtime::Handle::try_current() {
         Ok(handle) if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
             tokio::task::block_in_place(f)

@@ -54,8 +54,12 @@ impl ScratchStore {
             Backend::Postgres => {
                 let admin = std::env::var("HYPOMICS_TEST_POSTGRES")
                     .unwrap_or_else(|_| DEFAULT_ADMIN_URL.to_owned());
-                let mut client = postgres::Client::connect(&admin, postgres::NoTls)?;
-                client.batch_execute(&format!("CREATE DATABASE {name}"))?;
+                // Tests create stores from async tests too (a multi-threaded runtime).
+                super::postgres::off_runtime(|| -> Result<(), StoreError> {
+                    let mut client = postgres::Client::connect(&admin, postgres::NoTls)?;
+                    client.batch_execute(&format!("CREATE DATABASE {name}"))?;
+                    Ok(())
+                })?;
                 let location = StoreLocation::Postgres(database_url(&admin, &name));
                 Ok(Self {
                     location,
@@ -105,13 +109,13 @@ impl Drop for ScratchStore {
             Cleanup::Folder(dir) => {
                 let _ = std::fs::remove_dir_all(dir);
             }
-            Cleanup::Database { admin, name } => {
+            Cleanup::Database { admin, name } => super::postgres::off_runtime(|| {
                 if let Ok(mut client) = postgres::Client::connect(admin, postgres::NoTls) {
                     // FORCE ends connections a test left open (threads, child processes).
                     let _ = client
                         .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
                 }
-            }
+            }),
         }
     }
 }

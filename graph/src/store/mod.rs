@@ -4,6 +4,7 @@
 //! return change sets through the same row code (`sql_store.rs` over [`crate::sql::Db`]);
 //! [`open`] picks one from the store's location.
 
+pub mod copy;
 pub mod postgres;
 mod read_rows;
 pub mod schema;

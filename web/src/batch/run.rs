@@ -14,7 +14,7 @@ use graph::control::{
     StudyRecord, StudySource,
 };
 use std::fmt::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -56,7 +56,7 @@ impl Default for BatchOptions {
 
 #[derive(Debug, thiserror::Error)]
 pub enum BatchError {
-    #[error("opening the job queue in {}: {source}", path.display())]
+    #[error("opening the job queue in {}: {source}", graph::sql::shown(path))]
     Open {
         path: PathBuf,
         source: graph::StoreError,
@@ -110,10 +110,16 @@ pub struct SummaryRow {
 
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct BatchReport {
+    /// Shown without a PostgreSQL password.
+    #[serde(serialize_with = "shown_store")]
     pub store: PathBuf,
     pub rows: Vec<SummaryRow>,
     /// Schedules the manifest stored, as `study: cron (zone), next run`.
     pub schedules: Vec<String>,
+}
+
+fn shown_store<S: serde::Serializer>(store: &Path, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&graph::sql::shown(store))
 }
 
 impl BatchReport {

@@ -5,6 +5,7 @@
 
 pub mod clock;
 pub mod events;
+pub mod live;
 pub mod spec;
 pub mod study;
 pub mod webhook;

@@ -71,7 +71,7 @@ impl WorkerConfig {
 pub enum WorkerError {
     #[error("job queue: {0}")]
     Control(#[from] ControlError),
-    #[error("opening the job queue in {path}: {source}")]
+    #[error("opening the job queue in {}: {source}", graph::sql::shown(path))]
     Open {
         path: PathBuf,
         source: graph::StoreError,
@@ -175,16 +175,8 @@ impl Worker {
             Err(Lost) => return Ok(Some(control.job(job.id)?)),
         };
         let now = self.clock.now();
-        let ended = control.finish(&fence, outcome, now)?;
-        if let Some(j) = &ended {
-            let _ = control.append_event(
-                j.id,
-                "finished",
-                &serde_json::json!({"state": j.state, "outcome": j.outcome, "error": j.error, "result": j.result}),
-                now,
-            );
-        }
-        Ok(ended)
+        // `finish` records the `finished` event in the same transaction.
+        Ok(control.finish(&fence, outcome, now)?)
     }
 
     fn retry_at(&self, attempts: u32) -> Timestamp {

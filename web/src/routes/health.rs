@@ -1,6 +1,6 @@
 //! `GET /api/health`: liveness plus a glance at the store, so a monitor sees both that the
 //! server answers and that it can read the graph. A private server names its store file only,
-//! not where it lives.
+//! not where it lives; a PostgreSQL store is shown without its password.
 
 use crate::error::ApiError;
 use crate::params::Params;
@@ -18,13 +18,15 @@ pub async fn health(
     let stats = graph.stats();
     // Health is public; on a private server it must not tell strangers where files live.
     let store = if state.access().private {
-        state
-            .store_path()
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default()
+        match graph::sql::StoreLocation::from(state.store_path()) {
+            graph::sql::StoreLocation::Sqlite(path) => path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            graph::sql::StoreLocation::Postgres(_) => "PostgreSQL".to_owned(),
+        }
     } else {
-        state.store_path().display().to_string()
+        graph::sql::shown(state.store_path())
     };
     Ok(Json(json!({
         "status": "ok",

@@ -18,7 +18,7 @@ use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::time::Duration;
 
-/// How often a live stream looks for new events.
+/// How often a live stream looks for new events on a store that does not push them (SQLite).
 const POLL: Duration = Duration::from_millis(300);
 
 pub(crate) fn job_id(raw: &str) -> Result<JobId, ApiError> {
@@ -152,8 +152,10 @@ fn start_after(params: &Params, headers: &HeaderMap) -> Result<i64, ApiError> {
 
 /// `GET /api/jobs/{id}/events`: the job's events as server-sent events (`id` = sequence number,
 /// `event` = kind, `data` = JSON), live until the job ends, then a final `end` event with the job.
-/// At most the server's cap of streams are open at once (503 beyond it); each poll of the queue
-/// runs on the blocking pool, since it takes the queue's lock and reads SQLite.
+/// At most the server's cap of streams are open at once (503 beyond it); each read of the queue
+/// runs on the blocking pool, since it takes the queue's lock and reads the store. On PostgreSQL
+/// the stream reads again when the store notifies a change of the job (whichever server wrote
+/// it), on SQLite every [`POLL`].
 pub async fn events(
     State(state): State<AppState>,
     PathParam(raw): PathParam,
@@ -176,6 +178,7 @@ pub async fn events(
         })?;
     let stream = futures_util::stream::unfold(
         Follow {
+            waiter: state.job_waiter(),
             _slot: slot,
             state,
             id,
@@ -192,6 +195,8 @@ pub async fn events(
 struct Follow {
     /// Held while the stream lives: one of the server's stream slots.
     _slot: tokio::sync::OwnedSemaphorePermit,
+    /// Job change notifications (PostgreSQL), subscribed before the first read; `None`: poll.
+    waiter: Option<crate::jobs::live::Waiter>,
     state: AppState,
     id: JobId,
     after: i64,
@@ -237,7 +242,10 @@ impl Follow {
                 continue;
             }
             if events.is_empty() {
-                tokio::time::sleep(POLL).await;
+                match &mut self.waiter {
+                    Some(waiter) => waiter.changed(id, crate::jobs::live::PUSH_FALLBACK).await,
+                    None => tokio::time::sleep(POLL).await,
+                }
             }
         }
     }

@@ -173,7 +173,7 @@ pub async fn run_loop(
         let clock = clock.clone();
         let fired = tokio::task::spawn_blocking(move || -> Result<Vec<FiredSchedule>, String> {
             let mut control = ControlStore::open(&store)
-                .map_err(|e| format!("opening {}: {e}", store.display()))?;
+                .map_err(|e| format!("opening {}: {e}", graph::sql::shown(&store)))?;
             tick(&mut control, clock.as_ref()).map_err(|e| e.to_string())
         })
         .await;
