@@ -53,14 +53,15 @@ enum Command {
         /// Seed for the discovery/validation split and clustering; the same seed gives the same run.
         #[arg(long, default_value_t = 1)]
         seed: u64,
-        /// Most analyses to run.
-        #[arg(long, default_value_t = 40)]
-        max_analyses: usize,
+        /// Most analyses to run. Default: 40, grown to fit a first screen of every clinical
+        /// variable, recurrent mutation and survival outcome plus 20 analyses for follow-ups.
+        #[arg(long)]
+        max_analyses: Option<usize>,
         /// Wall-time budget for exploration, in seconds.
         #[arg(long, default_value_t = 600.0)]
         max_seconds: f64,
-        /// Label-shuffled re-runs for the empirical false-hypothesis rate.
-        #[arg(long, default_value_t = 2)]
+        /// Label-shuffled re-runs for the empirical false-hypothesis rate (with a 95% interval).
+        #[arg(long, default_value_t = 10)]
         permutations: usize,
         /// Continue a run that was interrupted, from its journal in --out.
         #[arg(long)]
@@ -87,12 +88,13 @@ enum Command {
         #[arg(long, conflicts_with = "dir")]
         demo: bool,
         /// Label-shuffled runs.
-        #[arg(long, default_value_t = 5)]
+        #[arg(long, default_value_t = 10)]
         permutations: usize,
         #[arg(long, default_value_t = 1)]
         seed: u64,
-        #[arg(long, default_value_t = 40)]
-        max_analyses: usize,
+        /// Most analyses per run (default: as `run`).
+        #[arg(long)]
+        max_analyses: Option<usize>,
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
@@ -292,10 +294,12 @@ fn run(cli: Cli) -> Result<()> {
             let config = agent::run::RunConfig {
                 seed,
                 budget: agent::run::Budget {
-                    max_analyses,
+                    max_analyses: max_analyses
+                        .unwrap_or(agent::run::Budget::default().max_analyses),
                     max_seconds,
                 },
                 permutations,
+                grow_budget: max_analyses.is_none(),
                 ..Default::default()
             };
             let store = store.unwrap_or_else(|| out.join("hypomics.db"));
@@ -323,9 +327,11 @@ fn run(cli: Cli) -> Result<()> {
                 seed,
                 permutations,
                 budget: agent::run::Budget {
-                    max_analyses,
+                    max_analyses: max_analyses
+                        .unwrap_or(agent::run::Budget::default().max_analyses),
                     ..Default::default()
                 },
+                grow_budget: max_analyses.is_none(),
                 ..Default::default()
             };
             let mut planner = agent::planner::OfflinePlanner::default();
@@ -340,14 +346,18 @@ fn run(cli: Cli) -> Result<()> {
                 emit(&serde_json::to_string_pretty(c)?)?;
             } else {
                 emit(&format!(
-                    "real labels: {} label-dependent hypotheses ({} replicated on held-out samples)\n\
-                     {} label-shuffled runs: {:?} hypotheses ({:?} replicated)\n\
+                    "real labels: {} label-dependent hypotheses ({} replicated on held-out samples) in {} analyses\n\
+                     {} label-shuffled runs: {:?} hypotheses ({:?} replicated) in {:?} analyses\n\
+                     {}\n\
                      empirical false-hypothesis rate {}, among replicated {}\n",
                     c.real_hypotheses,
                     c.real_replicated,
+                    c.real_analyses,
                     c.permutations,
                     c.null_hypotheses,
                     c.null_replicated,
+                    c.null_analyses,
+                    agent::output::null_rate_text(c),
                     c.false_hypothesis_rate
                         .map_or("n/a".to_owned(), |r| format!("{:.0}%", r * 100.0)),
                     c.false_replicated_rate

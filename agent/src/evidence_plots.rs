@@ -124,7 +124,7 @@ pub fn plot(study: &Study, f: &FindingPlot) -> Figure {
         } => clinical_box(f, variable, layer, contrast, study),
         PlotKind::Tissue { layer } => tissue_box(f, layer, study),
         PlotKind::Numeric { variable, layer } => clinical_scatter(f, variable, layer, study),
-        PlotKind::Survival { layer } => survival_km(f, layer, study),
+        PlotKind::Survival { layer, outcome } => survival_km(f, layer, outcome.as_deref(), study),
         PlotKind::Cis {
             gene,
             source,
@@ -417,12 +417,16 @@ fn cis_scatter(
     }
 }
 
-fn survival_km(f: &FindingPlot, layer: &str, study: &Study) -> Figure {
+fn survival_km(f: &FindingPlot, layer: &str, outcome: Option<&str>, study: &Study) -> Figure {
     let title = format!("{} {layer}, split at the median", f.feature);
     let samples = &f.samples;
+    let outcome = match outcome {
+        Some(name) => study.clinical.survival.iter().find(|s| s.name == name),
+        None => study.clinical.survival.first(),
+    };
     let (Some(outcome), Some((time, event))) = (
-        study.clinical.survival.first(),
-        study.clinical.survival_for(samples),
+        outcome,
+        outcome.and_then(|o| study.clinical.outcome_for(&o.name, samples)),
     ) else {
         return Figure {
             svg: placeholder(&title, "the study has no survival data"),

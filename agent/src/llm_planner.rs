@@ -245,6 +245,18 @@ impl Planner for LlmPlanner {
         })
     }
 
+    /// Calibration replays this run's choices by kind (`ReplayKinds`) instead of asking the model
+    /// again on every shuffled copy.
+    fn calibration_planner(&self, chosen: &[Kind]) -> crate::planner::CalibrationPlanner {
+        crate::planner::CalibrationPlanner {
+            planner: Box::new(crate::planner::ReplayKinds::new(chosen.to_vec())),
+            description: format!(
+                "the LLM planner's choices replayed by kind of question ({} steps; the offline rules pick within each kind, no model calls)",
+                chosen.len()
+            ),
+        }
+    }
+
     fn write_statement(&mut self, h: &Hypothesis, ledger: &Ledger) -> Option<String> {
         if self.disabled.is_some() {
             self.stats.statements_kept_as_template += 1;

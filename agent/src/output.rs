@@ -129,18 +129,30 @@ pub fn text_summary(result: &RunResult, out_dir: &Path) -> String {
         "discovery {} samples, validation {} held-out samples; {} hypotheses, {} replicated\n",
         s.discovery_samples, s.validation_samples, s.hypotheses, s.replicated
     ));
+    let cov = &s.coverage;
+    t.push_str(&format!(
+        "first screens: {} of {} clinical variables, recurrent mutations and survival outcomes, budget {} analyses\n",
+        cov.first_screens_done, cov.first_screens_needed, cov.max_analyses
+    ));
+    for n in &cov.not_explored {
+        t.push_str(&format!("  not explored: {}: {}\n", n.subject, n.reason));
+    }
     let c = &s.calibration;
     if c.permutations > 0 {
         t.push_str(&format!(
-            "calibration: {} label-shuffled runs gave {:?} label-dependent hypotheses ({:?} replicated) vs {} ({} replicated) on the real labels; empirical false-hypothesis rate {}, among replicated {}\n",
+            "calibration: {} label-shuffled runs ({} analyses each) gave {:?} label-dependent hypotheses ({:?} replicated) vs {} ({} replicated, {} analyses) on the real labels; {}; empirical false-hypothesis rate {}, among replicated {}\n",
             c.permutations,
+            format_counts(&c.null_analyses),
             c.null_hypotheses,
             c.null_replicated,
             c.real_hypotheses,
             c.real_replicated,
+            c.real_analyses,
+            null_rate_text(c),
             percent(c.false_hypothesis_rate),
             percent(c.false_replicated_rate)
         ));
+        t.push_str(&format!("calibration planner: {}\n", c.planner));
     }
     let external: Vec<_> = result
         .hypotheses
@@ -181,4 +193,27 @@ pub fn text_summary(result: &RunResult, out_dir: &Path) -> String {
 
 fn percent(rate: Option<f64>) -> String {
     rate.map_or("n/a".to_owned(), |r| format!("{:.0}%", r * 100.0))
+}
+
+/// The per-run counts, or one number when every run had the same.
+pub fn format_counts(counts: &[usize]) -> String {
+    match counts.split_first() {
+        Some((first, rest)) if rest.iter().all(|c| c == first) => first.to_string(),
+        _ => format!("{counts:?}"),
+    }
+}
+
+/// The mean false-hypothesis count per shuffled run with its interval, in words.
+pub fn null_rate_text(c: &crate::run::Calibration) -> String {
+    match &c.null_rate {
+        Some(r) => format!(
+            "mean {:.2} per shuffled run ({:.0}% interval {:.2} to {:.2}, {})",
+            r.mean,
+            r.level * 100.0,
+            r.low,
+            r.high,
+            r.method
+        ),
+        None => "no interval".to_owned(),
+    }
 }

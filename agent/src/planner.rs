@@ -42,6 +42,70 @@ pub trait Planner {
     ) -> Option<String> {
         None
     }
+    /// The planner calibration runs use on label-shuffled copies, so they measure the loop this
+    /// run ran. `chosen` is the kind of every step the real exploration took, in order. The
+    /// offline rules are their own copy; planners that cannot be re-run cheaply replay `chosen`.
+    fn calibration_planner(&self, _chosen: &[Kind]) -> CalibrationPlanner {
+        CalibrationPlanner {
+            planner: Box::new(OfflinePlanner::default()),
+            description: "the run's planner (offline rules)".into(),
+        }
+    }
+}
+
+/// The planner of calibration runs, with how it relates to the run's (for summary.json and the
+/// report).
+pub struct CalibrationPlanner {
+    pub planner: Box<dyn Planner>,
+    pub description: String,
+}
+
+/// Replays the kinds of question another planner chose, step by step: at step `i` it takes the
+/// offline rules' best open direction of the kind chosen at step `i` (the offline best of any
+/// kind when none of that kind is open), and stops where the replayed run stopped. Calibration
+/// of an LLM-planned run uses it: the shuffled runs then ask as many questions of each kind, in
+/// the order the model chose, with no model calls (which on shuffled data would spend tokens to
+/// measure the model's taste rather than the loop's error control).
+#[derive(Clone, Debug)]
+pub struct ReplayKinds {
+    kinds: Vec<Kind>,
+    offline: OfflinePlanner,
+}
+
+impl ReplayKinds {
+    pub fn new(kinds: Vec<Kind>) -> Self {
+        Self {
+            kinds,
+            offline: OfflinePlanner::default(),
+        }
+    }
+}
+
+impl Planner for ReplayKinds {
+    fn choose(&mut self, open: &[Direction], context: &PlanContext<'_>) -> Choice {
+        let Some(&kind) = self.kinds.get(context.step) else {
+            return Choice::default();
+        };
+        let best_of_kind = open
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.question.kind() == kind)
+            .map(|(i, d)| (i, self.offline.value(d)))
+            .max_by(|a, b| a.1.total_cmp(&b.1).then_with(|| b.0.cmp(&a.0)))
+            .map(|(i, _)| i);
+        Choice {
+            index: best_of_kind.or_else(|| self.offline.choose(open)),
+            ..Choice::default()
+        }
+    }
+
+    fn update(&mut self, kind: Kind, success: bool) {
+        self.offline.update(kind, success);
+    }
+
+    fn report(&self) -> serde_json::Value {
+        serde_json::json!({"planner": "replayed kinds", "steps": self.kinds.len()})
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default, Serialize)]
@@ -135,7 +199,15 @@ mod tests {
     #[test]
     fn learns_which_kinds_pay_off() {
         let open = vec![
-            direction(0, Survival { layer: "p".into() }.into(), 0.8),
+            direction(
+                0,
+                Survival {
+                    layer: "p".into(),
+                    outcome: None,
+                }
+                .into(),
+                0.8,
+            ),
             direction(
                 1,
                 MutationImpact {
@@ -158,7 +230,15 @@ mod tests {
 
     #[test]
     fn stops_when_nothing_is_worth_it() {
-        let open = vec![direction(0, Survival { layer: "p".into() }.into(), 0.01)];
+        let open = vec![direction(
+            0,
+            Survival {
+                layer: "p".into(),
+                outcome: None,
+            }
+            .into(),
+            0.01,
+        )];
         assert_eq!(OfflinePlanner::default().choose(&open), None);
         assert_eq!(OfflinePlanner::default().choose(&[]), None);
     }

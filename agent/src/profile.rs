@@ -44,6 +44,11 @@ pub struct StudyProfile {
     pub mutation_layer: Option<String>,
     pub mutations: Vec<MutationInfo>,
     pub survival: Option<String>,
+    /// Every survival outcome of the study (the first is `survival`).
+    pub survival_outcomes: Vec<String>,
+    /// What the study holds that no question will ask about, and why (a variable with one
+    /// usable level, too few values, an identifier; recurrent mutations beyond the cap).
+    pub set_aside: Vec<SetAside>,
     pub tumors: usize,
     pub normals: usize,
     /// Whether the study has normal tissue to compare tumours against.
@@ -65,6 +70,13 @@ pub fn analysis_samples(study: &Study) -> Vec<SampleId> {
     }
 }
 
+/// A clinical variable or mutation the profile leaves out of every question, with the reason.
+#[derive(Clone, Debug, Serialize)]
+pub struct SetAside {
+    pub subject: crate::coverage::Subject,
+    pub reason: String,
+}
+
 pub fn profile(study: &Study, max_mutations: usize) -> StudyProfile {
     let tumors: HashSet<&SampleId> = analysis_samples_ref(study);
     let index = study.clinical.sample_index();
@@ -77,6 +89,13 @@ pub fn profile(study: &Study, max_mutations: usize) -> StudyProfile {
     };
     let mut groupings = Vec::new();
     let mut numeric_variables = Vec::new();
+    let mut set_aside = Vec::new();
+    let mut aside = |variable: &str, reason: String| {
+        set_aside.push(SetAside {
+            subject: crate::coverage::Subject::Variable(variable.to_owned()),
+            reason,
+        });
+    };
     let tissue_column = study.clinical.tissue.as_ref().map(|(c, _)| c.as_str());
     for v in &study.clinical.variables {
         if Some(v.name.as_str()) == tissue_column {
@@ -91,10 +110,20 @@ pub fn profile(study: &Study, max_mutations: usize) -> StudyProfile {
                     .count();
                 if observed >= 3 * MIN_GROUP {
                     numeric_variables.push(v.name.clone());
+                } else {
+                    aside(
+                        &v.name,
+                        format!(
+                            "numeric with {observed} values among the analysed samples (a screen needs {})",
+                            3 * MIN_GROUP
+                        ),
+                    );
                 }
             }
+            VariableKind::SurvivalPart => {}
             kind => {
                 let Some(levels) = kind.levels() else {
+                    aside(&v.name, format!("not testable ({})", kind.label()));
                     continue;
                 };
                 let mut counts = vec![0usize; levels.levels.len()];
@@ -118,26 +147,45 @@ pub fn profile(study: &Study, max_mutations: usize) -> StudyProfile {
                         kind: kind.label(),
                         levels: usable,
                     });
+                } else {
+                    aside(
+                        &v.name,
+                        format!(
+                            "{} with {} level(s) of {MIN_GROUP}+ analysed samples (a comparison needs two)",
+                            kind.label(),
+                            usable.len()
+                        ),
+                    );
                 }
             }
         }
     }
     let mutation_layer = study.mutation_layer();
     let mut mutations = Vec::new();
+    let mut beyond_cap = 0usize;
     if let Some(layer) = mutation_layer {
         for (gene, carriers) in datasets::study::mutation_recurrence(layer) {
             let wild_type = layer.matrix.n_samples() - carriers;
             if carriers >= MIN_GROUP.max(layer.matrix.n_samples() / 20) && wild_type >= MIN_GROUP {
-                mutations.push(MutationInfo {
-                    gene: gene.to_string(),
-                    carriers,
-                    wild_type,
-                });
-            }
-            if mutations.len() >= max_mutations {
-                break;
+                if mutations.len() < max_mutations {
+                    mutations.push(MutationInfo {
+                        gene: gene.to_string(),
+                        carriers,
+                        wild_type,
+                    });
+                } else {
+                    beyond_cap += 1;
+                }
             }
         }
+    }
+    if beyond_cap > 0 {
+        set_aside.push(SetAside {
+            subject: crate::coverage::Subject::Mutation(format!("{beyond_cap} more recurrent genes")),
+            reason: format!(
+                "recurrent, but beyond the {max_mutations} most recurrent mutations screened (max_mutations)"
+            ),
+        });
     }
     let (n_tumor, n_normal) = study
         .tissue_counts(&study.clinical.samples)
@@ -161,6 +209,13 @@ pub fn profile(study: &Study, max_mutations: usize) -> StudyProfile {
         mutation_layer: mutation_layer.map(|l| l.name.clone()),
         mutations,
         survival: study.clinical.survival.first().map(|s| s.name.clone()),
+        survival_outcomes: study
+            .clinical
+            .survival
+            .iter()
+            .map(|s| s.name.clone())
+            .collect(),
+        set_aside,
         tumors: n_tumor,
         normals: n_normal,
         has_tumor_normal: n_normal >= MIN_GROUP && n_tumor >= MIN_GROUP,

@@ -112,7 +112,31 @@ fn summary_section(out: &mut String, result: &RunResult) {
         ),
     );
     fact(out, "stopped because", &s.stop_reason);
-    out.push_str("</table></section>");
+    let c = &s.coverage;
+    fact(
+        out,
+        "first screens",
+        &format!(
+            "{} of {} clinical variables, recurrent mutations and survival outcomes screened at least once, within a budget of {} analyses",
+            c.first_screens_done, c.first_screens_needed, c.max_analyses
+        ),
+    );
+    out.push_str("</table>");
+    if c.not_explored.is_empty() {
+        out.push_str("<p>Nothing the study holds was left unexplored.</p>");
+    } else {
+        out.push_str("<h3>Not explored</h3><table><tr><th>what</th><th>why</th></tr>");
+        for n in &c.not_explored {
+            let _ = write!(
+                out,
+                "<tr><td>{}</td><td>{}</td></tr>",
+                escape(&n.subject.to_string()),
+                escape(&n.reason)
+            );
+        }
+        out.push_str("</table>");
+    }
+    out.push_str("</section>");
 }
 
 fn percent(rate: Option<f64>) -> String {
@@ -131,8 +155,17 @@ fn calibration_section(out: &mut String, c: &Calibration) {
     }
     let _ = write!(
         out,
-        "<p>The whole loop was re-run on {} copies of the study with sample labels shuffled (clinical variables and mutations no longer belong to their samples), with the same budget and seed. Hypotheses that appear there are what chance and the search alone produce. Cis and tumour/normal hypotheses do not depend on the shuffled labels and are not counted.</p>",
-        c.permutations
+        "<p>The whole loop was re-run on {} copies of the study with sample labels shuffled (clinical variables and mutations no longer belong to their samples), with the same budget and seed; directions were chosen by {}. Hypotheses that appear there are what chance and the search alone produce. Cis and tumour/normal hypotheses do not depend on the shuffled labels and are not counted.</p>",
+        c.permutations,
+        escape(&c.planner)
+    );
+    let _ = write!(
+        out,
+        "<table class=\"facts\"><tr><th>false hypotheses per shuffled run</th><td>{}</td></tr><tr><th>per shuffled run</th><td>{}</td></tr><tr><th>analyses per shuffled run</th><td>{} (real run: {})</td></tr></table>",
+        escape(&crate::output::null_rate_text(c)),
+        escape(&format!("{:?}", c.null_hypotheses)),
+        escape(&format!("{:?}", c.null_analyses)),
+        c.real_analyses
     );
     let mut categories = vec!["real labels".to_owned()];
     categories.extend((1..=c.permutations).map(|k| format!("shuffled {k}")));

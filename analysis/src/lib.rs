@@ -23,6 +23,7 @@ pub mod p_filter;
 pub mod paired;
 pub mod pca;
 pub mod ranks;
+pub mod rate_interval;
 pub mod regression;
 pub mod survival;
 

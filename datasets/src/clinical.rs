@@ -207,7 +207,18 @@ impl ClinicalTable {
     /// Time and event of the study's first survival outcome for each of `samples` (NaN/None where
     /// a sample has no follow-up), or `None` when the study has no survival data.
     pub fn survival_for(&self, samples: &[SampleId]) -> Option<(Vec<f64>, Vec<Option<bool>>)> {
-        let outcome = self.survival.first()?;
+        let first = self.survival.first()?;
+        self.outcome_for(&first.name, samples)
+    }
+
+    /// Time and event of the survival outcome named `outcome` for each of `samples` (NaN/None
+    /// where a sample has no follow-up), or `None` when the study has no such outcome.
+    pub fn outcome_for(
+        &self,
+        outcome: &str,
+        samples: &[SampleId],
+    ) -> Option<(Vec<f64>, Vec<Option<bool>>)> {
+        let outcome = self.survival.iter().find(|s| s.name == outcome)?;
         let index = self.sample_index();
         Some(
             samples

@@ -105,17 +105,24 @@ pub fn cis(ctx: &Context<'_>, source_name: &str, target_name: &str) -> Result<Pr
 
 /// Univariate Cox over a layer, or (with `adjusted`) Cox of listed features adjusted for
 /// clinical covariates. Effects are log hazard ratios per unit; `std_effect` is per SD.
+/// `outcome` names one of the study's survival outcomes (`None`: its first).
 pub fn survival(
     ctx: &Context<'_>,
     layer_name: &str,
+    outcome: Option<&str>,
     adjusted: Option<(&Vec<String>, &Vec<String>)>,
 ) -> Result<Produced, ExecError> {
-    let outcome = ctx
-        .study
-        .clinical
-        .survival
-        .first()
-        .ok_or_else(|| ExecError::NothingToTest("the study has no survival data".into()))?;
+    let survival = &ctx.study.clinical.survival;
+    let outcome = match outcome {
+        None => survival.first(),
+        Some(name) => survival.iter().find(|s| s.name == name),
+    }
+    .ok_or_else(|| {
+        ExecError::NothingToTest(match outcome {
+            Some(name) => format!("the study has no survival outcome {name:?}"),
+            None => "the study has no survival data".into(),
+        })
+    })?;
     let layer = ctx.layer(layer_name)?;
     let mut matrix = ctx.scoped(layer, false);
     if let Some((features, _)) = adjusted {
@@ -125,7 +132,7 @@ pub fn survival(
     let (time, event) = ctx
         .study
         .clinical
-        .survival_for(&samples)
+        .outcome_for(&outcome.name, &samples)
         .ok_or_else(|| ExecError::NothingToTest("the study has no survival data".into()))?;
     let surv = SurvivalTimes::new(samples.clone(), time, event)
         .map_err(|e| ExecError::NothingToTest(e.to_string()))?;

@@ -198,7 +198,9 @@ impl Untestable {
     }
 }
 
-/// A test row from a two-group comparison (A minus B).
+/// A test row from a two-group comparison (A minus B): the mean difference and Hedges' g as the
+/// effect, the Mann-Whitney p-value when the comparison has one (group screens ask for it), else
+/// Welch's.
 pub fn comparison_row(
     layer: &str,
     feature: &FeatureId,
@@ -212,13 +214,19 @@ pub fn comparison_row(
         gene: feature.gene_symbol().to_owned(),
         variable: variable.to_owned(),
         contrast,
-        test: graph::TestKind::WelchT,
+        test: if c.mann_whitney.is_some() {
+            graph::TestKind::MannWhitney
+        } else {
+            graph::TestKind::WelchT
+        },
         effect: c.mean_difference.value,
         ci_low: c.mean_difference.ci_low,
         ci_high: c.mean_difference.ci_high,
         std_effect: c.hedges_g.value,
-        statistic: c.welch.statistic,
-        p: c.welch.p_value,
+        statistic: c
+            .mann_whitney
+            .map_or(c.welch.statistic, |m| m.rank_biserial.value),
+        p: c.mann_whitney.map_or(c.welch.p_value, |m| m.p_value),
         n: c.n_a + c.n_b,
     }
 }

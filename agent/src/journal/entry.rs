@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 /// Version of the journal layout, in every header. Bumped whenever an entry changes shape, so an
 /// older or newer hypomics refuses a journal it would misread instead of replaying it wrongly.
 /// Format 1 (no `format` field) wrote NaN as `null` and could not be read back.
-pub const FORMAT: u32 = 2;
+/// Format 2 had no analysis count in calibration entries.
+pub const FORMAT: u32 = 3;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -115,4 +116,6 @@ pub struct PermutationCounts {
     pub permutation: usize,
     pub null_hypotheses: usize,
     pub null_replicated: usize,
+    /// Analyses the shuffled run made.
+    pub analyses: usize,
 }

@@ -1,4 +1,5 @@
-//! Follow-up: do group differences hold after adjusting for purity and batch?
+//! Follow-up: do group differences (or a numeric variable's rank correlation) hold after adjusting
+//! for purity, batch (and, for numeric variables, stage and grade)?
 
 use super::QuestionKind;
 use super::clinical_groups::{clinical_classes, grouping_claim};
@@ -14,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct AdjustedGroups {
-    /// The grouping re-tested: a clinical variable, or `<GENE> mutation`.
+    /// The grouping re-tested: a clinical variable (numeric ones by ranks), or `<GENE> mutation`.
     pub variable: String,
     pub layer: String,
     pub features: Vec<String>,

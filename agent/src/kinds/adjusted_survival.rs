@@ -17,6 +17,9 @@ pub struct AdjustedSurvival {
     pub layer: String,
     pub features: Vec<String>,
     pub covariates: Vec<String>,
+    /// The survival outcome (`None`: the study's first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
 }
 
 impl QuestionKind for AdjustedSurvival {
@@ -35,7 +38,12 @@ impl QuestionKind for AdjustedSurvival {
     }
 
     fn execute(&self, ctx: &Context<'_>) -> Result<Produced, ExecError> {
-        association::survival(ctx, &self.layer, Some((&self.features, &self.covariates)))
+        association::survival(
+            ctx,
+            &self.layer,
+            self.outcome.as_deref(),
+            Some((&self.features, &self.covariates)),
+        )
     }
 
     fn claim(&self, row: &TestRow, _ledger: &Ledger) -> Option<Claim> {

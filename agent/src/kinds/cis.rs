@@ -89,6 +89,10 @@ impl QuestionKind for Cis {
         )
     }
 
+    fn subject(&self) -> Option<crate::coverage::Subject> {
+        None
+    }
+
     fn enrichment_target(&self) -> Option<EntityRef> {
         None
     }

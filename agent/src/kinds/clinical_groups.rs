@@ -103,6 +103,10 @@ impl QuestionKind for ClinicalGroups {
         clinical_classes(&self.variable, layers)
     }
 
+    fn subject(&self) -> Option<crate::coverage::Subject> {
+        Some(crate::coverage::Subject::Variable(self.variable.clone()))
+    }
+
     fn enrichment_target(&self) -> Option<EntityRef> {
         Some(EntityRef::ClinicalVariable(self.variable.clone()))
     }

@@ -1,7 +1,8 @@
 //! A numeric clinical variable vs a layer (Spearman).
 
+use super::adjusted_groups::AdjustedGroups;
 use super::clinical_groups::{clinical_classes, clinical_statement};
-use super::follow::{FollowUpContext, enrichment};
+use super::follow::{FollowUpContext, confounders, enrichment, prognostic_covariates};
 use super::novelty::{clinical_link, clinical_variables_relevance};
 use super::priors::{clinical_relevance, layer_weight, screen_layers};
 use super::relations::{DirectionClasses, claim, feature_entity};
@@ -55,13 +56,33 @@ impl QuestionKind for ClinicalNumeric {
         association::clinical_numeric(ctx, &self.variable, &self.layer)
     }
 
+    /// Adjustment first (does the correlation hold with purity, batch, stage and grade in the
+    /// model, by ranks like the screen), then the pathways of the correlated features.
     fn follow_ups(&self, opened: &FollowUpContext<'_>) -> Vec<(Question, String)> {
-        enrichment(
+        let mut out = Vec::new();
+        let mut covariates = confounders(opened.study);
+        covariates.extend(prognostic_covariates(opened.study));
+        covariates.retain(|c| c != &self.variable);
+        if !covariates.is_empty() {
+            out.push((
+                AdjustedGroups {
+                    variable: self.variable.clone(),
+                    layer: self.layer.clone(),
+                    features: opened.features.clone(),
+                    covariates,
+                }
+                .into(),
+                format!(
+                    "{}: explained by purity, batch, stage or grade?",
+                    opened.why
+                ),
+            ));
+        }
+        out.extend(enrichment(
             opened,
             &format!("{} correlated with {}", self.layer, self.variable),
-        )
-        .into_iter()
-        .collect()
+        ));
+        out
     }
 
     fn statement(&self, draft: &mut Draft<'_>) -> Option<String> {
@@ -84,12 +105,16 @@ impl QuestionKind for ClinicalNumeric {
         clinical_classes(&self.variable, layers)
     }
 
+    fn subject(&self) -> Option<crate::coverage::Subject> {
+        Some(crate::coverage::Subject::Variable(self.variable.clone()))
+    }
+
     fn enrichment_target(&self) -> Option<EntityRef> {
         Some(EntityRef::ClinicalVariable(self.variable.clone()))
     }
 
     fn adjusted_grouping(&self) -> Option<(String, &str)> {
-        None
+        Some((self.variable.clone(), &self.layer))
     }
 
     fn novelty(h: &Candidate, _knowledge: &Knowledge) -> (f64, String) {

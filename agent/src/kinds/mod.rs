@@ -45,6 +45,10 @@ macro_rules! follow_up_parts {
             None
         }
 
+        fn subject(&self) -> Option<$crate::coverage::Subject> {
+            None
+        }
+
         fn adjusted_grouping(&self) -> Option<(String, &str)> {
             None
         }
@@ -156,6 +160,10 @@ pub trait QuestionKind: Sized + Into<Question> {
 
     /// The direction as a relation between entity classes, with the entities it focuses on.
     fn direction_classes(&self, layers: &[String]) -> DirectionClasses;
+
+    /// The clinical variable, mutation or survival outcome this question screens, if it is a
+    /// first screen of one (`coverage`: every subject gets one before the loop repeats itself).
+    fn subject(&self) -> Option<crate::coverage::Subject>;
 
     /// What gene sets enriched among this analysis's changed features are enriched in.
     fn enrichment_target(&self) -> Option<EntityRef>;

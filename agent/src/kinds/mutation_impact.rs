@@ -169,6 +169,10 @@ impl QuestionKind for MutationImpact {
         .focused_on(EntityRef::Mutation(self.gene.clone()))
     }
 
+    fn subject(&self) -> Option<crate::coverage::Subject> {
+        Some(crate::coverage::Subject::Mutation(self.gene.clone()))
+    }
+
     fn enrichment_target(&self) -> Option<EntityRef> {
         Some(EntityRef::Mutation(self.gene.clone()))
     }

@@ -21,7 +21,11 @@ pub enum PlotKind {
     /// Feature in `layer` against a numeric clinical variable.
     Numeric { variable: String, layer: String },
     /// Survival of samples above and below the feature's median in `layer`.
-    Survival { layer: String },
+    Survival {
+        layer: String,
+        /// The survival outcome (`None`: the study's first).
+        outcome: Option<String>,
+    },
     /// The target feature against the same gene's `source_feature` in the source layer.
     Cis {
         gene: String,

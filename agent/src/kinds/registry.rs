@@ -100,6 +100,10 @@ macro_rules! question_kinds {
                 match self { $(Question::$variant(q) => q.direction_classes(layers),)+ }
             }
 
+            pub fn subject(&self) -> Option<crate::coverage::Subject> {
+                match self { $(Question::$variant(q) => q.subject(),)+ }
+            }
+
             pub fn enrichment_target(&self) -> Option<EntityRef> {
                 match self { $(Question::$variant(q) => q.enrichment_target(),)+ }
             }
@@ -218,6 +222,7 @@ mod tests {
             (
                 survival::Survival {
                     layer: "rna".into(),
+                    outcome: None,
                 }
                 .into(),
                 r#"{"type":"survival","layer":"rna"}"#,
@@ -282,6 +287,7 @@ mod tests {
                     layer: "rna".into(),
                     features: list(&["A"]),
                     covariates: list(&["Stage"]),
+                    outcome: None,
                 }
                 .into(),
                 r#"{"type":"adjusted_survival","layer":"rna","features":["A"],"covariates":["Stage"]}"#,

@@ -101,6 +101,10 @@ impl QuestionKind for Subtypes {
         )
     }
 
+    fn subject(&self) -> Option<crate::coverage::Subject> {
+        None
+    }
+
     fn enrichment_target(&self) -> Option<EntityRef> {
         None
     }

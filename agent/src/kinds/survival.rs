@@ -24,35 +24,52 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Survival {
     pub layer: String,
+    /// The survival outcome (`OS`, `PFS`, ...); `None` is the study's first, as questions
+    /// stored before studies had several outcomes mean.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
+}
+
+impl Survival {
+    /// The outcome's name in statements and graph relations.
+    fn outcome_name(&self) -> &str {
+        self.outcome.as_deref().unwrap_or("overall_survival")
+    }
 }
 
 impl QuestionKind for Survival {
     const FOLLOW_UP: bool = false;
     const LABEL_DEPENDENT: bool = true;
 
+    /// One screen per layer and survival outcome.
     fn propose(profile: &StudyProfile) -> Vec<Proposal> {
-        if profile.survival.is_none() {
-            return Vec::new();
+        let mut out = Vec::new();
+        for (position, layer) in screen_layers(profile) {
+            for outcome in &profile.survival_outcomes {
+                out.push(Proposal {
+                    question: Self {
+                        layer: layer.name.clone(),
+                        outcome: Some(outcome.clone()),
+                    }
+                    .into(),
+                    priority: layer_weight(profile, &layer.name),
+                    rationale: format!("survival outcome {outcome}"),
+                    layer: Some(position),
+                });
+            }
         }
-        screen_layers(profile)
-            .map(|(position, layer)| Proposal {
-                question: Self {
-                    layer: layer.name.clone(),
-                }
-                .into(),
-                priority: layer_weight(profile, &layer.name),
-                rationale: "survival data present".into(),
-                layer: Some(position),
-            })
-            .collect()
+        out
     }
 
     fn describe(&self) -> String {
-        format!("{} -> overall survival", self.layer)
+        match &self.outcome {
+            Some(outcome) => format!("{} -> survival ({outcome})", self.layer),
+            None => format!("{} -> overall survival", self.layer),
+        }
     }
 
     fn execute(&self, ctx: &Context<'_>) -> Result<Produced, ExecError> {
-        association::survival(ctx, &self.layer, None)
+        association::survival(ctx, &self.layer, self.outcome.as_deref(), None)
     }
 
     fn follow_ups(&self, opened: &FollowUpContext<'_>) -> Vec<(Question, String)> {
@@ -65,6 +82,7 @@ impl QuestionKind for Survival {
                 layer: self.layer.clone(),
                 features: opened.features.clone(),
                 covariates,
+                outcome: self.outcome.clone(),
             }
             .into(),
             format!("{}: independent of stage and grade?", opened.why),
@@ -73,16 +91,19 @@ impl QuestionKind for Survival {
 
     fn statement(&self, draft: &mut Draft<'_>) -> Option<String> {
         let (layer, row, q, ledger) = (&self.layer, draft.row, draft.q, draft.ledger);
-        draft
-            .entities
-            .push(Mention::Clinical("overall_survival".into()));
+        let outcome = self.outcome_name();
+        draft.entities.push(Mention::Clinical(outcome.into()));
         draft.relations.push(Relation {
             subject: draft.feature.clone(),
             relation: RelationKind::PrognosticFor,
-            object: Mention::Clinical("overall_survival".into()),
+            object: Mention::Clinical(outcome.into()),
         });
+        let what = match &self.outcome {
+            Some(o) => format!("survival ({o})"),
+            None => "survival".to_owned(),
+        };
         let mut s = format!(
-            "higher {} {layer} predicts {} survival (HR per unit {} [{}, {}], q={})",
+            "higher {} {layer} predicts {} {what} (HR per unit {} [{}, {}], q={})",
             row.feature,
             if row.effect > 0.0 {
                 "shorter"
@@ -97,7 +118,7 @@ impl QuestionKind for Survival {
         if let Some((i, r)) = find_follow_up(
             ledger,
             Kind::AdjustedSurvival,
-            |fq| matches!(fq, Question::AdjustedSurvival(a) if &a.layer == layer),
+            |fq| matches!(fq, Question::AdjustedSurvival(a) if &a.layer == layer && a.outcome == self.outcome),
             |fr| fr.feature == row.feature,
         ) {
             let fr = &ledger.analyses()[i].rows[r];
@@ -132,6 +153,10 @@ impl QuestionKind for Survival {
         prognostic_classes(layers)
     }
 
+    fn subject(&self) -> Option<crate::coverage::Subject> {
+        self.outcome.clone().map(crate::coverage::Subject::Survival)
+    }
+
     fn enrichment_target(&self) -> Option<EntityRef> {
         None
     }
@@ -157,6 +182,7 @@ impl QuestionKind for Survival {
     ) -> Option<PlotKind> {
         Some(PlotKind::Survival {
             layer: self.layer.clone(),
+            outcome: self.outcome.clone(),
         })
     }
 

@@ -102,6 +102,10 @@ impl QuestionKind for TumorVsNormal {
         .focused_on(tumour())
     }
 
+    fn subject(&self) -> Option<crate::coverage::Subject> {
+        None
+    }
+
     fn enrichment_target(&self) -> Option<EntityRef> {
         Some(tumour())
     }

@@ -1,20 +1,34 @@
 //! Calibration: the whole loop on label-shuffled copies, for the empirical false-hypothesis rate.
+//!
+//! Each shuffled run uses the run's own planner as far as it can be re-run
+//! (`Planner::calibration_planner`: the offline rules are, an LLM planner's choices are replayed
+//! by kind), the same budget and seed. Its label-dependent hypothesis count and its analysis count
+//! are journaled, so a resume neither loses nor repeats calibration work; the mean count per
+//! shuffled run gets a 95% interval (`analysis::rate_interval`).
 
 use super::*;
 
+/// The confidence level of the interval on the mean false-hypothesis count.
+const LEVEL: f64 = 0.95;
+
+#[allow(clippy::too_many_arguments)]
 pub(super) fn calibrate(
     study: &Study,
     knowledge: &Knowledge,
     config: &RunConfig,
     (real_hypotheses, real_replicated): (usize, usize),
+    (real_analyses, chosen): (usize, &[Kind]),
+    planner: &dyn Planner,
     mut journal: Option<&mut RunJournal>,
     stop: Option<&AtomicBool>,
     on_event: &mut dyn FnMut(Event<'_>),
 ) -> Result<Calibration, AgentError> {
     let mut c = Calibration {
         permutations: config.permutations,
+        planner: planner.calibration_planner(chosen).description,
         real_hypotheses,
         real_replicated,
+        real_analyses,
         ..Calibration::default()
     };
     for k in 0..config.permutations {
@@ -25,10 +39,22 @@ pub(super) fn calibrate(
         let done = journal.as_ref().and_then(|j| j.permutation(k));
         let counts = match done {
             Some(counts) => counts,
-            None => calibration_run(study, knowledge, config, k, journal.as_deref_mut(), stop)?,
+            None => {
+                let mut null_planner = planner.calibration_planner(chosen).planner;
+                calibration_run(
+                    study,
+                    knowledge,
+                    config,
+                    k,
+                    &mut *null_planner,
+                    journal.as_deref_mut(),
+                    stop,
+                )?
+            }
         };
         c.null_hypotheses.push(counts.null_hypotheses);
         c.null_replicated.push(counts.null_replicated);
+        c.null_analyses.push(counts.analyses);
     }
     let mean = |v: &[usize]| v.iter().sum::<usize>() as f64 / v.len().max(1) as f64;
     if config.permutations > 0 {
@@ -36,6 +62,17 @@ pub(super) fn calibrate(
             .then(|| (mean(&c.null_hypotheses) / c.real_hypotheses as f64).min(1.0));
         c.false_replicated_rate = (c.real_replicated > 0)
             .then(|| (mean(&c.null_replicated) / c.real_replicated as f64).min(1.0));
+        c.null_rate =
+            analysis::rate_interval::poisson_rate_interval(&c.null_hypotheses, LEVEL).map(|r| {
+                NullRate {
+                    mean: r.mean,
+                    low: r.low,
+                    high: r.high,
+                    level: r.level,
+                    method: "Garwood exact Poisson interval for the total over the shuffled runs, divided by their number".into(),
+                    dispersion: r.dispersion,
+                }
+            });
     }
     Ok(c)
 }
@@ -47,6 +84,7 @@ fn calibration_run(
     knowledge: &Knowledge,
     config: &RunConfig,
     k: usize,
+    planner: &mut dyn Planner,
     mut journal: Option<&mut RunJournal>,
     stop: Option<&AtomicBool>,
 ) -> Result<PermutationCounts, AgentError> {
@@ -57,9 +95,6 @@ fn calibration_run(
     };
     let profile = profile(&shuffled, config.max_mutations);
     let split = Split::draw(&shuffled, config.validation_fraction, config.seed);
-    // Calibration uses the offline rules: it measures the loop's error control, and model
-    // calls on shuffled data would only spend tokens.
-    let mut offline = OfflinePlanner::default();
     let exploration = explore(
         &shuffled,
         knowledge,
@@ -69,7 +104,7 @@ fn calibration_run(
         journal.as_deref_mut(),
         Phase::Calibration(k),
         None,
-        &mut offline,
+        planner,
         stop,
         &mut |_| {},
     )?;
@@ -85,6 +120,7 @@ fn calibration_run(
         permutation: k,
         null_hypotheses: null.label_dependent,
         null_replicated: null.label_dependent_replicated,
+        analyses: exploration.ledger.analyses().len(),
     };
     if let Some(j) = journal {
         j.append_permutation(counts)?;

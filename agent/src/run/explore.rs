@@ -2,12 +2,23 @@
 
 use super::replay::replayed_pick;
 use super::*;
+use crate::coverage::{Coverage, NotExplored, ROOM_AFTER_SCREENS, by_priority};
 
 pub(super) struct Exploration {
     pub(super) ledger: Ledger,
     pub(super) failed: usize,
     pub(super) opened: usize,
     pub(super) stop_reason: String,
+    /// The kind of every step taken (analysed or failed), in order: what calibration replays
+    /// when the run's planner cannot be re-run (`Planner::calibration_planner`).
+    pub(super) kinds: Vec<Kind>,
+    /// The analysis budget this exploration had (grown for the study's first screens when
+    /// `RunConfig::grow_budget` says so).
+    pub(super) max_analyses: usize,
+    /// First screens the study needed (clinical variables, mutations, survival outcomes).
+    pub(super) first_screens: usize,
+    /// Subjects left without a screen, with the reason.
+    pub(super) not_explored: Vec<NotExplored>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -35,18 +46,28 @@ pub(super) fn explore(
         seed: config.seed,
     };
     let mut open = initial_directions(profile);
+    let mut coverage = Coverage::new(profile, &open);
+    let max_analyses = if config.grow_budget {
+        config
+            .budget
+            .max_analyses
+            .max(coverage.needed() + ROOM_AFTER_SCREENS)
+    } else {
+        config.budget.max_analyses
+    };
     let mut asked: HashSet<String> = open.iter().map(|d| d.question.key()).collect();
     let mut next_id = open.len();
     let mut ledger = Ledger::default();
     let mut failed = 0;
     let mut opened = 0;
     let mut step = 0;
+    let mut kinds = Vec::new();
     let stop_reason = loop {
         if stop.is_some_and(|s| s.load(Ordering::Relaxed)) {
             return Err(AgentError::Stopped { steps: step });
         }
-        if step >= config.budget.max_analyses {
-            break format!("analysis budget of {} reached", config.budget.max_analyses);
+        if step >= max_analyses {
+            break format!("analysis budget of {max_analyses} reached");
         }
         // A journaled step is replayed as recorded, whichever planner chose it then; the budget
         // and the planner's choice to stop were decided then too.
@@ -62,8 +83,17 @@ pub(super) fn explore(
         let pick = match &recorded {
             Some(entry) => replayed_pick(&entry.outcome, step, &open)?,
             None => {
+                // Subjects without a first screen come first; the planner orders them.
+                let firsts = coverage.first_screens(&open);
+                let offered: Vec<Direction>;
+                let menu: &[Direction] = if firsts.is_empty() {
+                    &open
+                } else {
+                    offered = firsts.iter().map(|&i| open[i].clone()).collect();
+                    &offered
+                };
                 let choice = planner.choose(
-                    &open,
+                    menu,
                     &PlanContext {
                         profile,
                         ledger: &ledger,
@@ -73,18 +103,26 @@ pub(super) fn explore(
                 if let Some(reason) = &choice.fallback {
                     on_event(Event::PlannerFallback { step, reason });
                 }
-                match choice.index {
-                    Some(i) if i < open.len() => {
+                let picked = match choice.index {
+                    Some(i) if i < menu.len() => {
+                        Some(if firsts.is_empty() { i } else { firsts[i] })
+                    }
+                    // A prior may order the first screens, never exclude one.
+                    _ => by_priority(&open, &firsts),
+                };
+                match picked {
+                    Some(i) => {
                         if let Some(r) = choice.rationale {
                             open[i].rationale = r;
                         }
                         i
                     }
-                    _ => break "no open direction worth its cost".to_owned(),
+                    None => break "no open direction worth its cost".to_owned(),
                 }
             }
         };
         let direction = open.remove(pick);
+        kinds.push(direction.question.kind());
         let replayed = recorded.is_some();
         let entry = match recorded {
             Some(entry) => entry.outcome,
@@ -115,6 +153,7 @@ pub(super) fn explore(
         };
         match entry {
             Outcome::Analysis(record) => {
+                coverage.record(&direction, None);
                 let tests = record.rows.len();
                 ledger.push(*record);
                 let index = ledger.analyses().len() - 1;
@@ -148,6 +187,7 @@ pub(super) fn explore(
                 });
             }
             Outcome::Failed { reason, .. } => {
+                coverage.record(&direction, Some(&reason));
                 failed += 1;
                 planner.update(direction.question.kind(), false);
                 on_event(Event::StepFailed {
@@ -173,6 +213,10 @@ pub(super) fn explore(
         ledger,
         failed,
         opened,
+        not_explored: coverage.not_explored(&stop_reason),
         stop_reason,
+        kinds,
+        max_analyses,
+        first_screens: coverage.needed(),
     })
 }

@@ -22,9 +22,9 @@ use crate::journal::{
 };
 use crate::knowledge::Knowledge;
 use crate::ledger::{AnalysisRecord, Ledger, Q_STRONG};
-use crate::planner::{OfflinePlanner, PlanContext, Planner};
+use crate::planner::{PlanContext, Planner};
 use crate::profile::{StudyProfile, profile};
-use crate::question::{Direction, initial_directions};
+use crate::question::{Direction, Kind, initial_directions};
 use crate::record::GraphRecorder;
 use crate::split::Split;
 use crate::validate::{ReplicationStatus, validate};
@@ -69,6 +69,11 @@ pub struct RunConfig {
     pub max_mutations: usize,
     /// Top hypotheses whose statements the planner may rewrite as prose (LLM planner only).
     pub max_prose: usize,
+    /// Grow the analysis budget to fit every first screen the study needs plus
+    /// `coverage::ROOM_AFTER_SCREENS` (at least `budget.max_analyses`). The CLI sets it when no
+    /// `--max-analyses` is given; an explicit budget is kept as given.
+    #[serde(default)]
+    pub grow_budget: bool,
 }
 
 impl Default for RunConfig {
@@ -78,9 +83,10 @@ impl Default for RunConfig {
             budget: Budget::default(),
             validation_fraction: 1.0 / 3.0,
             max_hypotheses: 25,
-            permutations: 2,
+            permutations: 10,
             max_mutations: 8,
             max_prose: 10,
+            grow_budget: false,
         }
     }
 }
@@ -152,15 +158,44 @@ pub enum Event<'a> {
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Calibration {
     pub permutations: usize,
+    /// How the shuffled runs chose their directions (the run's own planner, or its choices
+    /// replayed by kind of question).
+    pub planner: String,
     /// Label-dependent hypotheses (all kinds but cis) on the real data.
     pub real_hypotheses: usize,
     pub real_replicated: usize,
+    /// Analyses the real exploration ran, to compare with each shuffled run's.
+    pub real_analyses: usize,
     /// The same count on each shuffled copy.
     pub null_hypotheses: Vec<usize>,
     pub null_replicated: Vec<usize>,
+    /// Analyses each shuffled run ran: a shuffled run that stopped early asked fewer questions
+    /// and had fewer chances to be wrong.
+    pub null_analyses: Vec<usize>,
+    /// Mean label-dependent hypotheses per shuffled run, with its 95% interval.
+    pub null_rate: Option<NullRate>,
     /// Mean null count over the real count: the fraction of hypotheses expected by chance.
     pub false_hypothesis_rate: Option<f64>,
     pub false_replicated_rate: Option<f64>,
+}
+
+/// The mean count of false hypotheses per label-shuffled run with its interval
+/// (`analysis::rate_interval`: Garwood's exact Poisson interval for the total over the runs,
+/// divided by their number; why that one is said there).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct NullRate {
+    #[serde(with = "crate::journal::float")]
+    pub mean: f64,
+    #[serde(with = "crate::journal::float")]
+    pub low: f64,
+    #[serde(with = "crate::journal::float")]
+    pub high: f64,
+    pub level: f64,
+    pub method: String,
+    /// Variance over mean of the per-run counts; well above 1, the counts come in clusters and
+    /// the Poisson interval is too narrow.
+    #[serde(with = "crate::journal::float")]
+    pub dispersion: f64,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -181,6 +216,19 @@ pub struct RunSummary {
     pub calibration: Calibration,
     /// Planner statistics: per-kind yields, and for the LLM planner its calls, fallbacks, tokens.
     pub planner: serde_json::Value,
+    /// Whether every clinical variable, mutation and survival outcome got a first screen.
+    pub coverage: CoverageSummary,
+}
+
+/// First screens: how many the study needed, the budget that had room for them, and what was
+/// not explored, with the reason (set aside by the profile, or never reached).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct CoverageSummary {
+    pub first_screens_needed: usize,
+    pub first_screens_done: usize,
+    /// The analysis budget the exploration had.
+    pub max_analyses: usize,
+    pub not_explored: Vec<crate::coverage::NotExplored>,
 }
 
 pub struct RunResult {
@@ -300,6 +348,8 @@ pub fn run(
         knowledge,
         config,
         real_counts,
+        (exploration.ledger.analyses().len(), &exploration.kinds),
+        &*planner,
         journal.as_mut(),
         stop.as_deref(),
         on_event,
@@ -322,6 +372,22 @@ pub fn run(
         seconds: started.elapsed().as_secs_f64(),
         calibration,
         planner: planner_report,
+        coverage: CoverageSummary {
+            first_screens_needed: exploration.first_screens,
+            first_screens_done: exploration
+                .first_screens
+                .saturating_sub(exploration.not_explored.len()),
+            max_analyses: exploration.max_analyses,
+            not_explored: profile
+                .set_aside
+                .iter()
+                .map(|a| crate::coverage::NotExplored {
+                    subject: a.subject.clone(),
+                    reason: a.reason.clone(),
+                })
+                .chain(exploration.not_explored.iter().cloned())
+                .collect(),
+        },
     };
     Ok(RunResult {
         profile,

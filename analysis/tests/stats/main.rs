@@ -13,5 +13,6 @@ mod moderated;
 mod multiple_testing;
 mod mutation_impact;
 mod paired;
+mod rate_interval;
 mod regression;
 mod sample_scores;

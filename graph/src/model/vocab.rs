@@ -15,6 +15,9 @@ text_enum! {
     pub enum TestKind {
         /// Welch's t-test between two groups (effect: mean difference, std: Hedges' g).
         WelchT => "welch_t",
+        /// Mann-Whitney U test between two groups (effect: mean difference, std: Hedges' g,
+        /// statistic: the rank-biserial correlation; the p-value is the rank test's).
+        MannWhitney => "mann_whitney",
         /// The group coefficient of an ordinary least-squares model with covariates.
         OlsT => "ols_t",
         /// Spearman rank correlation (effect: rho).
