@@ -21,8 +21,10 @@ pub mod outcome;
 pub mod p_filter;
 pub mod paired;
 pub mod pca;
+pub mod phospho;
 pub mod ranks;
 pub mod regression;
+pub mod smoothing_spline;
 pub mod survival;
 
 pub use outcome::{NotTestable, Outcome};
