@@ -131,9 +131,11 @@ pub fn row_summary(row: &TestRow, q: f64) -> String {
         TestKind::CoxWald => ("HR", fmt_effect(row.effect.exp())),
         TestKind::Hypergeometric => ("fold", fmt_effect(row.effect.exp2())),
         TestKind::ChiSquare => ("Cramer's V", fmt_effect(row.effect)),
-        TestKind::WelchT | TestKind::MannWhitney | TestKind::OlsT => {
-            ("difference", fmt_effect(row.effect))
-        }
+        TestKind::WelchT
+        | TestKind::MannWhitney
+        | TestKind::ModeratedT
+        | TestKind::PairedT
+        | TestKind::OlsT => ("difference", fmt_effect(row.effect)),
     };
     format!(
         "{} {} ({}): {name} {value} [{}, {}], p={}, q={}, n={}",

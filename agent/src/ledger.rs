@@ -67,7 +67,11 @@ impl TestRow {
     /// Smallest standardised effect worth reporting for this kind of test.
     pub fn min_std_effect(&self) -> f64 {
         match self.test {
-            TestKind::WelchT | TestKind::MannWhitney | TestKind::OlsT => 0.5,
+            TestKind::WelchT
+            | TestKind::MannWhitney
+            | TestKind::ModeratedT
+            | TestKind::PairedT
+            | TestKind::OlsT => 0.5,
             TestKind::Spearman | TestKind::SpearmanTrend => 0.3,
             TestKind::CoxWald => 0.25,
             TestKind::Hypergeometric => 0.58, // 1.5-fold enrichment

@@ -16,15 +16,24 @@ use analysis::cis::cis_correlations;
 use analysis::cluster::{KMeansOptions, choose_k};
 use analysis::compare::{CompareOptions, compare_layer};
 use analysis::correlation::{CorrelationMethod, correlate_layer};
+use analysis::enrichment::{
+    GseaOptions, InterGeneCorrelation, SsgseaOptions, camera, preranked_gsea, ssgsea_sample_scores,
+};
+use analysis::gmt::parse_gmt;
 use analysis::groups::{GroupLabels, SampleValues, TwoGroups};
 use analysis::moderated::{ModerationOptions, moderated_paired, moderated_two_groups};
-use analysis::multiple_testing::benjamini_hochberg;
+use analysis::multiple_testing::{benjamini_hochberg, storey_smoother};
 use analysis::mutation_impact::{MutationOptions, mutation_impact};
 use analysis::paired::{Pairs, compare_paired_layer};
 use analysis::pca::{PcaOptions, pca};
-use analysis::survival::{CoxOptions, SurvivalTimes, cox_univariate_screen};
+use analysis::phospho::{SiteTerm, site_effects_adjusted_for_protein};
+use analysis::survival::{
+    Covariate, CoxOptions, SurvivalTimes, TimeTransform, cox_univariate_screen, firth_cox,
+    proportional_hazards_test,
+};
 use datasets::{FeatureId, Matrix, SampleId};
 use flate2::read::GzDecoder;
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::io::Read;
@@ -254,6 +263,105 @@ fn run(root: &Path) -> Result<(), BoxError> {
         20,
         || benjamini_hochberg(&phospho_p),
     );
+    time(
+        &mut rows,
+        "Storey q (qvalue smoother), phosphosite Welch p",
+        format!("{} p-values", phospho_p.len()),
+        20,
+        || storey_smoother(&phospho_p),
+    );
+
+    // Gene-set statistics over the tumour-vs-normal Welch t of the proteome, WikiPathways sets
+    // shipped with the graph crate (the peer reads the same file).
+    let gmt = Path::new(env!("CARGO_MANIFEST_DIR")).join("../graph/knowledge/wikipathways.gmt.gz");
+    let mut text = String::new();
+    GzDecoder::new(std::fs::File::open(&gmt)?).read_to_string(&mut text)?;
+    let sets = parse_gmt(&text)?;
+    let welch = compare_layer(&proteome, &split, &CompareOptions::default());
+    let genes: Vec<&str> = proteome.features().iter().map(|f| f.as_str()).collect();
+    let t: Vec<f64> = welch
+        .iter()
+        .map(|c| c.as_ref().map_or(f64::NAN, |c| c.welch.statistic))
+        .collect();
+    let sets_shape = format!("{} sets x {} genes", sets.len(), genes.len());
+    time(
+        &mut rows,
+        "preranked GSEA (1000 permutations), proteome t",
+        sets_shape.clone(),
+        3,
+        || preranked_gsea(&sets, &genes, &t, &GseaOptions::default()),
+    );
+    time(
+        &mut rows,
+        "CAMERA (inter-gene correlation 0.01), proteome t",
+        sets_shape.clone(),
+        5,
+        || camera(&sets, &genes, &t, InterGeneCorrelation::Fixed(0.01), 15),
+    );
+    let ss_options = SsgseaOptions {
+        weight: 0.25,
+        min_size: 15,
+        normalize: true,
+    };
+    time(
+        &mut rows,
+        "ssGSEA scores, proteome",
+        format!("{} sets x {}", sets.len(), shape(&proteome)),
+        3,
+        || ssgsea_sample_scores(&proteome, &sets, &ss_options),
+    );
+
+    // Phosphosites adjusted for their protein; PH check and Firth Cox per proteome feature.
+    time(
+        &mut rows,
+        "phosphosite ~ tumour + protein (OLS)",
+        shape(&phospho),
+        3,
+        || site_effects_adjusted_for_protein(&phospho, &proteome, SiteTerm::Groups(&split)),
+    );
+    let per_feature_cox = |f: usize, firth: bool| {
+        let values = proteome.feature(f);
+        let covariate = [Covariate {
+            name: proteome.features()[f].as_str(),
+            values,
+        }];
+        if firth {
+            firth_cox(&covariate, &synthetic, &CoxOptions::default()).map(|_| ())
+        } else {
+            proportional_hazards_test(
+                &covariate,
+                &synthetic,
+                TimeTransform::Rank,
+                &CoxOptions::default(),
+            )
+            .map(|_| ())
+        }
+    };
+    time(
+        &mut rows,
+        "Schoenfeld PH test, proteome (synthetic follow-up)",
+        shape(&proteome),
+        3,
+        || {
+            (0..proteome.n_features())
+                .into_par_iter()
+                .map(|f| per_feature_cox(f, false))
+                .collect::<Vec<_>>()
+        },
+    );
+    time(
+        &mut rows,
+        "Firth Cox, proteome (synthetic follow-up)",
+        shape(&proteome),
+        3,
+        || {
+            (0..proteome.n_features())
+                .into_par_iter()
+                .map(|f| per_feature_cox(f, true))
+                .collect::<Vec<_>>()
+        },
+    );
+
     let mut scores = None;
     time(
         &mut rows,

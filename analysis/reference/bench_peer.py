@@ -20,6 +20,16 @@ are skipped with a note. inmoose fits features with missing values one at a time
 so on the proteome it runs on the first `--limma-features` features (default 300), scaled. The
 patient-blocked step uses the matched pairs and the features complete on them, in both benches.
 
+Gene-set steps (issue 17) use gseapy 1.3.1 (prerank with 1000 gene-set permutations on one
+thread; ssgsea with sample_norm_method "rank", weight 0.25), WikiPathways sets from
+graph/knowledge/wikipathways.gmt.gz, sizes 15-500. CAMERA has no Python implementation, so its
+step times the numpy formula of make_gene_set_fixtures.py; Storey's smoother times the scipy
+replication of make_storey_smoother_fixtures.py; Firth Cox times the scipy penalised likelihood
+of make_survival_extra_fixtures.py on the first `--firth-features` features (default 30, scaled);
+the Schoenfeld step fits lifelines CoxPHFitter + proportional_hazard_test on the first
+`--ph-features` features (default 100, scaled); the phosphosite step fits statsmodels OLS on the
+first `--ols-sites` sites (default 3000, scaled).
+
 Run:  python3 analysis/reference/bench_peer.py [--data /work/shared/data]
 """
 
@@ -217,6 +227,74 @@ def paired_tests(layer, pairs):
     return t, w
 
 
+def read_gmt(path):
+    import gzip
+
+    with gzip.open(path, "rt") as fh:
+        return {f[0]: [g for g in f[2:] if g] for f in (line.rstrip("\n").split("\t") for line in fh) if len(f) > 2}
+
+
+def camera_fixed(stat, sets, rho=0.01, min_size=15):
+    from make_gene_set_fixtures import camera_p
+
+    index = {g: i for i, g in enumerate(stat.index)}
+    values = stat.to_numpy()
+    out = {}
+    for name, genes in sets.items():
+        iset = sorted({index[g] for g in genes if g in index})
+        if len(iset) >= min_size:
+            out[name] = camera_p(values, np.array(iset), rho, len(values) - 2)
+    return out
+
+
+def ols_sites(phospho, proteome, a_cols, b_cols, limit):
+    import statsmodels.api as sm
+
+    cols = [c for c in phospho.columns if c in proteome.columns]
+    group = np.array([1.0 if c in a_cols else 0.0 if c in b_cols else np.nan for c in cols])
+    out = []
+    for site in phospho.index[:limit]:
+        gene = gene_symbol(site)
+        if gene not in proteome.index:
+            continue
+        y = phospho.loc[site, cols].to_numpy()
+        p = proteome.loc[gene, cols].to_numpy()
+        ok = ~np.isnan(y) & ~np.isnan(p) & ~np.isnan(group)
+        if ok.sum() < 5:
+            continue
+        x = sm.add_constant(np.column_stack([group[ok], p[ok]]), has_constant="add")
+        out.append(sm.OLS(y[ok], x).fit().pvalues)
+    return out
+
+
+def ph_layer(layer, time_, event, limit):
+    from lifelines.statistics import proportional_hazard_test
+
+    base = pd.DataFrame({"T": np.asarray(time_, dtype=float), "E": np.asarray(event, dtype=float)}, index=layer.columns)
+    out = []
+    for f in layer.index[:limit]:
+        df = base.assign(x=layer.loc[f].to_numpy()).dropna()
+        try:
+            cph = CoxPHFitter().fit(df, "T", "E")
+            out.append(proportional_hazard_test(cph, df, time_transform="rank").summary)
+        except Exception as e:
+            out.append(e)
+    return out
+
+
+def firth_layer(layer, time_, event, limit):
+    from make_survival_extra_fixtures import firth_case
+
+    t = np.asarray(time_, dtype=float)
+    e = np.asarray(event, dtype=bool)
+    out = []
+    for f in layer.index[:limit]:
+        x = layer.loc[f].to_numpy()
+        ok = ~np.isnan(x)
+        out.append(firth_case(f, t[ok], e[ok], {"x": x[ok]}))
+    return out
+
+
 # ---------------------------------------------------------------- timing
 
 
@@ -244,6 +322,9 @@ def main():
     ap.add_argument("--data", default=os.path.join(HERE, "..", "..", "..", "shared", "data"))
     ap.add_argument("--cox-features", type=int, default=500)
     ap.add_argument("--limma-features", type=int, default=300)
+    ap.add_argument("--ph-features", type=int, default=100)
+    ap.add_argument("--firth-features", type=int, default=30)
+    ap.add_argument("--ols-sites", type=int, default=3000)
     ap.add_argument("--rust-json", default=os.path.join(HERE, "..", "..", "target", "bench-screens-rust.json"))
     args = ap.parse_args()
     ucec = os.path.join(args.data, "cptac-ucec")
@@ -311,6 +392,40 @@ def main():
     p = phospho_p[~np.isnan(phospho_p)]
     timed(rows, "Benjamini-Hochberg, phosphosite Welch p", f"{len(phospho_p)} p-values", 20,
           lambda: multipletests(p, method="fdr_bh"))
+    sys.path.insert(0, HERE)
+    from make_storey_smoother_fixtures import case as storey_case
+
+    timed(rows, "Storey q (qvalue smoother), phosphosite Welch p", f"{len(phospho_p)} p-values", 3,
+          lambda: storey_case(phospho_p))
+
+    import gseapy
+
+    sets = read_gmt(os.path.join(HERE, "..", "..", "graph", "knowledge", "wikipathways.gmt.gz"))
+    a = proteome[[c for c in proteome.columns if c in tumor]].to_numpy()
+    b = proteome[[c for c in proteome.columns if c in normal]].to_numpy()
+    t_stat = pd.Series(np.asarray(stats.ttest_ind(a, b, axis=1, equal_var=False, nan_policy="omit").statistic,
+                                  dtype=float), index=proteome.index).dropna()
+    sets_shape = f"{len(sets)} sets x {len(proteome.index)} genes"
+    timed(rows, "preranked GSEA (1000 permutations), proteome t", sets_shape, 1,
+          lambda: gseapy.prerank(rnk=t_stat, gene_sets=sets, min_size=15, max_size=500, permutation_num=1000,
+                                 threads=1, seed=123, outdir=None, verbose=False))
+    timed(rows, "CAMERA (inter-gene correlation 0.01), proteome t", sets_shape, 3,
+          lambda: camera_fixed(t_stat, sets))
+    timed(rows, "ssGSEA scores, proteome", f"{len(sets)} sets x {shape(proteome)}", 1,
+          lambda: gseapy.ssgsea(data=proteome, gene_sets=sets, sample_norm_method="rank", weight=0.25,
+                                min_size=15, max_size=100000, permutation_num=0, threads=1, outdir=None,
+                                verbose=False))
+    osites = min(args.ols_sites, phospho.shape[0]) if args.ols_sites > 0 else phospho.shape[0]
+    oscale = phospho.shape[0] / osites
+    timed(rows, "phosphosite ~ tumour + protein (OLS)", shape(phospho), 1,
+          lambda: ols_sites(phospho, proteome, tumor, normal, osites), scale=oscale,
+          note=f"(fitted {osites} sites, scaled x{oscale:.1f})" if oscale > 1 else "")
+    for step, fn, n in [("Schoenfeld PH test, proteome (synthetic follow-up)", ph_layer, args.ph_features),
+                        ("Firth Cox, proteome (synthetic follow-up)", firth_layer, args.firth_features)]:
+        k = min(n, proteome.shape[0]) if n > 0 else proteome.shape[0]
+        s = proteome.shape[0] / k
+        timed(rows, step, shape(proteome), 1, lambda fn=fn, k=k: fn(proteome, t_syn, e_syn, k), scale=s,
+              note=f"(fitted {k} features, scaled x{s:.1f})" if s > 1 else "")
     timed(rows, "PCA (10 components), proteome", shape(proteome), 5, lambda: pca(proteome))
 
     rust = {}

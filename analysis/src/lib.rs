@@ -22,9 +22,11 @@ pub mod outcome;
 pub mod p_filter;
 pub mod paired;
 pub mod pca;
+pub mod phospho;
 pub mod ranks;
 pub mod rate_interval;
 pub mod regression;
+pub mod smoothing_spline;
 pub mod survival;
 
 pub use outcome::{NotTestable, Outcome};

@@ -4,10 +4,11 @@
 //! number of tests) and stay NaN in the output, so the adjusted vector lines up with the input.
 //! Benjamini-Hochberg, Benjamini-Yekutieli and Bonferroni match
 //! `statsmodels.stats.multitest.multipletests` (`fdr_bh`, `fdr_by`, `bonferroni`) on the
-//! non-NaN values. Storey's q-values use a single fixed `lambda` (default 0.5), with the
-//! estimator of the R `qvalue` package for a single lambda,
-//! `pi0 = min(1, #{p >= lambda} / (m (1 - lambda)))`, and `q = pi0 * BH` (no bootstrap or
-//! spline smoothing over lambda).
+//! non-NaN values. Storey's q-values are `q = pi0 * BH` with pi0 estimated either at a single
+//! fixed `lambda` (default 0.5), `pi0 = min(1, #{p >= lambda} / (m (1 - lambda)))`, or as the R
+//! `qvalue` package does by default (`pi0.method = "smoother"`): pi0(lambda) at
+//! lambda = 0.05, 0.10, ..., 0.95, smoothed by a cubic smoothing spline with 3 degrees of
+//! freedom, and pi0 the smoothed value at lambda = 0.95 (capped at 1); see [`storey_smoother`].
 
 use serde::{Deserialize, Serialize};
 
@@ -18,7 +19,11 @@ pub enum Correction {
     BenjaminiHochberg,
     BenjaminiYekutieli,
     Bonferroni,
-    Storey { lambda: f64 },
+    Storey {
+        lambda: f64,
+    },
+    /// Storey with qvalue's spline smoother over lambda (its default).
+    StoreySmoother,
 }
 
 /// The default lambda for Storey's pi0 estimate.
@@ -31,6 +36,7 @@ pub fn adjust(p_values: &[f64], correction: Correction) -> Vec<f64> {
         Correction::BenjaminiYekutieli => benjamini_yekutieli(p_values),
         Correction::Bonferroni => bonferroni(p_values),
         Correction::Storey { lambda } => storey(p_values, lambda).q_values,
+        Correction::StoreySmoother => storey_smoother(p_values).q_values,
     }
 }
 
@@ -92,6 +98,37 @@ pub fn storey(p_values: &[f64], lambda: f64) -> StoreyQValues {
         f64::NAN
     } else {
         (above / (m * (1.0 - lambda))).min(1.0)
+    };
+    let q_values = benjamini_hochberg(p_values)
+        .into_iter()
+        .map(|q| pi0 * q)
+        .collect();
+    StoreyQValues { pi0, q_values }
+}
+
+/// Storey's q-values with pi0 from qvalue's smoother (`pi0est(p, lambda = seq(0.05, 0.95,
+/// 0.05), pi0.method = "smoother", smooth.df = 3)`). The smoother is the cubic smoothing spline
+/// minimising `sum (y_i - f(x_i))^2 + s * integral f''^2` (R's `smooth.spline` criterion, knots at
+/// every lambda) with `s` chosen so the smoother matrix has trace 3 (R searches its `spar` for
+/// the same trace to a looser tolerance, so R's pi0 can differ in the fourth digit). Where the
+/// smoothed value is not positive (qvalue stops with an error) pi0 falls back to 1 (BH).
+pub fn storey_smoother(p_values: &[f64]) -> StoreyQValues {
+    let tested: Vec<f64> = p_values.iter().copied().filter(|p| !p.is_nan()).collect();
+    let pi0 = if tested.is_empty() {
+        f64::NAN
+    } else {
+        let m = tested.len() as f64;
+        let lambdas: Vec<f64> = (1..=19).map(|i| i as f64 * 0.05).collect();
+        let raw: Vec<f64> = lambdas
+            .iter()
+            .map(|&l| tested.iter().filter(|&&p| p >= l).count() as f64 / (m * (1.0 - l)))
+            .collect();
+        match crate::smoothing_spline::fit_with_df(&lambdas, &raw, 3.0)
+            .and_then(|fit| fit.last().copied())
+        {
+            Some(at_largest) if at_largest > 0.0 => at_largest.min(1.0),
+            _ => 1.0,
+        }
     };
     let q_values = benjamini_hochberg(p_values)
         .into_iter()

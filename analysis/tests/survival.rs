@@ -405,3 +405,128 @@ fn positional_values_must_match_follow_up() {
     let r = cox_univariate("g", &[1.0, 2.0], &surv, &CoxOptions::default());
     assert!(matches!(r, Err(NotTestable::InvalidInput { .. })));
 }
+
+/// Scaled-Schoenfeld proportional-hazards test vs lifelines' `proportional_hazard_test`
+/// (`make_survival_extra_fixtures.py`): statistics 1e-6 relative, or 1e-6 absolute below 1 (the
+/// statistic is a squared sum that cancels towards zero for a covariate with proportional
+/// hazards, where both fits' last digits dominate), p-values by the same error times
+/// `max(1, T / 2)` (a chi-square tail moves by about T/2 times the statistic's relative error).
+#[test]
+fn schoenfeld_test_matches_lifelines() {
+    use analysis::survival::{TimeTransform, proportional_hazards_test};
+    let data = fixture("survival_extra.json");
+    for case in data["ph"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let surv = follow_up(case);
+        let names: Vec<String> = case["covariates"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        let columns: Vec<Vec<f64>> = names
+            .iter()
+            .map(|c| floats(&case["covariates"][c.as_str()]))
+            .collect();
+        let covariates: Vec<Covariate> = names
+            .iter()
+            .zip(&columns)
+            .map(|(n, v)| Covariate { name: n, values: v })
+            .collect();
+        for (key, transform) in [
+            ("rank", TimeTransform::Rank),
+            ("identity", TimeTransform::Identity),
+            ("log", TimeTransform::Log),
+        ] {
+            let want = &case["expected"][key];
+            if want.is_null() {
+                continue;
+            }
+            let got =
+                proportional_hazards_test(&covariates, &surv, transform, &CoxOptions::default())
+                    .unwrap();
+            for term in &got.terms {
+                let w = &want[term.name.as_str()];
+                let what = format!("{name} {key} {}", term.name);
+                let t = w["statistic"].as_f64().unwrap();
+                assert!(
+                    (term.statistic - t).abs() <= 1e-6 * t.max(1.0),
+                    "{what}: statistic {} vs lifelines {t}",
+                    term.statistic
+                );
+                close_p(
+                    term.p_value,
+                    w["p"].as_f64().unwrap(),
+                    1e-6 * (t / 2.0).max(1.0),
+                    &what,
+                );
+            }
+        }
+    }
+}
+
+/// Firth-penalised Cox vs Heinze & Schemper's penalised likelihood maximised by scipy
+/// (`make_survival_extra_fixtures.py`): coefficients and standard errors 1e-5 relative (the
+/// reference's optimiser tolerance), penalised log likelihood and LR statistics 1e-6 absolute
+/// (second order in the coefficients' error), p-values 1e-5 times `max(1, LR / 2)` relative.
+/// The separated cases are the point: the ordinary Cox fit does not converge there.
+#[test]
+fn firth_cox_matches_the_penalised_likelihood() {
+    use analysis::survival::firth_cox;
+    let data = fixture("survival_extra.json");
+    for case in data["firth"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let surv = follow_up(case);
+        let want = &case["expected"];
+        let names: Vec<String> = want["coefficients"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap().to_owned())
+            .collect();
+        let columns: Vec<Vec<f64>> = names
+            .iter()
+            .map(|c| floats(&case["covariates"][c.as_str()]))
+            .collect();
+        let covariates: Vec<Covariate> = names
+            .iter()
+            .zip(&columns)
+            .map(|(n, v)| Covariate { name: n, values: v })
+            .collect();
+        let fit = firth_cox(&covariates, &surv, &CoxOptions::default()).unwrap();
+        let l = want["penalized_log_likelihood"].as_f64().unwrap();
+        assert!(
+            (fit.penalized_log_likelihood - l).abs() < 1e-6,
+            "{name}: l* {} vs {l}",
+            fit.penalized_log_likelihood
+        );
+        for (g, w) in fit
+            .coefficients
+            .iter()
+            .zip(want["coefficients"].as_array().unwrap())
+        {
+            let what = format!("{name} {}", g.name);
+            assert_close(g.coef, w["coef"].as_f64().unwrap(), 1e-5, &what);
+            assert_close(g.se, w["se"].as_f64().unwrap(), 1e-5, &what);
+            let lr = w["lr_statistic"].as_f64().unwrap();
+            assert!(
+                (g.lr_statistic - lr).abs() < 1e-6,
+                "{what}: LR {} vs {lr}",
+                g.lr_statistic
+            );
+            close_p(
+                g.p_value,
+                w["p"].as_f64().unwrap(),
+                1e-5 * (lr / 2.0).max(1.0),
+                &what,
+            );
+        }
+        if name.contains("separat") {
+            let ordinary = cox_multivariable(&covariates, &surv, &CoxOptions::default());
+            assert!(
+                !ordinary.is_ok_and(|f| f.converged),
+                "{name}: the ordinary Cox fit should not converge"
+            );
+        }
+    }
+}

@@ -1,12 +1,11 @@
 //! Group comparisons: tumour vs normal, clinical groups, mutated vs wild-type, and group
 //! differences adjusted for purity and batch.
 
-use super::{
-    Context, ExecError, Produced, Untestable, collect_rows, comparison_row, restrict_features,
-};
+use super::design::{matched_pairs, two_group_rows};
+use super::{Context, ExecError, Produced, Untestable, collect_rows, restrict_features};
 use crate::ledger::TestRow;
 use crate::profile::MIN_GROUP;
-use analysis::compare::{CompareOptions, compare_layer};
+use analysis::compare::CompareOptions;
 use analysis::correlation::{CorrelationMethod, correlate_layer};
 use analysis::groups::{GroupLabels, Membership, SampleValues, TwoGroups};
 use analysis::mutation_impact::{MutationOptions, mutation_impact as grid};
@@ -29,26 +28,6 @@ fn options() -> CompareOptions {
         min_per_group: 3,
         rank_test: true,
     }
-}
-
-fn two_group_rows(
-    layer_name: &str,
-    matrix: &Matrix,
-    groups: &TwoGroups,
-    variable: &str,
-    contrast: &str,
-    untestable: &mut Untestable,
-) -> Vec<TestRow> {
-    let outcomes = compare_layer(matrix, groups, &options());
-    collect_rows(&outcomes, matrix.features(), untestable, |f, c| {
-        Some(comparison_row(
-            layer_name,
-            f,
-            variable,
-            contrast.to_owned(),
-            c,
-        ))
-    })
 }
 
 fn grouping_error(e: analysis::groups::GroupingError) -> ExecError {
@@ -78,17 +57,20 @@ pub fn tumor_vs_normal(ctx: &Context<'_>, layer_name: &str) -> Result<Produced, 
         .tissue
         .as_ref()
         .map_or("tissue", |(c, _)| c.as_str());
-    let rows = two_group_rows(
+    // Tumour and matched normal of one participant are paired when the design has enough pairs.
+    let pairs = matched_pairs(ctx.study, &matrix, &groups);
+    let (rows, test) = two_group_rows(
         layer_name,
         &matrix,
         &groups,
+        Some(&pairs),
         variable,
         "Tumor vs Normal",
         &mut untestable,
     );
     Ok(Produced {
         module: "differential_abundance",
-        params: json!({"test": "mann_whitney", "effect": "mean difference (Welch interval)", "groups": ["Tumor", "Normal"], "min_per_group": options().min_per_group}),
+        params: json!({"test": test.name(), "pairs": pairs.len(), "groups": ["Tumor", "Normal"], "min_per_group": options().min_per_group}),
         layers: vec![layer_name.to_owned()],
         samples: matrix.samples().to_vec(),
         rows,
@@ -118,6 +100,7 @@ pub fn clinical_groups(
     let mut untestable = Untestable::default();
     let mut rows = Vec::new();
     let mut contrasts = Vec::new();
+    let mut tests = Vec::new();
     match kind {
         VariableKind::Ordinal(_) => {
             let ranks = ctx.numeric_values(variable, &samples)?;
@@ -136,24 +119,28 @@ pub fn clinical_groups(
                 },
             ));
             contrasts.push("trend".to_owned());
+            tests.push("spearman");
         }
         _ => {
             for (contrast, groups) in clinical_contrasts(kind, &counts, &labels, &samples)? {
-                rows.extend(two_group_rows(
+                let (contrast_rows, test) = two_group_rows(
                     layer_name,
                     &matrix,
                     &groups,
+                    None,
                     variable,
                     &contrast,
                     &mut untestable,
-                ));
+                );
+                rows.extend(contrast_rows);
                 contrasts.push(contrast);
+                tests.push(test.name());
             }
         }
     }
     Ok(Produced {
         module: "clinical_association",
-        params: json!({"variable": variable, "contrasts": contrasts, "test": if matches!(kind, VariableKind::Ordinal(_)) {"spearman"} else {"mann_whitney"}}),
+        params: json!({"variable": variable, "contrasts": contrasts, "tests": tests}),
         layers: vec![layer_name.to_owned()],
         samples,
         rows,

@@ -4,6 +4,7 @@
 //! lets a resumed run replay earlier steps and lets validation re-ask a question on held-out samples.
 
 pub mod association;
+pub mod design;
 pub mod explore;
 pub mod groups;
 

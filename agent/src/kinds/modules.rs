@@ -324,6 +324,12 @@ impl QuestionKind for Modules {
         )
     }
 
+    /// Modules are data-driven, not a first screen of one subject: the coverage of every
+    /// clinical variable, mutation and outcome comes from the kinds that screen them.
+    fn subject(&self) -> Option<crate::coverage::Subject> {
+        None
+    }
+
     fn enrichment_target(&self) -> Option<EntityRef> {
         None
     }
@@ -548,8 +554,11 @@ fn test_scores(
             _ => {}
         }
     }
-    if !ctx.study.clinical.survival.is_empty() {
-        keep(association::survival(ctx, layer, None), "survival");
+    for outcome in &ctx.study.clinical.survival {
+        keep(
+            association::survival(ctx, layer, Some(outcome.name.as_str()), None),
+            "survival",
+        );
     }
     if !hyper.is_empty() {
         notes.push(format!(

@@ -91,9 +91,10 @@ fn finding_plot(p: &Primary<'_>) -> Option<FindingPlot> {
 /// What the effect of a test row measures, for the volcano's x axis.
 fn effect_label(row: &TestRow) -> String {
     match row.test {
-        TestKind::WelchT | TestKind::MannWhitney => {
+        TestKind::WelchT | TestKind::MannWhitney | TestKind::ModeratedT => {
             format!("mean difference ({})", row.contrast)
         }
+        TestKind::PairedT => format!("mean within-pair difference ({})", row.contrast),
         TestKind::OlsT => "adjusted difference".into(),
         TestKind::Spearman | TestKind::SpearmanTrend => "Spearman rho".into(),
         TestKind::CoxWald => "log hazard ratio per unit".into(),

@@ -1,16 +1,27 @@
 //! Gene-set enrichment: over-representation of a hit list (hypergeometric upper tail against a
 //! universe) and a rank-based test of set members' scores against all other scored genes
 //! (Mann-Whitney). Every set is tested in one call and the p-values are Benjamini-Hochberg
-//! adjusted across the sets that could be tested. Per-sample set scores (combined z-scores) turn
-//! sets into a layer of module activities.
+//! adjusted across the sets that could be tested. Preranked GSEA with gene-set permutations
+//! (`gsea`) and CAMERA's correlation-corrected competitive test (`camera`) rank sets by a
+//! screen's statistic. Per-sample set scores (combined z-scores, or ssGSEA) turn sets into a
+//! layer of module activities.
 
+mod camera;
+mod gsea;
 mod ora;
 mod rank_sum;
 mod sample_scores;
+mod ssgsea;
 
+pub use camera::{
+    CameraResult, DEFAULT_INTER_GENE_CORRELATION, Direction, InterGeneCorrelation, Residuals,
+    camera, inter_gene_correlation,
+};
+pub use gsea::{GseaOptions, GseaResult, RankedList, preranked_gsea};
 pub use ora::{OraOptions, OraResult, over_representation};
 pub use rank_sum::{RankSumOptions, RankSumResult, rank_sum_enrichment};
 pub use sample_scores::{SampleScores, scores_matrix, zscore_sample_scores};
+pub use ssgsea::{SsgseaOptions, ssgsea_sample_scores};
 
 use crate::outcome::Outcome;
 use serde::Serialize;

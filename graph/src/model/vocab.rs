@@ -18,6 +18,12 @@ text_enum! {
         /// Mann-Whitney U test between two groups (effect: mean difference, std: Hedges' g,
         /// statistic: the rank-biserial correlation; the p-value is the rank test's).
         MannWhitney => "mann_whitney",
+        /// limma's moderated t between two groups (empirical-Bayes variance shrinkage over the
+        /// layer; effect: mean difference, std: difference over the moderated sd).
+        ModeratedT => "moderated_t",
+        /// Paired t over matched samples of one participant, e.g. tumour vs its normal
+        /// (effect: mean within-pair difference, std: mean over sd of the differences).
+        PairedT => "paired_t",
         /// The group coefficient of an ordinary least-squares model with covariates.
         OlsT => "ols_t",
         /// Spearman rank correlation (effect: rho).
