@@ -1,4 +1,5 @@
-//! Follow-up: do group differences hold after adjusting for purity and batch?
+//! Follow-up: do group differences hold after adjusting for the study's confounders (purity,
+//! batch, the hypermutation axis or mutation burden; see `confounders.rs`)?
 
 use super::QuestionKind;
 use super::clinical_groups::{clinical_classes, grouping_claim};
