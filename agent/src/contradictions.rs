@@ -164,3 +164,49 @@ fn other_layers(
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use graph::TestKind;
+
+    fn row(effect: f64, ci: (f64, f64), p: f64) -> TestRow {
+        TestRow {
+            layer: "proteome".into(),
+            feature: "MLH1".into(),
+            gene: "MLH1".into(),
+            variable: "MSI_status".into(),
+            contrast: "MSI-H vs MSS adjusted for purity, mutation burden".into(),
+            test: TestKind::OlsT,
+            effect,
+            ci_low: ci.0,
+            ci_high: ci.1,
+            std_effect: effect,
+            statistic: 0.0,
+            p,
+            n: 60,
+        }
+    }
+
+    #[test]
+    fn adjustment_that_keeps_the_effect_is_no_contradiction() {
+        assert!(adjustment(&row(-1.0, (-1.4, -0.6), 1e-5), -1.0, "F2.0").is_none());
+    }
+
+    #[test]
+    fn vanishing_effects_state_the_interval_not_absence() {
+        let c = adjustment(&row(-0.2, (-0.6, 0.2), 0.31), -1.0, "F2.0").unwrap();
+        assert_eq!(c.kind, ContradictionKind::VanishesAfterAdjustment);
+        assert!(c.detail.contains("no longer detected"), "{}", c.detail);
+        assert!(c.detail.contains("[-0.60, 0.20]"), "{}", c.detail);
+        assert!(c.detail.contains("purity, mutation burden"), "{}", c.detail);
+        assert_eq!(c.findings, vec!["F2.0".to_owned()]);
+    }
+
+    #[test]
+    fn significant_opposite_sign_after_adjustment_is_a_reversal() {
+        let c = adjustment(&row(0.5, (0.2, 0.8), 0.002), -1.0, "F2.1").unwrap();
+        assert_eq!(c.kind, ContradictionKind::ReversesAfterAdjustment);
+        assert!(c.detail.contains("reverses"), "{}", c.detail);
+    }
+}

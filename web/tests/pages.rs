@@ -100,6 +100,8 @@ async fn run_page_lists_every_hypothesis_in_rank_order_with_badges() {
     }
     // The search box and its few lines of inline script.
     assert!(html.contains("id=\"search\"") && html.contains("<script>"));
+    // Contradictions have their own section, listed or said to be none.
+    assert!(html.contains("<h2 id=\"contradictions\">Contradictions</h2>"));
 }
 
 #[tokio::test]

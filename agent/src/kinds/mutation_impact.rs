@@ -246,3 +246,44 @@ fn rna_clause(primary: &TestRow, rna: &TestRow) -> String {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use graph::TestKind;
+
+    fn row(layer: &str, effect: f64, ci: (f64, f64), p: f64) -> TestRow {
+        TestRow {
+            layer: layer.into(),
+            feature: "ARID1A".into(),
+            gene: "ARID1A".into(),
+            variable: "ARID1A mutation".into(),
+            contrast: "mutated vs wild-type".into(),
+            test: TestKind::WelchT,
+            effect,
+            ci_low: ci.0,
+            ci_high: ci.1,
+            std_effect: effect,
+            statistic: 0.0,
+            p,
+            n: 90,
+        }
+    }
+
+    #[test]
+    fn an_undetected_rna_change_is_stated_with_its_interval() {
+        let protein = row("proteome", -0.84, (-1.2, -0.5), 1e-5);
+        // The interval excludes an RNA drop as large as the protein's: ruled out.
+        let narrow = rna_clause(&protein, &row("rna", -0.05, (-0.33, 0.24), 0.74));
+        assert!(narrow.contains("ruled out"), "{narrow}");
+        assert!(narrow.contains("95% CI [-0.33, 0.24], p=0.74"), "{narrow}");
+        // A wide interval allows one: not detected, not ruled out, and no claim of absence.
+        let wide = rna_clause(&protein, &row("rna", -0.3, (-1.5, 0.9), 0.6));
+        assert!(wide.contains("not detected, but the interval does not rule one out"));
+        assert!(!wide.contains("does not change") && !wide.contains("beyond transcription"));
+        let same = rna_clause(&protein, &row("rna", -0.9, (-1.3, -0.5), 1e-4));
+        assert!(same.contains("changes the same way"), "{same}");
+        let opposite = rna_clause(&protein, &row("rna", 0.9, (0.5, 1.3), 1e-4));
+        assert!(opposite.contains("opposite way"), "{opposite}");
+    }
+}
