@@ -97,20 +97,31 @@ fn from_primary(ledger: &Ledger, index: usize, row_index: usize) -> Option<Candi
     ) {
         let fr = &ledger.analyses()[i].rows[r];
         ev.extend(evidence(ledger, i, r, EvidenceRole::Adjusted));
-        let holds = fr.p < 0.05 && fr.effect.signum() == row.effect.signum();
-        statement.push_str(&format!(
-            "; the difference {} ({}: {}, p={})",
-            if holds {
-                "holds after adjustment"
-            } else {
-                "does not survive adjustment"
-            },
-            fr.contrast
-                .rsplit_once(" adjusted for ")
-                .map_or("adjusted", |(_, c)| c),
+        let covariates = fr
+            .contrast
+            .rsplit_once(" adjusted for ")
+            .map_or("covariates", |(_, c)| c);
+        let numbers = format!(
+            "difference {}, 95% CI [{}, {}], p={}",
             fmt_effect(fr.effect),
+            fmt_effect(fr.ci_low),
+            fmt_effect(fr.ci_high),
             fmt_p(fr.p)
-        ));
+        );
+        // A p-value above 0.05 after adjustment is not evidence of no effect: the clause says
+        // the effect was not detected and gives the interval.
+        statement.push_str(
+            &if fr.p < 0.05 && fr.effect.signum() == row.effect.signum() {
+                format!("; the difference holds after adjustment for {covariates} ({numbers})")
+            } else if fr.p < 0.05 {
+                format!("; the difference reverses after adjustment for {covariates} ({numbers})")
+            } else {
+                format!(
+                    "; after adjustment for {covariates} the difference is no longer detected \
+                 ({numbers})"
+                )
+            },
+        );
     }
     // Pathway context from the enrichment of this analysis's changed features.
     if let Some((i, r)) = best_pathway(ledger, a.step, &row.gene, row.effect) {

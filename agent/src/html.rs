@@ -1,5 +1,9 @@
 //! HTML and XML escaping, in one place: the report, the plots' SVG and the dashboard's pages all
-//! escape through [`escape`], so a page and its embedded SVG treat text alike.
+//! escape through [`escape`], so a page and its embedded SVG treat text alike. The pieces the
+//! report and the dashboard both show of a hypothesis's score (its knowledge badge, why it
+//! matters, its contradictions) are written here once.
+
+use graph::{KnowledgeStatus, ScoreBreakdown};
 
 /// Escapes text for XML and HTML, in element content and in quoted attributes alike. Gene names,
 /// clinical levels (`<50`, `A&B`) and file names all reach the report through this.
@@ -20,6 +24,85 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+/// The known / partly known / new badge, with what knowledge says (reason and source) as its
+/// tooltip. A score recorded before knowledge grounding (no reason, nothing explained) gets its
+/// badge from the novelty value.
+pub fn knowledge_badge(score: &ScoreBreakdown) -> String {
+    let g = &score.knowledge;
+    let recorded = !g.reason.is_empty() || !g.between.is_empty();
+    let status = if recorded {
+        g.status
+    } else if score.novelty < 0.4 {
+        KnowledgeStatus::Known
+    } else if score.novelty < 0.7 {
+        KnowledgeStatus::PartlyKnown
+    } else {
+        KnowledgeStatus::Unexplained
+    };
+    let class = match status {
+        KnowledgeStatus::Known => "known",
+        KnowledgeStatus::PartlyKnown => "partly_known",
+        KnowledgeStatus::Unexplained => "new",
+    };
+    let title = if g.reason.is_empty() {
+        score.novelty_reason.clone()
+    } else if g.source.is_empty() {
+        g.reason.clone()
+    } else {
+        format!("{} ({})", g.reason, g.source)
+    };
+    format!(
+        "<span class=\"badge knowledge {class}\" title=\"{}\">{}</span>",
+        escape(&title),
+        status.badge()
+    )
+}
+
+/// What knowledge says and why it matters, as a short paragraph (empty when nothing is known).
+pub fn knowledge_note(score: &ScoreBreakdown) -> String {
+    let g = &score.knowledge;
+    let mut out = String::new();
+    if !g.reason.is_empty() {
+        out.push_str(&format!(
+            "<p class=\"knowledge\"><b>{}</b>: {}{}</p>",
+            escape(g.status.badge()),
+            escape(&g.reason),
+            if g.source.is_empty() {
+                String::new()
+            } else {
+                format!(" <span class=\"muted\">({})</span>", escape(&g.source))
+            }
+        ));
+    }
+    for why in &g.why_it_matters {
+        out.push_str(&format!(
+            "<p class=\"why\"><b>Why it matters</b>: {}</p>",
+            escape(why)
+        ));
+    }
+    out
+}
+
+/// The contradictions of one hypothesis as list items: kind, then the finding in words.
+pub fn contradiction_items(score: &ScoreBreakdown) -> String {
+    score
+        .contradictions
+        .iter()
+        .map(|c| {
+            format!(
+                "<li><span class=\"badge contradiction\">{}</span> {}{}</li>",
+                escape(c.kind.label()),
+                escape(&c.detail),
+                if c.findings.is_empty() {
+                    String::new()
+                } else {
+                    format!(" <code>{}</code>", escape(&c.findings.join(", ")))
+                }
+            )
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -31,5 +114,45 @@ mod tests {
             "&lt;50 &amp; &quot;x&quot; &#39;y&#39;"
         );
         assert_eq!(escape("a\tb\u{0}"), "a b ");
+    }
+
+    #[test]
+    fn knowledge_badges_escape_their_reason_and_fall_back_to_novelty() {
+        let mut score = ScoreBreakdown {
+            novelty: 0.9,
+            novelty_reason: "old <reason>".into(),
+            ..Default::default()
+        };
+        let old = knowledge_badge(&score);
+        assert!(
+            old.contains(">new<") && old.contains("old &lt;reason&gt;"),
+            "{old}"
+        );
+        *score.knowledge = graph::Grounding {
+            status: KnowledgeStatus::Known,
+            reason: "MLH1 loss <causes> MSI".into(),
+            source: "PMID 1".into(),
+            why_it_matters: vec!["MSI: immunotherapy".into()],
+            ..Default::default()
+        };
+        let known = knowledge_badge(&score);
+        assert!(known.contains("badge knowledge known") && known.contains(">known<"));
+        assert!(
+            known.contains("MLH1 loss &lt;causes&gt; MSI (PMID 1)"),
+            "{known}"
+        );
+        let note = knowledge_note(&score);
+        assert!(
+            note.contains("Why it matters</b>: MSI: immunotherapy"),
+            "{note}"
+        );
+        score.contradictions.push(graph::Contradiction {
+            kind: graph::ContradictionKind::VanishesAfterAdjustment,
+            detail: "p=0.4 & gone".into(),
+            findings: vec!["F3.1".into()],
+        });
+        let items = contradiction_items(&score);
+        assert!(items.contains("vanishes after adjustment") && items.contains("&amp; gone"));
+        assert!(items.contains("<code>F3.1</code>"));
     }
 }

@@ -1,12 +1,15 @@
-//! Prior knowledge the agent reasons with: pathway gene sets (WikiPathways, PROGENy), shipped in the
-//! graph crate. Used for enrichment and to tell known relations from new ones (novelty).
+//! Prior knowledge the agent reasons with: pathway gene sets (WikiPathways, PROGENy) for
+//! enrichment, and the graph crate's [`Knowledgebase`] (complexes, the clinical concept map, GO
+//! BP) that tells known relations from partly known and unexplained ones (see `grounding.rs`).
 
 use analysis::gmt::GeneSet;
-use std::collections::{HashMap, HashSet};
+use graph::knowledge::Knowledgebase;
 
 pub struct Knowledge {
     pub gene_sets: Vec<GeneSet>,
-    by_gene: HashMap<String, Vec<usize>>,
+    /// What is known about relations; `None` for knowledge built from gene sets alone (tests),
+    /// where every relation is unexplained.
+    pub base: Option<&'static Knowledgebase>,
 }
 
 impl Knowledge {
@@ -24,29 +27,15 @@ impl Knowledge {
                 genes: def.members,
             });
         }
-        Ok(Self::from_sets(sets))
+        let mut knowledge = Self::from_sets(sets);
+        knowledge.base = Some(Knowledgebase::embedded().map_err(|e| e.to_string())?);
+        Ok(knowledge)
     }
 
     pub fn from_sets(gene_sets: Vec<GeneSet>) -> Self {
-        let mut by_gene: HashMap<String, Vec<usize>> = HashMap::new();
-        for (i, set) in gene_sets.iter().enumerate() {
-            for g in &set.genes {
-                by_gene.entry(g.clone()).or_default().push(i);
-            }
+        Self {
+            gene_sets,
+            base: None,
         }
-        Self { gene_sets, by_gene }
-    }
-
-    /// Whether two genes already share a pathway in the prior knowledge.
-    pub fn linked(&self, a: &str, b: &str) -> bool {
-        let (Some(sa), Some(sb)) = (self.by_gene.get(a), self.by_gene.get(b)) else {
-            return false;
-        };
-        let sa: HashSet<&usize> = sa.iter().collect();
-        sb.iter().any(|s| sa.contains(s))
-    }
-
-    pub fn knows(&self, gene: &str) -> bool {
-        self.by_gene.contains_key(gene)
     }
 }

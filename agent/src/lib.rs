@@ -4,12 +4,15 @@
 //! OpenAI-compatible LLM can plan and write prose through the `llm` module.
 
 mod assemble;
+pub mod confounders;
+pub mod contradictions;
 pub mod coverage;
 pub mod eval;
 mod events;
 pub mod evidence_plots;
 pub mod execute;
 mod followup;
+pub mod grounding;
 pub mod html;
 pub mod hypothesis;
 pub mod journal;

@@ -72,7 +72,28 @@ pub fn hypotheses_json(result: &RunResult) -> serde_json::Value {
         "study": result.summary.study,
         "summary": result.summary,
         "hypotheses": result.hypotheses,
+        "contradictions": contradictions(result),
     })
+}
+
+/// The run's contradictions in one list (each hypothesis also carries its own in its score):
+/// which hypothesis, how the finding disagrees, in words, and the findings.
+pub fn contradictions(result: &RunResult) -> Vec<serde_json::Value> {
+    result
+        .hypotheses
+        .iter()
+        .flat_map(|h| {
+            h.score.contradictions.iter().map(|c| {
+                json!({
+                    "hypothesis": h.id,
+                    "statement": h.statement,
+                    "kind": c.kind,
+                    "detail": c.detail,
+                    "findings": c.findings,
+                })
+            })
+        })
+        .collect()
 }
 
 /// What a reader of hypotheses.json gets back (the run summary beside them is left out).
@@ -108,7 +129,8 @@ pub fn write_outputs(
     write_atomic(
         &out_dir.join("summary.json"),
         &pretty(
-            &json!({"summary": result.summary, "profile": result.profile, "split": result.split}),
+            &json!({"summary": result.summary, "profile": result.profile, "split": result.split,
+                "contradictions": contradictions(result)}),
         ),
     )?;
     write_atomic(
@@ -173,7 +195,7 @@ pub fn text_summary(result: &RunResult, out_dir: &Path) -> String {
     t.push_str("\nTop hypotheses\n");
     for h in result.hypotheses.iter().take(10) {
         t.push_str(&format!(
-            "{:>3}. [{:.2}] {} ({})\n",
+            "{:>3}. [{:.2}] {} ({}; {})\n",
             h.rank,
             h.score.total,
             h.statement,
@@ -181,7 +203,8 @@ pub fn text_summary(result: &RunResult, out_dir: &Path) -> String {
                 crate::validate::ReplicationStatus::Replicated => "replicated".to_owned(),
                 crate::validate::ReplicationStatus::NotReplicated => "not replicated".to_owned(),
                 crate::validate::ReplicationStatus::NotTested => "not re-testable".to_owned(),
-            }
+            },
+            h.score.knowledge.status.badge()
         ));
     }
     t.push_str(&format!(

@@ -263,16 +263,31 @@ impl GraphRecorder {
             }
             let mut supported_by = Vec::new();
             let mut contradicted_by = Vec::new();
+            // Findings named by the hypothesis's contradictions (an adjustment it did not
+            // survive, the same gene moving the other way in another layer) contradict it.
+            let against: Vec<(usize, usize)> = h
+                .score
+                .contradictions
+                .iter()
+                .flat_map(|c| &c.findings)
+                .filter_map(|f| parse_finding_id(f))
+                .collect();
             for e in &h.evidence {
                 let Some(id) = self.finding(e.step, e.row) else {
                     continue;
                 };
-                let against = e.summary.contains("does not")
-                    || (e.role == EvidenceRole::Adjusted && !h.statement.contains("holds"));
-                if against && e.role != EvidenceRole::Primary {
+                if e.role != EvidenceRole::Primary && against.contains(&(e.step, e.row)) {
                     contradicted_by.push(id);
                 } else {
                     supported_by.push(id);
+                }
+            }
+            for &(step, row) in &against {
+                if let Some(id) = self.finding(step, row)
+                    && !contradicted_by.contains(&id)
+                    && !supported_by.contains(&id)
+                {
+                    contradicted_by.push(id);
                 }
             }
             let status = match h.replication.status {
@@ -309,4 +324,10 @@ fn kept(q: &Question, row: &TestRow) -> bool {
         && row.p.is_finite()
         && row.effect.is_finite()
         && row.statistic.is_finite()
+}
+
+/// `F<step>.<row>` back to its step and row.
+fn parse_finding_id(id: &str) -> Option<(usize, usize)> {
+    let (step, row) = id.strip_prefix('F')?.split_once('.')?;
+    Some((step.parse().ok()?, row.parse().ok()?))
 }

@@ -8,6 +8,7 @@
 mod figures;
 mod style;
 
+use crate::html::{contradiction_items, knowledge_badge, knowledge_note};
 use crate::hypothesis::Hypothesis;
 use crate::ledger::Q_STRONG;
 use crate::plots::{BarChart, BarSeries, bar_chart, escape};
@@ -48,6 +49,7 @@ pub fn report_html(result: &RunResult, study: &Study) -> String {
     calibration_section(&mut out, &s.calibration);
     profile_section(&mut out, &result.profile);
     hypotheses_section(&mut out, result, study);
+    contradictions_section(&mut out, result);
     analyses_section(&mut out, result);
     provenance_section(&mut out, study);
     out.push_str("</main></body></html>\n");
@@ -61,7 +63,7 @@ fn nav(out: &mut String, result: &RunResult) {
         let _ = write!(out, " <a href=\"#{id}\">{id}</a>", id = escape(&h.id));
     }
     out.push_str(
-        " · <a href=\"#analyses\">Analyses</a> · <a href=\"#provenance\">Provenance</a></nav>",
+        " · <a href=\"#contradictions\">Contradictions</a> · <a href=\"#analyses\">Analyses</a> · <a href=\"#provenance\">Provenance</a></nav>",
     );
 }
 
@@ -316,7 +318,7 @@ fn replication_line(out: &mut String, prefix: &str, r: &Replication) {
 fn hypotheses_section(out: &mut String, result: &RunResult, study: &Study) {
     let _ = write!(
         out,
-        "<section id=\"hypotheses\"><h2>Hypotheses</h2><p>Ranked by total score = 0.55 reliability + 0.25 novelty + 0.20 clinical relevance. Figures (top {PLOTTED_HYPOTHESES}) show the discovery samples each analysis tested; replication used the held-out samples only.</p>"
+        "<section id=\"hypotheses\"><h2>Hypotheses</h2><p>Ranked by total score = 0.50 reliability + 0.15 plausibility (support from prior knowledge) + 0.15 novelty + 0.20 clinical relevance, less 0.05 per contradiction other than a failed replication. Badges say what prior knowledge knows: <i>known</i> (a textbook relation, with its source), <i>partly known</i> (one step away) or <i>new</i> (nothing shipped explains it: new, unstudied or implausible). Figures (top {PLOTTED_HYPOTHESES}) show the discovery samples each analysis tested; replication used the held-out samples only.</p>"
     );
     if result.hypotheses.is_empty() {
         out.push_str("<p class=\"muted\">No finding was strong enough to become a hypothesis.</p>");
@@ -330,10 +332,12 @@ fn hypotheses_section(out: &mut String, result: &RunResult, study: &Study) {
 fn hypothesis_card(out: &mut String, h: &Hypothesis, plot: Option<(&RunResult, &Study)>) {
     let _ = write!(
         out,
-        "<section class=\"hyp\" id=\"{id}\"><h3><span class=\"rank\">{id}</span>{statement}</h3><p><span class=\"badge\">{kind}</span></p>",
+        "<section class=\"hyp\" id=\"{id}\"><h3><span class=\"rank\">{id}</span>{statement}</h3><p><span class=\"badge\">{kind}</span> {knowledge}</p>{note}",
         id = escape(&h.id),
         statement = escape(&h.statement),
         kind = escape(&kind_label(h.kind)),
+        knowledge = knowledge_badge(&h.score),
+        note = knowledge_note(&h.score),
     );
     replication_line(out, "", &h.replication);
     if let Some(external) = &h.external_replication {
@@ -342,9 +346,10 @@ fn hypothesis_card(out: &mut String, h: &Hypothesis, plot: Option<(&RunResult, &
     let sc = &h.score;
     let _ = write!(
         out,
-        "<table class=\"score\"><tr><th>total</th><th>reliability</th><th>novelty</th><th>clinical relevance</th><th>replication</th></tr><tr><td class=\"num\"><b>{:.2}</b></td><td class=\"num\">{:.2}</td><td class=\"num\">{:.2}</td><td class=\"num\">{:.2}</td><td class=\"num\">{:.2}</td></tr></table><p class=\"muted\">Reliability from significance {:.2}, effect size {:.2}, consistency of follow-ups {:.2} and replication {:.2}. Novelty: {}.</p>",
+        "<table class=\"score\"><tr><th>total</th><th>reliability</th><th>plausibility</th><th>novelty</th><th>clinical relevance</th><th>replication</th></tr><tr><td class=\"num\"><b>{:.2}</b></td><td class=\"num\">{:.2}</td><td class=\"num\">{:.2}</td><td class=\"num\">{:.2}</td><td class=\"num\">{:.2}</td><td class=\"num\">{:.2}</td></tr></table><p class=\"muted\">Reliability from significance {:.2}, effect size {:.2}, consistency of follow-ups {:.2} and replication {:.2}. Novelty: {}.</p>",
         sc.total,
         sc.reliability,
+        sc.plausibility,
         sc.novelty,
         sc.clinical_relevance,
         sc.replication,
@@ -354,6 +359,13 @@ fn hypothesis_card(out: &mut String, h: &Hypothesis, plot: Option<(&RunResult, &
         sc.replication,
         escape(&sc.novelty_reason),
     );
+    if !sc.contradictions.is_empty() {
+        let _ = write!(
+            out,
+            "<h4>Contradictions</h4><ul class=\"contradictions\">{}</ul>",
+            contradiction_items(sc)
+        );
+    }
     out.push_str("<h4>Evidence chain</h4><ol class=\"evidence\">");
     for e in &h.evidence {
         let _ = write!(
@@ -377,6 +389,30 @@ fn hypothesis_card(out: &mut String, h: &Hypothesis, plot: Option<(&RunResult, &
             );
         }
         out.push_str("</div>");
+    }
+    out.push_str("</section>");
+}
+
+/// Every hypothesis some finding disagrees with, in rank order: it is kept (demoted, with the
+/// reason) rather than dropped, and this section is where a reviewer finds them together.
+fn contradictions_section(out: &mut String, result: &RunResult) {
+    out.push_str("<section id=\"contradictions\"><h2>Contradictions</h2><p>Findings that disagree with a hypothesis: the same gene moving the other way in another layer, an effect that vanishes or reverses after adjustment for the study's confounders, a re-test on held-out samples that did not confirm it. Each such hypothesis stays in the ranking, demoted, with the reason.</p>");
+    let with: Vec<&Hypothesis> = result
+        .hypotheses
+        .iter()
+        .filter(|h| !h.score.contradictions.is_empty())
+        .collect();
+    if with.is_empty() {
+        out.push_str("<p class=\"muted\">No finding contradicts a reported hypothesis.</p>");
+    }
+    for h in with {
+        let _ = write!(
+            out,
+            "<div class=\"contradiction\"><p><a href=\"#{id}\">{id}</a> {}</p><ul>{}</ul></div>",
+            escape(&h.statement),
+            contradiction_items(&h.score),
+            id = escape(&h.id),
+        );
     }
     out.push_str("</section>");
 }

@@ -1,13 +1,49 @@
 //! Step 6: scoring. Reliability asks how sure we are (session-wide q, effect size, n, agreement of
-//! follow-up evidence, replication); novelty asks whether prior knowledge already links the
-//! entities; clinical relevance asks whether a clinician would act on it. Every component is kept
-//! so a reader can see why one hypothesis outranks another.
+//! follow-up evidence, replication); plausibility asks how well prior knowledge supports the
+//! relation (`grounding.rs`: known, partly known, unexplained); novelty is what knowledge leaves
+//! open, capped by the kind's own caveat (a circular variable, a well-studied contrast);
+//! clinical relevance asks whether a clinician would act on it. Findings that disagree
+//! (`contradictions.rs`) demote it, each with its reason. Every component is kept so a reader can
+//! see why one hypothesis outranks another.
 
+use crate::contradictions::contradictions;
+use crate::grounding::ground;
 use crate::hypothesis::Validated;
 use crate::knowledge::Knowledge;
 use crate::ledger::Ledger;
 use crate::validate::ReplicationStatus;
-use graph::{EvidenceRole, ScoreBreakdown};
+use graph::{ContradictionKind, EvidenceRole, Grounding, KnowledgeStatus, ScoreBreakdown};
+
+/// Taken from the total per contradiction other than a failed replication (which already
+/// weighs in reliability).
+const DEMOTION: f64 = 0.05;
+
+/// Plausibility and the novelty knowledge leaves open, by what knowledge says: support raises
+/// plausibility; an unexplained relation is not rewarded as new, only not supported.
+fn from_knowledge(grounding: &Grounding) -> (f64, f64, String) {
+    let source = if grounding.source.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", grounding.source)
+    };
+    match grounding.status {
+        KnowledgeStatus::Known => (1.0, 0.15, format!("known: {}{source}", grounding.reason)),
+        KnowledgeStatus::PartlyKnown => (
+            0.7,
+            0.5,
+            format!(
+                "partly known: {}{source}; the direct link is the new part",
+                grounding.reason
+            ),
+        ),
+        KnowledgeStatus::Unexplained if grounding.reason.is_empty() => (
+            0.4,
+            0.5,
+            "unexplained: no prior knowledge was consulted".into(),
+        ),
+        KnowledgeStatus::Unexplained => (0.4, 0.5, format!("unexplained: {}", grounding.reason)),
+    }
+}
 
 /// The third stage of a hypothesis: the score of a validated candidate.
 pub fn score(validated: &Validated, ledger: &Ledger, knowledge: &Knowledge) -> ScoreBreakdown {
@@ -59,9 +95,24 @@ pub fn score(validated: &Validated, ledger: &Ledger, knowledge: &Knowledge) -> S
         ReplicationStatus::NotReplicated => 0.0,
     };
     let reliability = 0.35 * significance + 0.25 * effect + 0.15 * consistency + 0.25 * replication;
-    let (novelty, novelty_reason) = h.kind.novelty(h, knowledge);
+    let knowledge_grounding = ground(h, knowledge);
+    let (plausibility, open, grounded_reason) = from_knowledge(&knowledge_grounding);
+    let (ceiling, caveat) = h.kind.novelty(h, knowledge);
+    let (novelty, novelty_reason) = if ceiling < open {
+        (ceiling, caveat)
+    } else {
+        (open, grounded_reason)
+    };
     let clinical = h.kind.clinical_relevance(h);
-    let total = 0.55 * reliability + 0.25 * novelty + 0.20 * clinical;
+    let contradictions = contradictions(validated, ledger);
+    let demotion = DEMOTION
+        * contradictions
+            .iter()
+            .filter(|c| c.kind != ContradictionKind::FailedReplication)
+            .count() as f64;
+    let total = (0.5 * reliability + 0.15 * plausibility + 0.15 * novelty + 0.20 * clinical
+        - demotion)
+        .max(0.0);
     ScoreBreakdown {
         significance,
         effect,
@@ -72,5 +123,8 @@ pub fn score(validated: &Validated, ledger: &Ledger, knowledge: &Knowledge) -> S
         replication,
         total,
         novelty_reason,
+        plausibility,
+        knowledge: Box::new(knowledge_grounding),
+        contradictions,
     }
 }

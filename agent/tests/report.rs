@@ -181,10 +181,32 @@ fn demo_report_is_complete_well_formed_and_offline() {
         assert!(html.contains(&escape(&a.direction.question.describe())));
     }
 
+    // Contradictions in their own section, each hypothesis with one linked there.
+    let section = &html[html
+        .find("<section id=\"contradictions\">")
+        .expect("section")..];
+    for h in result
+        .hypotheses
+        .iter()
+        .filter(|h| !h.score.contradictions.is_empty())
+    {
+        assert!(section.contains(&format!("href=\"#{}\"", h.id)), "{}", h.id);
+    }
+
     // Every hypothesis with its statement and evidence; the top ones with real figures.
     for (i, h) in result.hypotheses.iter().enumerate() {
         let card = card(&html, &h.id);
         assert!(card.contains(&escape(&h.statement)), "{} statement", h.id);
+        // What knowledge says, as a badge with its reason, and every contradiction.
+        assert!(
+            card.contains(&format!(">{}</span>", h.score.knowledge.status.badge()))
+                && card.contains("badge knowledge"),
+            "{} knowledge badge",
+            h.id
+        );
+        for c in &h.score.contradictions {
+            assert!(card.contains(&escape(&c.detail)), "{} contradiction", h.id);
+        }
         for e in &h.evidence {
             assert!(card.contains(&escape(&e.finding)) && card.contains(&escape(&e.summary)));
         }

@@ -37,8 +37,9 @@ pub use model::{
     RelationKind, Run, Stance,
 };
 pub use model::{
-    EvidenceRole, HypothesisScore, Mention, Relation, Replication, ReplicationStatus, RunProgress,
-    ScoreBreakdown, StatementSource, TestKind,
+    Contradiction, ContradictionKind, EvidenceRole, Grounding, HypothesisScore, KnowledgeStatus,
+    Mention, Relation, Replication, ReplicationStatus, RunProgress, ScoreBreakdown,
+    StatementSource, TestKind,
 };
 pub use query::Scope;
 pub use query::findings::{FindingOrder, FindingQuery};

@@ -89,11 +89,19 @@ async fn run_page_lists_every_hypothesis_in_rank_order_with_badges() {
                 .any(|b| row.contains(b)),
             "no replication badge in {row}"
         );
-        assert!(row.contains("badge novel"), "no novelty badge in {row}");
+        assert!(
+            ["known<", "partly known<", "new<"]
+                .iter()
+                .any(|b| row.contains(&format!("\">{b}")))
+                && row.contains("badge knowledge"),
+            "no knowledge badge in {row}"
+        );
         assert!(row.contains("class=\"bar\""), "no score bar in {row}");
     }
     // The search box and its few lines of inline script.
     assert!(html.contains("id=\"search\"") && html.contains("<script>"));
+    // Contradictions have their own section, listed or said to be none.
+    assert!(html.contains("<h2 id=\"contradictions\">Contradictions</h2>"));
 }
 
 #[tokio::test]

@@ -2,7 +2,9 @@
 //! differences adjusted for purity and batch.
 
 use super::design::{matched_pairs, two_group_rows};
+use super::reference::interest_then_reference;
 use super::{Context, ExecError, Produced, Untestable, collect_rows, restrict_features};
+use crate::confounders::{MUTATION_BURDEN, mutation_burden};
 use crate::ledger::TestRow;
 use crate::profile::MIN_GROUP;
 use analysis::compare::CompareOptions;
@@ -170,9 +172,11 @@ fn usable_levels(
 }
 
 /// The two-group contrasts a clinical variable is tested with, shared by the screen and its
-/// adjusted follow-up so both state the same contrast: binary variables compare the second level
-/// with the first; categorical ones each of the four largest levels with the rest (or, with only
-/// two usable levels, the larger with the smaller). Ordinal variables are tested for trend instead.
+/// adjusted follow-up so both state the same contrast: two levels (binary, or a categorical
+/// variable with two usable levels) compare the level of interest with the reference
+/// (`reference.rs`: normal, wild-type, negative, MSS, low stage, else the larger group);
+/// categorical ones each of the four largest levels with the rest. Ordinal variables are tested
+/// for trend instead.
 fn clinical_contrasts(
     kind: &VariableKind,
     counts: &[(String, usize)],
@@ -183,14 +187,26 @@ fn clinical_contrasts(
     match kind {
         VariableKind::Ordinal(_) => {}
         VariableKind::Binary(_) if counts.len() >= 2 => {
-            let (a, b) = (counts[1].0.clone(), counts[0].0.clone());
+            let (a, b) =
+                interest_then_reference((&counts[1].0, counts[1].1), (&counts[0].0, counts[0].1));
+            let (a, b) = (a.to_owned(), b.to_owned());
             let groups =
                 TwoGroups::from_labels(samples.to_vec(), labels, &a, &b).map_err(grouping_error)?;
             out.push((format!("{a} vs {b}"), groups));
         }
         _ if counts.len() >= 2 => {
-            let counts = &counts[..counts.len().min(4)];
+            let mut counts = counts[..counts.len().min(4)].to_vec();
             let two_levels = counts.len() == 2;
+            if two_levels {
+                let (interest, _) = interest_then_reference(
+                    (&counts[0].0, counts[0].1),
+                    (&counts[1].0, counts[1].1),
+                );
+                let swap = interest != counts[0].0;
+                if swap {
+                    counts.swap(0, 1);
+                }
+            }
             for (level, _) in counts.iter().take(if two_levels { 1 } else { 4 }) {
                 let membership: Vec<Membership> = labels
                     .iter()
@@ -301,7 +317,8 @@ pub fn mutation_impact(
     })
 }
 
-/// Re-tests group differences with purity/batch covariates by OLS; the group coefficient is the
+/// Re-tests group differences with the study's confounders (purity, batch, hypermutation axis or
+/// the mutation burden computed from the mutation layer) as covariates by OLS; the group coefficient is the
 /// adjusted difference. Contrasts are the screen's own (`clinical_contrasts`), so each adjusted row
 /// names the same contrast as the finding it re-tests.
 pub fn adjusted_groups(
@@ -436,6 +453,21 @@ fn covariate_terms(
     let mut numeric = Vec::new();
     let mut categorical = Vec::new();
     for c in covariates {
+        // The mutation burden (see `confounders.rs`) is computed from the mutation layer unless
+        // the clinical table has a variable of that name.
+        if c == MUTATION_BURDEN && ctx.study.clinical.variable(c).is_none() {
+            let mut values = mutation_burden(ctx.study, samples).ok_or_else(|| {
+                ExecError::NothingToTest("no mutation layer for the mutation burden".into())
+            })?;
+            if ranked {
+                values = ranks_of_observed(&values);
+            }
+            numeric.push((
+                c.clone(),
+                SampleValues::new(samples.to_vec(), values).map_err(grouping_error)?,
+            ));
+            continue;
+        }
         match ctx.study.clinical.variable(c).map(|v| &v.kind) {
             Some(VariableKind::Numeric(_)) => {
                 let mut values = ctx.numeric_values(c, samples)?;

@@ -7,6 +7,7 @@ pub mod association;
 pub mod design;
 pub mod explore;
 pub mod groups;
+pub mod reference;
 
 use crate::ledger::TestRow;
 use analysis::compare::TwoGroupComparison;

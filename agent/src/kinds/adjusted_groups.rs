@@ -1,5 +1,6 @@
 //! Follow-up: do group differences (or a numeric variable's rank correlation) hold after adjusting
-//! for purity, batch (and, for numeric variables, stage and grade)?
+//! for the study's confounders (purity, batch, the hypermutation axis or mutation burden; see
+//! `confounders.rs`; for numeric variables also stage and grade)?
 
 use super::QuestionKind;
 use super::clinical_groups::{clinical_classes, grouping_claim};

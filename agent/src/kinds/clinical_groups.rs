@@ -8,6 +8,7 @@ use super::priors::{clinical_relevance, layer_weight, screen_layers, two_group_p
 use super::relations::{DirectionClasses, claim, feature_entity, features, sign_relation};
 use super::truth::{layer_is, names_feature};
 use super::{PlotKind, Proposal, Question, QuestionKind};
+use crate::confounders::Tested;
 use crate::execute::{Context, ExecError, Produced, groups};
 use crate::hypothesis::{Candidate, Draft, ValidationKey, fmt_effect, fmt_p, higher_lower};
 use crate::knowledge::Knowledge;
@@ -64,11 +65,9 @@ impl QuestionKind for ClinicalGroups {
     fn follow_ups(&self, opened: &FollowUpContext<'_>) -> Vec<(Question, String)> {
         let (variable, layer) = (&self.variable, &self.layer);
         let mut out = Vec::new();
-        let covariates: Vec<String> = confounders(opened.study)
-            .into_iter()
-            .filter(|c| c != variable)
-            .collect();
+        let covariates = confounders(opened, Tested::Clinical(variable));
         if !covariates.is_empty() {
+            let why = format!("{}: explained by {}?", opened.why, covariates.join(", "));
             out.push((
                 AdjustedGroups {
                     variable: variable.clone(),
@@ -77,7 +76,7 @@ impl QuestionKind for ClinicalGroups {
                     covariates,
                 }
                 .into(),
-                format!("{}: explained by purity or batch?", opened.why),
+                why,
             ));
         }
         out.extend(enrichment(

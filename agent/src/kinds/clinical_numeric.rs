@@ -60,7 +60,8 @@ impl QuestionKind for ClinicalNumeric {
     /// model, by ranks like the screen), then the pathways of the correlated features.
     fn follow_ups(&self, opened: &FollowUpContext<'_>) -> Vec<(Question, String)> {
         let mut out = Vec::new();
-        let mut covariates = confounders(opened.study);
+        let mut covariates =
+            confounders(opened, crate::confounders::Tested::Clinical(&self.variable));
         covariates.extend(prognostic_covariates(opened.study));
         covariates.retain(|c| c != &self.variable);
         if !covariates.is_empty() {

@@ -3,6 +3,7 @@
 
 use super::Question;
 use super::enrichment::Enrichment;
+use crate::confounders::{Tested, dominant_axes};
 use crate::ledger::{AnalysisRecord, Ledger, Q_STRONG, TestRow};
 use datasets::Study;
 use datasets::clinical::VariableKind;
@@ -53,28 +54,10 @@ impl<'a> FollowUpContext<'a> {
     }
 }
 
-/// Covariates a careful analyst adjusts group differences for: tumour purity and batch.
-pub fn confounders(study: &Study) -> Vec<String> {
-    let mut out = Vec::new();
-    let vars = &study.clinical.variables;
-    if let Some(v) = vars.iter().find(|v| {
-        matches!(v.kind, VariableKind::Numeric(_)) && {
-            let n = v.name.to_ascii_lowercase();
-            n == "purity"
-                || n.contains("purity_cancer")
-                || n.contains("tumor_purity")
-                || n.ends_with("purity")
-        }
-    }) {
-        out.push(v.name.clone());
-    }
-    if let Some(v) = vars.iter().find(|v| {
-        matches!(v.kind, VariableKind::Categorical(_))
-            && v.name.to_ascii_lowercase().contains("batch")
-    }) {
-        out.push(v.name.clone());
-    }
-    out
+/// Covariates a careful analyst adjusts a group difference for: purity, batch and the study's
+/// hypermutation axis (`confounders.rs`), read on the analysis's own (discovery) samples.
+pub fn confounders(opened: &FollowUpContext<'_>, tested: Tested<'_>) -> Vec<String> {
+    dominant_axes(opened.study, &opened.record.samples, tested)
 }
 
 /// Stage and grade: what a prognostic marker must be independent of.

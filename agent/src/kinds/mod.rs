@@ -172,7 +172,9 @@ pub trait QuestionKind: Sized + Into<Question> {
     /// findings are group differences that purity or batch could explain.
     fn adjusted_grouping(&self) -> Option<(String, &str)>;
 
-    /// How new a hypothesis of this kind is against prior knowledge, with the reason.
+    /// The kind's cap on novelty, with its reason: where the kind's design makes a link
+    /// unsurprising (a variable computed from the omics data, a well-studied contrast); 1.0 for no
+    /// cap. What prior knowledge knows is decided for every kind alike (`grounding.rs`).
     fn novelty(h: &Candidate, knowledge: &Knowledge) -> (f64, String);
 
     /// How much a clinician would care about a hypothesis of this kind, in [0, 1].

@@ -7,6 +7,7 @@ use super::priors::{layer_weight, screen_layers, two_group_power};
 use super::relations::{DirectionClasses, claim, feature_entity, features, sign_relation};
 use super::truth::{layer_is, names_feature};
 use super::{Kind, PlotKind, Proposal, Question, QuestionKind};
+use crate::confounders::Tested;
 use crate::execute::{Context, ExecError, Produced, groups};
 use crate::hypothesis::{
     Candidate, Draft, ValidationKey, evidence, find_follow_up, fmt_effect, fmt_p, higher_lower,
@@ -76,8 +77,9 @@ impl QuestionKind for MutationImpact {
                 format!("{why}: is the change transcriptional?"),
             ));
         }
-        let covariates = confounders(study);
+        let covariates = confounders(opened, Tested::Mutation(gene));
         if !covariates.is_empty() {
+            let why = format!("{why}: explained by {}?", covariates.join(", "));
             out.push((
                 AdjustedGroups {
                     variable: format!("{gene} mutation"),
@@ -86,7 +88,7 @@ impl QuestionKind for MutationImpact {
                     covariates,
                 }
                 .into(),
-                format!("{why}: explained by purity or batch?"),
+                why,
             ));
         }
         out.extend(enrichment(
@@ -127,23 +129,10 @@ impl QuestionKind for MutationImpact {
             |fr| fr.gene == row.gene,
         ) {
             let fr = &ledger.analyses()[i].rows[r];
-            let same = fr.p < 0.05 && fr.effect.signum() == row.effect.signum();
             draft
                 .evidence
                 .extend(evidence(ledger, i, r, EvidenceRole::Mechanism));
-            s.push_str(&if same {
-                format!(
-                    "; its RNA changes the same way (difference {}, p={}), suggesting a transcriptional effect",
-                    fmt_effect(fr.effect),
-                    fmt_p(fr.p)
-                )
-            } else {
-                format!(
-                    "; its RNA does not (difference {}, p={}), suggesting regulation beyond transcription",
-                    fmt_effect(fr.effect),
-                    fmt_p(fr.p)
-                )
-            });
+            s.push_str(&rna_clause(row, fr));
         }
         Some(s)
     }
@@ -181,29 +170,10 @@ impl QuestionKind for MutationImpact {
         Some((format!("{} mutation", self.gene), &self.layer))
     }
 
-    fn novelty(h: &Candidate, knowledge: &Knowledge) -> (f64, String) {
-        let mutated = h.entities.iter().find_map(|e| match e {
-            Mention::Mutation(g) => Some(g),
-            _ => None,
-        });
-        let target = h.entities.iter().find_map(|e| match e {
-            Mention::Gene(g) => Some(g),
-            _ => None,
-        });
-        match (mutated, target) {
-            (Some(m), Some(t)) if m == t => {
-                (0.2, format!("{m} mutation changing {m} itself is expected"))
-            }
-            (Some(m), Some(t)) if knowledge.linked(m, t) => (
-                0.45,
-                format!("{m} and {t} already share a pathway in the prior knowledge"),
-            ),
-            (Some(m), Some(t)) if knowledge.knows(m) && knowledge.knows(t) => (
-                0.9,
-                format!("no pathway in the prior knowledge links {m} and {t}"),
-            ),
-            _ => (0.7, "genes not covered by the prior knowledge".into()),
-        }
+    fn novelty(_h: &Candidate, _knowledge: &Knowledge) -> (f64, String) {
+        // No cap of the kind's own: prior knowledge says what is known (`grounding.rs`), and a
+        // mutation changing its own gene is known there as a cis relation.
+        (1.0, String::new())
     }
 
     fn clinical_relevance(_h: &Candidate) -> f64 {
@@ -241,5 +211,83 @@ impl QuestionKind for MutationImpact {
             && layer_is(study, &self.layer, *layer)
             && names_feature(features, &key.feature)
             && key.effect_sign == effect.signum()
+    }
+}
+
+/// What the same gene's RNA says about a mutation's effect on another layer. A p-value above 0.05
+/// is not evidence of no change: without a detected change the clause states the interval, and
+/// only an interval that excludes a change as large as the primary one rules it out.
+fn rna_clause(primary: &TestRow, rna: &TestRow) -> String {
+    let numbers = format!(
+        "difference {}, 95% CI [{}, {}], p={}",
+        fmt_effect(rna.effect),
+        fmt_effect(rna.ci_low),
+        fmt_effect(rna.ci_high),
+        fmt_p(rna.p)
+    );
+    let sign = primary.effect.signum();
+    if rna.p < 0.05 && rna.effect.signum() == sign {
+        return format!(
+            "; its RNA changes the same way ({numbers}), suggesting a transcriptional effect"
+        );
+    }
+    if rna.p < 0.05 {
+        return format!(
+            "; its RNA changes the opposite way ({numbers}), so the two layers disagree"
+        );
+    }
+    // The end of the interval on the primary effect's side: how large an RNA change in that
+    // direction the data still allow.
+    let allowed = if sign > 0.0 { rna.ci_high } else { -rna.ci_low };
+    if allowed.is_finite() && allowed < primary.effect.abs() {
+        format!(
+            "; an RNA change as large as this one is ruled out ({numbers}), pointing to \
+             regulation beyond transcription"
+        )
+    } else {
+        format!(
+            "; an RNA change was not detected, but the interval does not rule one out ({numbers})"
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use graph::TestKind;
+
+    fn row(layer: &str, effect: f64, ci: (f64, f64), p: f64) -> TestRow {
+        TestRow {
+            layer: layer.into(),
+            feature: "ARID1A".into(),
+            gene: "ARID1A".into(),
+            variable: "ARID1A mutation".into(),
+            contrast: "mutated vs wild-type".into(),
+            test: TestKind::WelchT,
+            effect,
+            ci_low: ci.0,
+            ci_high: ci.1,
+            std_effect: effect,
+            statistic: 0.0,
+            p,
+            n: 90,
+        }
+    }
+
+    #[test]
+    fn an_undetected_rna_change_is_stated_with_its_interval() {
+        let protein = row("proteome", -0.84, (-1.2, -0.5), 1e-5);
+        // The interval excludes an RNA drop as large as the protein's: ruled out.
+        let narrow = rna_clause(&protein, &row("rna", -0.05, (-0.33, 0.24), 0.74));
+        assert!(narrow.contains("ruled out"), "{narrow}");
+        assert!(narrow.contains("95% CI [-0.33, 0.24], p=0.74"), "{narrow}");
+        // A wide interval allows one: not detected, not ruled out, and no claim of absence.
+        let wide = rna_clause(&protein, &row("rna", -0.3, (-1.5, 0.9), 0.6));
+        assert!(wide.contains("not detected, but the interval does not rule one out"));
+        assert!(!wide.contains("does not change") && !wide.contains("beyond transcription"));
+        let same = rna_clause(&protein, &row("rna", -0.9, (-1.3, -0.5), 1e-4));
+        assert!(same.contains("changes the same way"), "{same}");
+        let opposite = rna_clause(&protein, &row("rna", 0.9, (0.5, 1.3), 1e-4));
+        assert!(opposite.contains("opposite way"), "{opposite}");
     }
 }

@@ -1,5 +1,6 @@
-//! Novelty and clinical relevance rules shared by kinds whose hypotheses link a clinical
-//! variable to a feature.
+//! Novelty caps and clinical relevance rules shared by kinds whose hypotheses link a clinical
+//! variable to a feature. What is known is decided from prior knowledge in `grounding.rs`; a
+//! kind only caps novelty where its own design makes a link unsurprising.
 
 use super::priors::{clinical_relevance, is_derived_from_omics};
 use crate::hypothesis::Candidate;
@@ -13,8 +14,9 @@ pub fn clinical_variables(h: &Candidate) -> impl Iterator<Item = &str> {
     })
 }
 
-/// Novelty of a clinical link: partly circular when the variable is computed from the omics
-/// data, partly known when the feature's pathway responds, otherwise new.
+/// The kind's cap on novelty for a clinical link: partly circular when the variable is computed
+/// from the omics data; otherwise no cap (1.0), and what prior knowledge says decides (see
+/// `grounding.rs`).
 pub fn clinical_link(h: &Candidate) -> (f64, String) {
     if clinical_variables(h).any(is_derived_from_omics) {
         return (
@@ -23,18 +25,7 @@ pub fn clinical_link(h: &Candidate) -> (f64, String) {
                 .into(),
         );
     }
-    let has_pathway = h.entities.iter().any(|e| matches!(e, Mention::Pathway(_)));
-    if has_pathway {
-        (
-            0.5,
-            "the feature's pathway is known to respond; the clinical link is the new part".into(),
-        )
-    } else {
-        (
-            0.7,
-            "no prior-knowledge link between the clinical variable and the feature".into(),
-        )
-    }
+    (1.0, String::new())
 }
 
 /// Relevance of the most relevant clinical variable named (0.4 when none is).

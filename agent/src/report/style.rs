@@ -29,6 +29,10 @@ table.facts th { background: none; font-weight: normal; color: var(--muted); }
 .badge.replicated { background: #d9efe6; border-color: #009E73; }
 .badge.not_replicated { background: #fbe3d6; border-color: #D55E00; }
 .badge.not_tested { background: #eeeeee; border-color: #9a9a9a; }
+.badge.known { background: #e0ecf7; border-color: #0072B2; }
+.badge.partly_known { background: #f3ecd6; border-color: #E69F00; }
+.badge.new { background: #f1e4ef; border-color: #CC79A7; }
+.badge.contradiction { background: #fbe3d6; border-color: #D55E00; }
 table.score { width: auto; margin-top: 6px; }
 ol.evidence { margin: 4px 0; padding-left: 22px; font-size: 13px; }
 ol.evidence code { font-weight: bold; }

@@ -17,6 +17,7 @@ pub use process::{
 pub use progress::RunProgress;
 pub use study_profile::StudyProfile;
 pub use vocab::{
-    BadMention, EvidenceRole, HypothesisScore, Mention, Relation, Replication, ReplicationStatus,
-    ScoreBreakdown, StatementSource, TestKind,
+    BadMention, Contradiction, ContradictionKind, EvidenceRole, Grounding, HypothesisScore,
+    KnowledgeStatus, Mention, Relation, Replication, ReplicationStatus, ScoreBreakdown,
+    StatementSource, TestKind,
 };

@@ -257,6 +257,94 @@ pub struct ScoreBreakdown {
     pub total: f64,
     /// Why novelty is what it is.
     pub novelty_reason: String,
+    /// How well prior knowledge supports the relation (1 known, 0.7 partly known, 0.4
+    /// unexplained): textbook support raises a hypothesis instead of lowering its rank.
+    #[serde(default)]
+    pub plausibility: f64,
+    /// What prior knowledge says about the hypothesis's relation, with the reason and source
+    /// (boxed: it is most of the score's size, and graph nodes stay small).
+    #[serde(default)]
+    pub knowledge: Box<Grounding>,
+    /// Findings that disagree with the hypothesis; each one demotes it, with its reason.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub contradictions: Vec<Contradiction>,
+}
+
+/// Whether prior knowledge states a relation (`graph::knowledge::Explanation`, as recorded).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KnowledgeStatus {
+    /// Textbook knowledge states it.
+    Known,
+    /// Knowledge reaches it one step away (a complex partner, a pathway neighbour, a linked
+    /// concept).
+    PartlyKnown,
+    /// Nothing shipped links the entities: unstudied or implausible, not new by default.
+    #[default]
+    Unexplained,
+}
+
+impl KnowledgeStatus {
+    /// The badge a reader sees: `known`, `partly known`, `new`.
+    pub fn badge(self) -> &'static str {
+        match self {
+            Self::Known => "known",
+            Self::PartlyKnown => "partly known",
+            Self::Unexplained => "new",
+        }
+    }
+}
+
+/// What prior knowledge says about a hypothesis: the strongest explanation over the pairs of
+/// entities it names, and why the concepts it touches matter.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Grounding {
+    pub status: KnowledgeStatus,
+    /// The two entities explained (empty when nothing was).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub between: Vec<Mention>,
+    #[serde(default)]
+    pub reason: String,
+    #[serde(default)]
+    pub source: String,
+    /// "Why it matters" lines of the concepts the hypothesis names, each with its source.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub why_it_matters: Vec<String>,
+}
+
+/// How a finding disagrees with a hypothesis.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContradictionKind {
+    /// The same gene moves the opposite way in another layer for the same contrast.
+    OppositeLayers,
+    /// The effect is no longer detected after adjustment for confounders.
+    VanishesAfterAdjustment,
+    /// The effect changes sign (significantly) after adjustment.
+    ReversesAfterAdjustment,
+    /// The re-test on held-out samples (or another cohort) did not confirm it.
+    FailedReplication,
+}
+
+impl ContradictionKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::OppositeLayers => "opposite direction in another layer",
+            Self::VanishesAfterAdjustment => "vanishes after adjustment",
+            Self::ReversesAfterAdjustment => "reverses after adjustment",
+            Self::FailedReplication => "failed replication",
+        }
+    }
+}
+
+/// One finding that disagrees with a hypothesis, in words with its numbers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Contradiction {
+    pub kind: ContradictionKind,
+    pub detail: String,
+    /// The findings (`F<step>.<row>`) that disagree, when they are in the ledger.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<String>,
 }
 
 /// What the graph keeps of a hypothesis's standing in its run: its id and rank in the run's

@@ -18,6 +18,7 @@ th{background:#eef}td.num{text-align:right;font-variant-numeric:tabular-nums}\
 .bar{display:inline-block;height:.7em;background:#4a7;vertical-align:middle;margin-left:.3em}\
 .badge{display:inline-block;padding:0 .45em;border-radius:.6em;font-size:.8em;margin-right:.3em;white-space:nowrap}\
 .ok{background:#d4f0d4}.bad{background:#f6d4d4}.na{background:#e4e4e4}.novel{background:#dde4fb}\
+.known{background:#dde4fb}.partly_known{background:#f6ecd0}.new{background:#f1e0ee}.contradiction{background:#f6d4d4}\
 .muted{color:#666}code{font-size:.85em;word-break:break-all}form{margin:.5em 0}\
 figure{margin:1em 0}svg{max-width:760px;height:auto}";
 
@@ -89,19 +90,10 @@ pub fn replication_badge(score: &HypothesisScore) -> String {
     )
 }
 
-/// The novelty badge: how far prior knowledge already links the entities, with the reason as
-/// its tooltip.
-pub fn novelty_badge(score: &HypothesisScore) -> String {
-    let label = match score.score.novelty {
-        n if n >= 0.7 => "novel",
-        n if n >= 0.4 => "partly known",
-        n if n.is_finite() => "known",
-        _ => "novelty unknown",
-    };
-    format!(
-        "<span class=\"badge novel\" title=\"{}\">{label}</span>",
-        escape(&score.score.novelty_reason)
-    )
+/// The knowledge badge (known / partly known / new) with what knowledge says as its tooltip;
+/// shared with report.html.
+pub fn knowledge_badge(score: &HypothesisScore) -> String {
+    agent::html::knowledge_badge(&score.score)
 }
 
 #[cfg(test)]
@@ -132,9 +124,9 @@ mod tests {
             ..Default::default()
         };
         assert!(replication_badge(&score).contains(">not replicated<"));
-        let novelty = novelty_badge(&score);
-        assert!(novelty.contains(">novel<"), "{novelty}");
-        assert!(novelty.contains("no &lt;pathway&gt;"), "{novelty}");
+        let knowledge = knowledge_badge(&score);
+        assert!(knowledge.contains(">new<"), "{knowledge}");
+        assert!(knowledge.contains("no &lt;pathway&gt;"), "{knowledge}");
         assert!(replication_badge(&HypothesisScore::default()).contains("not re-testable"));
     }
 

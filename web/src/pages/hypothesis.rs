@@ -4,7 +4,7 @@
 //! plot of the primary finding's analysis. Built from the same lookup as `GET /api/hypotheses/{id}`.
 
 use super::PageResult;
-use super::html::{escape, layout, novelty_badge, num, pval, replication_badge, score_bar};
+use super::html::{escape, knowledge_badge, layout, num, pval, replication_badge, score_bar};
 use crate::params::PathParam;
 use crate::routes::hypotheses::{self, rank, total};
 use crate::state::AppState;
@@ -53,7 +53,7 @@ fn head(id: HypothesisId, h: &Hypothesis, chain: &EvidenceChain) -> String {
         escape(&h.run.to_string()),
         escape(&chain.statement),
         replication_badge(s),
-        novelty_badge(s),
+        knowledge_badge(s),
         rank(h).map_or_else(|| "–".to_owned(), |r| r.to_string()),
         escape(chain.status.as_str()),
         escape(&id.to_string()),
@@ -76,6 +76,13 @@ fn head(id: HypothesisId, h: &Hypothesis, chain: &EvidenceChain) -> String {
             &s.replication.detail
         }),
     ));
+    body.push_str(&agent::html::knowledge_note(&s.score));
+    if !s.score.contradictions.is_empty() {
+        body.push_str(&format!(
+            "<h2>Contradictions</h2><ul>{}</ul>",
+            agent::html::contradiction_items(&s.score)
+        ));
+    }
     body.push_str(&format!(
         "<p><a href=\"/explore?hypothesis={}\">explore its graph</a></p>",
         id.node().get()

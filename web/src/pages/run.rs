@@ -2,7 +2,7 @@
 //! The `min_score` and `status` filters are applied server-side by the same query the JSON API
 //! uses; the search box only hides rows in the browser, so it needs no round trip.
 
-use super::html::{escape, layout, novelty_badge, num, replication_badge, score_bar};
+use super::html::{escape, knowledge_badge, layout, num, replication_badge, score_bar};
 use super::{PageError, PageResult};
 use crate::params::{self, Params, PathParam};
 use crate::routes::hypotheses::{self, rank, total};
@@ -46,8 +46,9 @@ pub async fn page(
     }
     body.push_str(&filter_form(min_score, status));
     body.push_str(&format!(
-        "<p>{} hypotheses shown. Total score = 0.55 reliability + 0.25 novelty + 0.20 clinical \
-         relevance; hover a novelty value for its reason.</p>",
+        "<p>{} hypotheses shown. Total score = 0.50 reliability + 0.15 plausibility (support from \
+         prior knowledge) + 0.15 novelty + 0.20 clinical relevance, less 0.05 per contradiction; \
+         hover a novelty value or a known / partly known / new badge for its reason.</p>",
         rows.len()
     ));
     body.push_str(
@@ -73,10 +74,11 @@ pub async fn page(
             num(Some(s.score.replication), 2),
             escape(h.status.as_str()),
             replication_badge(s),
-            novelty_badge(s),
+            knowledge_badge(s),
         ));
     }
     body.push_str("</tbody></table>");
+    body.push_str(&contradictions_section(&rows));
     body.push_str(SEARCH_JS);
     drop(graph);
     // A reader of this page opens a hypothesis next, whose plots need the study's data: start
@@ -112,4 +114,31 @@ fn filter_form(min_score: Option<f64>, status: Option<HypothesisStatus>) -> Stri
          placeholder=\"gene, variable, word\"></label></p>",
         escape(&min)
     )
+}
+
+/// The run's hypotheses that some finding disagrees with, each with its contradictions: they stay
+/// in the ranking, demoted, and are listed together here.
+fn contradictions_section(rows: &[(graph::HypothesisId, &graph::Hypothesis)]) -> String {
+    let mut out = String::from(
+        "<h2 id=\"contradictions\">Contradictions</h2><p class=\"muted\">Findings that disagree \
+         with a hypothesis: opposite directions in two layers, an effect that vanishes or \
+         reverses after adjustment, a failed replication.</p>",
+    );
+    let mut any = false;
+    for (id, h) in rows {
+        if h.score.score.contradictions.is_empty() {
+            continue;
+        }
+        any = true;
+        out.push_str(&format!(
+            "<div class=\"contradiction-entry\"><p><a href=\"/hypotheses/{}\">{}</a></p><ul>{}</ul></div>",
+            id.node().get(),
+            escape(&h.statement),
+            agent::html::contradiction_items(&h.score.score)
+        ));
+    }
+    if !any {
+        out.push_str("<p class=\"muted\">No finding contradicts a hypothesis shown.</p>");
+    }
+    out
 }
