@@ -4,6 +4,7 @@
 //! OpenAI-compatible LLM can plan and write prose through the `llm` module.
 
 mod assemble;
+pub mod chain;
 pub mod eval;
 mod events;
 pub mod evidence_plots;

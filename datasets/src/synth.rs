@@ -25,7 +25,7 @@ mod truth;
 mod write;
 
 pub use config::{
-    CisSpec, GroupDifferenceSpec, GroupVariable, HISTOLOGY_LEVELS, MutationModuleSpec,
+    ChainSpec, CisSpec, GroupDifferenceSpec, GroupVariable, HISTOLOGY_LEVELS, MutationModuleSpec,
     NumericAssociationSpec, NumericVariable, SurvivalSpec, SynthConfig, SynthLayer,
 };
 pub use truth::{

@@ -36,6 +36,7 @@ pub use model::{
     Finding, Hypothesis, HypothesisStatus, InputFile, KnowledgeSource, Node, NodeType, ProcessKind,
     RelationKind, Run, Stance,
 };
+pub use model::{ChainLink, LinkDirection, LinkFinding, MechanismChain};
 pub use model::{
     EvidenceRole, HypothesisScore, Mention, Relation, Replication, ReplicationStatus, RunProgress,
     ScoreBreakdown, StatementSource, TestKind,

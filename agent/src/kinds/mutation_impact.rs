@@ -139,7 +139,7 @@ impl QuestionKind for MutationImpact {
                 )
             } else {
                 format!(
-                    "; its RNA does not (difference {}, p={}), suggesting regulation beyond transcription",
+                    "; its RNA is not shown to change (difference {}, p={}), which alone does not show it unchanged",
                     fmt_effect(fr.effect),
                     fmt_p(fr.p)
                 )
@@ -223,6 +223,21 @@ impl QuestionKind for MutationImpact {
     }
 
     fn matches_truth(&self, study: &Study, key: &ValidationKey, planted: &PlantedRelation) -> bool {
+        if let PlantedRelation::MutationChain {
+            mutation,
+            partner,
+            effect,
+            ..
+        } = planted
+        {
+            let gene = datasets::FeatureId::from(key.feature.as_str())
+                .gene_symbol()
+                .to_owned();
+            return &self.gene == mutation
+                && layer_is(study, &self.layer, datasets::synth::SynthLayer::Proteome)
+                && (&gene == mutation || &gene == partner)
+                && key.effect_sign == effect.signum();
+        }
         let PlantedRelation::MutationShiftsModule {
             mutation,
             layer,

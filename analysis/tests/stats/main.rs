@@ -8,6 +8,7 @@ mod contingency;
 mod correlation;
 mod degenerate;
 mod enrichment;
+mod equivalence;
 mod logistic;
 mod moderated;
 mod multiple_testing;

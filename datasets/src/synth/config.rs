@@ -135,6 +135,20 @@ pub struct SurvivalSpec {
     pub censoring_fraction: f64,
 }
 
+/// A planted mechanism chain across entities and layers: tumours carrying a non-silent mutation
+/// in `gene` have the protein of `gene` and of its complex partner `partner` shifted by `effect`
+/// standard deviations, while the RNA of both stays untouched (the partner's protein depends on
+/// the gene's, as PMS2's on MLH1's in MutL-alpha). A study with one tests that the agent states
+/// mutation -> protein -> partner protein, without an RNA change, as one hypothesis.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChainSpec {
+    pub gene: String,
+    pub partner: String,
+    /// Fraction of tumours carrying the mutation.
+    pub frequency: f64,
+    pub effect: f64,
+}
+
 /// The full description of a synthetic study. `Default` gives ~120 tumours + 20 normals,
 /// 2,000 genes and one relation of every kind.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -163,6 +177,9 @@ pub struct SynthConfig {
     pub numeric_associations: Vec<NumericAssociationSpec>,
     pub cis: CisSpec,
     pub survival: Option<SurvivalSpec>,
+    /// Planted mechanism chains (none by default; the genes are added to the universe and the
+    /// proteome when missing).
+    pub chains: Vec<ChainSpec>,
 }
 
 impl Default for SynthConfig {
@@ -235,6 +252,7 @@ impl Default for SynthConfig {
                 median_days: 1500.0,
                 censoring_fraction: 0.3,
             }),
+            chains: Vec::new(),
         }
     }
 }
@@ -290,6 +308,7 @@ impl SynthConfig {
             return Err(invalid("too many mutated genes for n_genes"));
         }
         self.validate_mutations()?;
+        self.validate_chains()?;
         for spec in &self.group_differences {
             self.check_target_layer(spec.layer)?;
             check_effect("group difference effect", spec.effect)?;
@@ -355,6 +374,33 @@ impl SynthConfig {
             check_fraction("mutation frequency", spec.frequency, 0.01, 0.9)?;
             check_effect("mutation effect", spec.effect)?;
             self.check_target_layer(spec.layer)?;
+        }
+        Ok(())
+    }
+
+    fn validate_chains(&self) -> Result<(), SynthError> {
+        let symbol = |g: &str| {
+            !g.is_empty()
+                && g.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+        };
+        let mut used: Vec<&str> = self
+            .mutation_modules
+            .iter()
+            .map(|m| m.gene.as_str())
+            .collect();
+        for spec in &self.chains {
+            for g in [&spec.gene, &spec.partner] {
+                if !symbol(g) {
+                    return Err(invalid(format!("bad chain gene symbol {g:?}")));
+                }
+                if used.contains(&g.as_str()) {
+                    return Err(invalid(format!("chain gene {g} is planted twice")));
+                }
+                used.push(g);
+            }
+            check_fraction("chain frequency", spec.frequency, 0.01, 0.9)?;
+            check_effect("chain effect", spec.effect)?;
         }
         Ok(())
     }

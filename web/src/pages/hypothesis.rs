@@ -76,6 +76,12 @@ fn head(id: HypothesisId, h: &Hypothesis, chain: &EvidenceChain) -> String {
             &s.replication.detail
         }),
     ));
+    if let Some(mechanism) = &s.chain {
+        body.push_str(&format!(
+            "<h2>Mechanism chain</h2>{}",
+            agent::chain::diagram::chain_html(mechanism)
+        ));
+    }
     body.push_str(&format!(
         "<p><a href=\"/explore?hypothesis={}\">explore its graph</a></p>",
         id.node().get()
