@@ -74,7 +74,7 @@ fn draw_box(svg: &mut String, x: f64, y: f64, m: &Mention) {
 pub fn chain_svg(chain: &MechanismChain) -> String {
     let height = ROW_H * chain.links.len() as f64 + 8.0;
     let mut svg = format!(
-        r##"<svg xmlns="http://www.w3.org/2000/svg" class="chain" width="{}" height="{}" viewBox="0 0 {} {}" role="img" font-family="sans-serif"><title>{}</title><defs><marker id="chain-arrow" markerWidth="8" markerHeight="8" refX="7" refY="4" orient="auto"><path d="M0,0 L8,4 L0,8 z" fill="#374151"/></marker></defs>"##,
+        r##"<svg class="chain" width="{}" height="{}" viewBox="0 0 {} {}" role="img" font-family="sans-serif"><title>{}</title>"##,
         num(WIDTH),
         num(height),
         num(WIDTH),
@@ -95,11 +95,17 @@ pub fn chain_svg(chain: &MechanismChain) -> String {
         };
         let _ = write!(
             svg,
-            r##"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#374151" stroke-width="1.5"{dash} marker-end="url(#chain-arrow)"/><text x="{}" y="{}" font-size="{}" text-anchor="middle">{}</text>"##,
+            r##"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#374151" stroke-width="1.5"{dash}/><path d="M{},{} L{},{} L{},{} z" fill="#374151"/><text x="{}" y="{}" font-size="{}" text-anchor="middle">{}</text>"##,
             num(x1),
+            num(ym),
+            num(x2 - 6.0),
             num(ym),
             num(x2),
             num(ym),
+            num(x2 - 8.0),
+            num(ym - 4.0),
+            num(x2 - 8.0),
+            num(ym + 4.0),
             num((x1 + x2) / 2.0),
             num(ym - 5.0),
             num(FONT - 1.0),
@@ -194,6 +200,10 @@ mod tests {
         assert_eq!(svg.matches("<rect").count(), 6);
         assert_eq!(svg.matches("<line").count(), 3);
         assert_eq!(svg.matches("stroke-dasharray").count(), 1);
+        assert!(
+            !svg.contains("http") && !svg.contains("url("),
+            "self-contained: {svg}"
+        );
         assert!(svg.contains("down -1.23 q=0.0010"), "{svg}");
         assert!(svg.contains("unchanged Δ -1.23 p=0.0040"), "{svg}");
         assert!(svg.contains("MSI&lt;status&gt;") && !svg.contains("MSI<status>"));
