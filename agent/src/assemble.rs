@@ -157,6 +157,7 @@ fn from_primary(ledger: &Ledger, index: usize, row_index: usize) -> Option<Candi
             contrast: row.contrast.clone(),
             effect_sign: row.effect.signum(),
         },
+        chain: None,
     })
 }
 

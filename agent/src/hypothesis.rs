@@ -31,13 +31,18 @@ pub struct Candidate {
     pub evidence: Vec<Evidence>,
     /// The question to re-ask on held-out samples, and the feature/contrast to look up.
     pub validation: ValidationKey,
+    /// The mechanism chain the hypothesis states, when it links findings across entities or
+    /// layers (`chain/`).
+    pub chain: Option<crate::chain::ChainDraft>,
 }
 
-/// A candidate with its re-test on the held-out samples.
+/// A candidate with its re-test on the held-out samples (a chain's: every link's).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Validated {
     pub candidate: Candidate,
     pub replication: graph::Replication,
+    /// The candidate's chain with each link re-tested.
+    pub chain: Option<graph::MechanismChain>,
 }
 
 /// A validated, scored hypothesis: what hypotheses.json, the report and the graph receive.
@@ -63,6 +68,9 @@ pub struct Hypothesis {
     pub external_replication: Option<graph::Replication>,
     /// The question to re-ask on held-out samples, and the feature/contrast to look up.
     pub validation: ValidationKey,
+    /// The mechanism chain, link by link: each link's finding and its held-out re-test.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chain: Option<graph::MechanismChain>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -80,6 +88,7 @@ impl Hypothesis {
         let Validated {
             candidate,
             replication,
+            chain,
         } = validated;
         Self {
             id: String::new(),
@@ -95,6 +104,7 @@ impl Hypothesis {
             replication,
             external_replication: None,
             validation: candidate.validation,
+            chain,
         }
     }
 }

@@ -4,6 +4,7 @@
 //! OpenAI-compatible LLM can plan and write prose through the `llm` module.
 
 mod assemble;
+pub mod chain;
 pub mod confounders;
 pub mod contradictions;
 pub mod coverage;

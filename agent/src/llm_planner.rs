@@ -1,12 +1,17 @@
 //! The LLM planner: an OpenAI-compatible model chooses among the directions the offline rules rank
 //! highest, and rewrites hypothesis statements as prose. The model never supplies a number: its
 //! prose is rejected (and re-asked) unless every number in it matches a value of the findings the
-//! hypothesis cites. Any failure — unreachable server, timeouts, rate limits, refusals, malformed
+//! hypothesis cites, names only entities the evidence names and states only the directions the
+//! findings have (`llm/claims.rs`). The planner sees the run's strong findings (genes, effects,
+//! directions) and may propose a mechanism chain to test next; its rationale and proposal are
+//! checked the same way against the findings it was shown. Any failure — unreachable server, timeouts, rate limits, refusals, malformed
 //! replies, an exhausted token budget — falls back to the offline planner for that step.
 
 use crate::hypothesis::Hypothesis;
 use crate::ledger::Ledger;
-use crate::llm::{LlmClient, LlmConfig, StructuredRequest, check_numbers};
+use crate::llm::{
+    Claims, Fact, LlmClient, LlmConfig, StructuredRequest, check_numbers, numbers_in,
+};
 use crate::planner::{Choice, OfflinePlanner, PlanContext, Planner};
 use crate::question::{Direction, Kind};
 use serde::Deserialize;
@@ -15,12 +20,17 @@ use serde_json::json;
 /// Directions offered to the model: the offline planner's best few, so every option is sensible.
 const CANDIDATES: usize = 6;
 
+/// Strong findings shown to the model: the strongest few, one per gene and layer.
+const FINDINGS_SHOWN: usize = 12;
+
 #[derive(Debug, Default, serde::Serialize)]
 struct LlmStats {
     choices_by_model: u32,
     fallbacks: u32,
     statements_written: u32,
     statements_kept_as_template: u32,
+    /// Mechanism chains the model proposed to test next (checked against the findings shown).
+    chains_proposed: Vec<String>,
     last_errors: Vec<String>,
 }
 
@@ -38,6 +48,9 @@ pub struct LlmPlanner {
 struct DirectionReply {
     choice: String,
     rationale: String,
+    /// A mechanism chain worth testing next, in words (optional).
+    #[serde(default)]
+    next_chain: String,
 }
 
 #[derive(Deserialize)]
@@ -110,6 +123,83 @@ fn profile_text(context: &PlanContext<'_>) -> String {
     t
 }
 
+/// The run's strong findings as the model reads them (one line each, with gene, layer, contrast,
+/// direction and numbers), and the facts its prose about them may state.
+pub fn strong_findings(ledger: &Ledger) -> (String, Vec<Fact>) {
+    let mut rows: Vec<(usize, usize)> = Vec::new();
+    for (i, a) in ledger.analyses().iter().enumerate() {
+        if a.direction.question.kind() == Kind::Enrichment {
+            continue;
+        }
+        rows.extend(
+            ledger
+                .strong_rows(i, crate::ledger::Q_STRONG)
+                .into_iter()
+                .map(|r| (i, r)),
+        );
+    }
+    let row = |&(i, r): &(usize, usize)| &ledger.analyses()[i].rows[r];
+    rows.sort_by(|x, y| row(x).p.total_cmp(&row(y).p));
+    let mut seen = std::collections::HashSet::new();
+    rows.retain(|x| {
+        let r = row(x);
+        !r.gene.is_empty() && seen.insert((r.gene.clone(), r.layer.clone()))
+    });
+    rows.truncate(FINDINGS_SHOWN);
+    let mut text = String::new();
+    let mut facts = Vec::new();
+    for (i, r) in &rows {
+        let f = &ledger.analyses()[*i].rows[*r];
+        text.push_str(&format!(
+            "- {} {} {} ({}): {}\n",
+            f.gene,
+            f.layer,
+            if f.effect > 0.0 { "up" } else { "down" },
+            f.contrast,
+            crate::hypothesis::row_summary(f, ledger.q(*i, *r))
+        ));
+        facts.push(Fact::new(&f.gene, f.effect, &f.contrast));
+    }
+    (text, facts)
+}
+
+/// What the planner's rationale may name and state: the prompt's names and the findings' facts.
+fn prompt_claims(prompt: &str, facts: Vec<Fact>) -> Claims {
+    let mut claims = Claims::new();
+    claims.allow_text(prompt);
+    for f in facts {
+        claims.fact(f);
+    }
+    claims
+}
+
+/// What a hypothesis's prose may name and state: its template, its evidence and chain, and the
+/// direction of every cited finding.
+pub fn statement_claims(h: &Hypothesis, ledger: &Ledger) -> Claims {
+    let mut claims = Claims::new();
+    claims.allow_text(&h.statement);
+    if let Some(t) = &h.template_statement {
+        claims.allow_text(t);
+    }
+    for e in &h.evidence {
+        claims.allow_text(&e.summary);
+        let Some(i) = ledger.index_of(e.step) else {
+            continue;
+        };
+        if let Some(row) = ledger.analyses()[i].rows.get(e.row)
+            && !row.gene.is_empty()
+        {
+            claims.fact(Fact::new(&row.gene, row.effect, &row.contrast));
+        }
+    }
+    if let Some(chain) = &h.chain {
+        for l in &chain.links {
+            claims.allow_text(&l.discovery.summary);
+        }
+    }
+    claims
+}
+
 /// Every value a hypothesis's evidence carries, on every scale its prose may use.
 pub fn allowed_numbers(h: &Hypothesis, ledger: &Ledger) -> Vec<f64> {
     let mut out = vec![0.05, 95.0];
@@ -133,6 +223,21 @@ pub fn allowed_numbers(h: &Hypothesis, ledger: &Ledger) -> Vec<f64> {
         ] {
             if x.is_finite() {
                 out.extend([x, x.exp(), x.exp2()]);
+            }
+        }
+    }
+    // A chain's pre-specified checks (equivalence tests) and their margin.
+    if let Some(chain) = &h.chain {
+        out.push(crate::chain::check::MARGIN_SD);
+        for l in &chain.links {
+            let d = &l.discovery;
+            for x in [d.effect, d.ci_low, d.ci_high, d.p, d.n as f64]
+                .into_iter()
+                .chain(d.q)
+            {
+                if x.is_finite() {
+                    out.push(x);
+                }
             }
         }
     }
@@ -164,6 +269,11 @@ impl Planner for LlmPlanner {
             .map(|(i, _)| format!("D{}", open[*i].id))
             .collect();
         let mut user = profile_text(context);
+        let (findings, facts) = strong_findings(context.ledger);
+        if !findings.is_empty() {
+            user.push_str("Strong findings so far (gene, layer, direction, contrast, numbers):\n");
+            user.push_str(&findings);
+        }
         user.push_str("Candidate next analyses:\n");
         for ((i, value), id) in ranked.iter().zip(&ids) {
             user.push_str(&format!(
@@ -172,12 +282,17 @@ impl Planner for LlmPlanner {
                 open[*i].rationale
             ));
         }
-        user.push_str("Choose the one that is most informative next.");
+        user.push_str(
+            "Choose the one that is most informative next. Optionally propose, in next_chain, one \
+             mechanism chain across layers or genes to test next (e.g. a protein change, its RNA, \
+             a complex partner), naming only genes and directions from the findings above.",
+        );
         let schema = json!({
             "type": "object",
             "properties": {
                 "choice": {"type": "string", "enum": ids},
-                "rationale": {"type": "string", "maxLength": 400}
+                "rationale": {"type": "string", "maxLength": 400},
+                "next_chain": {"type": "string", "maxLength": 300}
             },
             "required": ["choice", "rationale"],
             "additionalProperties": false
@@ -193,15 +308,24 @@ impl Planner for LlmPlanner {
         .with_max_tokens(200)
         .with_temperature(0.0);
         let valid = ids.clone();
+        let mut allowed = numbers_in(&user);
+        allowed.push(crate::ledger::Q_STRONG);
+        let claims = prompt_claims(&user, facts);
         let reply =
             self.runtime.block_on(
                 self.client
                     .structured::<DirectionReply>(&request, move |r| {
-                        if valid.contains(&r.choice) {
-                            Ok(())
-                        } else {
-                            Err(format!("choice must be one of {valid:?}"))
+                        if !valid.contains(&r.choice) {
+                            return Err(format!("choice must be one of {valid:?}"));
                         }
+                        let prose = format!("{}\n{}", r.rationale, r.next_chain);
+                        check_numbers(&prose, &allowed).map_err(|bad| {
+                            format!(
+                                "these numbers are not in the findings or candidates: {}",
+                                bad.join(", ")
+                            )
+                        })?;
+                        claims.check(&prose).map_err(|bad| bad.join("; "))
                     }),
             );
         match reply {
@@ -211,9 +335,18 @@ impl Planner for LlmPlanner {
                     .position(|id| id == &r.value.choice)
                     .map(|k| ranked[k].0);
                 self.stats.choices_by_model += 1;
+                let chain = r.value.next_chain.trim().to_owned();
+                let rationale = if chain.is_empty() {
+                    r.value.rationale
+                } else {
+                    if self.stats.chains_proposed.len() < 20 {
+                        self.stats.chains_proposed.push(chain.clone());
+                    }
+                    format!("{} Chain to test next: {chain}", r.value.rationale)
+                };
                 Choice {
                     index: pos.or(Some(offline_pick)),
-                    rationale: Some(r.value.rationale),
+                    rationale: Some(rationale),
                     fallback: None,
                 }
             }
@@ -263,9 +396,16 @@ impl Planner for LlmPlanner {
             return None;
         }
         let allowed = allowed_numbers(h, ledger);
+        let claims = statement_claims(h, ledger);
         let mut user = format!("Hypothesis (template): {}\nEvidence:\n", h.statement);
         for e in &h.evidence {
             user.push_str(&format!("- {} [{}]: {}\n", e.finding, e.role, e.summary));
+        }
+        if let Some(chain) = &h.chain {
+            user.push_str(&format!("Mechanism chain. {}\n", chain.prediction));
+            for l in &chain.links {
+                user.push_str(&format!("- link: {}\n", l.discovery.summary));
+            }
         }
         user.push_str("Write it as one or two clear sentences for a biologist, citing numbers only from the evidence.");
         let schema = json!({
@@ -289,7 +429,8 @@ impl Planner for LlmPlanner {
                     .structured::<StatementReply>(&request, move |r| {
                         check_numbers(&r.statement, &allowed).map_err(|bad| {
                             format!("these numbers are not in the evidence: {}", bad.join(", "))
-                        })
+                        })?;
+                        claims.check(&r.statement).map_err(|bad| bad.join("; "))
                     }),
             );
         match reply {

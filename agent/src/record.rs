@@ -303,6 +303,7 @@ impl GraphRecorder {
                     kind: h.kind.name().to_owned(),
                     score: h.score.clone(),
                     replication: h.replication.clone(),
+                    chain: h.chain.clone(),
                 },
                 status,
                 supported_by,

@@ -366,6 +366,14 @@ fn hypothesis_card(out: &mut String, h: &Hypothesis, plot: Option<(&RunResult, &
             contradiction_items(sc)
         );
     }
+    if let Some(chain) = &h.chain {
+        let _ = write!(
+            out,
+            "<h4>Mechanism chain ({} links)</h4>{}",
+            chain.links.len(),
+            crate::chain::diagram::chain_html(chain)
+        );
+    }
     out.push_str("<h4>Evidence chain</h4><ol class=\"evidence\">");
     for e in &h.evidence {
         let _ = write!(

@@ -88,6 +88,11 @@ pub fn score(validated: &Validated, ledger: &Ledger, knowledge: &Knowledge) -> S
             disagree += 1.0;
         }
     }
+    // Each link of a chain beyond the first is one more finding that agrees with it.
+    agree += validated
+        .chain
+        .as_ref()
+        .map_or(0.0, |c| c.links.len().saturating_sub(1) as f64);
     let consistency = (0.5 + 0.25 * (agree - disagree)).clamp(0.0, 1.0);
     let replication = match validated.replication.status {
         ReplicationStatus::Replicated => 1.0,

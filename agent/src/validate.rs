@@ -35,36 +35,70 @@ pub fn validate_external(
     }
 }
 
-/// Re-tests candidates in `ctx` (the validation samples): the second stage of a hypothesis.
+/// Re-tests candidates in `ctx` (the validation samples): the second stage of a hypothesis. A
+/// chain is re-tested link by link, and its replication is the chain's (every link held).
 pub fn validate(candidates: Vec<Candidate>, ctx: &Context<'_>, cohort: &str) -> Vec<Validated> {
-    let keys: Vec<&ValidationKey> = candidates.iter().map(|c| &c.validation).collect();
-    let replications = retest(&keys, ctx, cohort);
+    let mut retester = Retester::new(ctx, cohort);
     candidates
         .into_iter()
-        .zip(replications)
-        .map(|(candidate, replication)| Validated {
-            candidate,
-            replication,
+        .map(|candidate| {
+            let chain = candidate.chain.as_ref().map(|c| c.validate(&mut retester));
+            let replication = match &chain {
+                Some(chain) => chain.replication(cohort),
+                None => retester.key(&candidate.validation),
+            };
+            Validated {
+                candidate,
+                replication,
+                chain,
+            }
         })
         .collect()
 }
 
-/// Asks each key's question again in `ctx` (each distinct question once) and looks up the key's
-/// feature and contrast in the result.
+/// Asks each key's question again in `ctx` and looks up the key's feature and contrast.
 fn retest(keys: &[&ValidationKey], ctx: &Context<'_>, cohort: &str) -> Vec<Replication> {
-    let mut cache: HashMap<String, Option<Vec<crate::ledger::TestRow>>> = HashMap::new();
-    keys.iter()
-        .map(|key| {
-            let rows = cache
-                .entry(key.question.key())
-                .or_insert_with(|| key.question.execute(ctx).ok().map(|p| p.rows));
-            let found = rows.as_ref().and_then(|rows| {
-                rows.iter()
-                    .find(|r| r.feature == key.feature && r.contrast == key.contrast)
-            });
-            replication(key, found, cohort)
-        })
-        .collect()
+    let mut retester = Retester::new(ctx, cohort);
+    keys.iter().map(|key| retester.key(key)).collect()
+}
+
+/// Re-asks questions on one set of samples, each distinct question once.
+pub struct Retester<'c, 'a> {
+    ctx: &'c Context<'a>,
+    cohort: &'c str,
+    cache: HashMap<String, Option<Vec<crate::ledger::TestRow>>>,
+}
+
+impl<'c, 'a> Retester<'c, 'a> {
+    pub fn new(ctx: &'c Context<'a>, cohort: &'c str) -> Self {
+        Self {
+            ctx,
+            cohort,
+            cache: HashMap::new(),
+        }
+    }
+
+    pub fn context(&self) -> &Context<'a> {
+        self.ctx
+    }
+
+    pub fn cohort(&self) -> &str {
+        self.cohort
+    }
+
+    /// The re-test of one key: its question asked again, its feature and contrast looked up.
+    pub fn key(&mut self, key: &ValidationKey) -> Replication {
+        let ctx = self.ctx;
+        let rows = self
+            .cache
+            .entry(key.question.key())
+            .or_insert_with(|| key.question.execute(ctx).ok().map(|p| p.rows));
+        let found = rows.as_ref().and_then(|rows| {
+            rows.iter()
+                .find(|r| r.feature == key.feature && r.contrast == key.contrast)
+        });
+        replication(key, found, self.cohort)
+    }
 }
 
 fn replication(

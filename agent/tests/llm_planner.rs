@@ -452,6 +452,99 @@ fn a_valid_choice_runs_the_candidate_the_model_named() {
     assert_eq!(outcome.tokens_spent(), 15 * ANALYSES as u64);
 }
 
+/// The first strong finding the prompt lists whose gene is listed once: (gene, layer, direction).
+fn listed_finding(prompt: &str) -> Option<(String, String, String)> {
+    let lines: Vec<&str> = prompt
+        .lines()
+        .skip_while(|l| !l.starts_with("Strong findings so far"))
+        .skip(1)
+        .take_while(|l| l.starts_with("- "))
+        .collect();
+    let parsed: Vec<(String, String, String)> = lines
+        .iter()
+        .filter_map(|l| {
+            let mut w = l.trim_start_matches("- ").split_whitespace();
+            Some((w.next()?.into(), w.next()?.into(), w.next()?.into()))
+        })
+        .collect();
+    parsed
+        .iter()
+        .find(|(g, _, _)| parsed.iter().filter(|(o, _, _)| o == g).count() == 1)
+        .cloned()
+}
+
+#[test]
+fn the_planner_reads_strong_findings_and_its_rationale_is_checked_against_them() {
+    let fake = scripted(|body| match schema_name(body) {
+        DIRECTION => {
+            let ids = candidates(body);
+            let prompt = messages(body)[1]["content"].as_str().unwrap();
+            let Some((gene, layer, direction)) = listed_finding(prompt) else {
+                return choice(&ids[0], "nothing strong yet, so the best-ranked candidate");
+            };
+            let (right, wrong) = if direction == "down" {
+                ("lower", "higher")
+            } else {
+                ("higher", "lower")
+            };
+            if is_correction(body) {
+                Step::reply(
+                    &json!({
+                        "choice": ids[0],
+                        "rationale": format!("{gene} {layer} is {right} in this contrast"),
+                        "next_chain": format!("{gene} {layer} {right}, then test whether its RNA is unchanged"),
+                    })
+                    .to_string(),
+                )
+            } else {
+                choice(
+                    &ids[0],
+                    &format!("{gene} {layer} is {wrong} in this contrast"),
+                )
+            }
+        }
+        _ => Step::Status(400, "no prose today".into()),
+    });
+    let outcome = run_llm(fast_config(&fake.server), &run_config(PROSE));
+    assert_accounted(&outcome);
+    let requests = fake.server.requests();
+    let directions = of_kind(&requests, DIRECTION);
+    let prompts: Vec<&str> = directions
+        .iter()
+        .filter(|r| !is_correction(r))
+        .map(|r| messages(r)[1]["content"].as_str().unwrap())
+        .collect();
+    // Nothing is known before the first analysis; the demo's first analyses find strong
+    // findings, which later prompts list with gene, layer, direction and numbers.
+    assert!(!prompts[0].contains("Strong findings so far"));
+    let with_findings = prompts
+        .iter()
+        .filter(|p| listed_finding(p).is_some())
+        .count();
+    assert!(with_findings >= 1, "{prompts:#?}");
+    // The reversed direction was rejected with the reason, and re-asked.
+    let corrections: Vec<&Value> = directions.iter().filter(|r| is_correction(r)).collect();
+    assert_eq!(corrections.len(), with_findings);
+    for c in &corrections {
+        assert!(last_message(c).contains("opposite"), "{}", last_message(c));
+    }
+    // The corrected rationale and its proposed chain were accepted and recorded.
+    assert_eq!(outcome.stat("fallbacks"), 0);
+    let proposed = outcome.result.summary.planner["stats"]["chains_proposed"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(proposed, with_findings);
+    let chained = outcome
+        .result
+        .ledger
+        .analyses()
+        .iter()
+        .filter(|a| a.direction.rationale.contains("Chain to test next:"))
+        .count();
+    assert_eq!(chained, with_findings);
+}
+
 #[test]
 fn prose_that_keeps_inventing_numbers_leaves_the_template_statement() {
     let fake = scripted(|body| match schema_name(body) {

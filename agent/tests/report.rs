@@ -210,7 +210,22 @@ fn demo_report_is_complete_well_formed_and_offline() {
         for e in &h.evidence {
             assert!(card.contains(&escape(&e.finding)) && card.contains(&escape(&e.summary)));
         }
-        let plots = svgs(card);
+        // A chain is drawn as a chain (boxes and arrows), for every chain hypothesis.
+        let (chains, plots): (Vec<&str>, Vec<&str>) = svgs(card)
+            .into_iter()
+            .partition(|svg| svg.starts_with("<svg class=\"chain\""));
+        match &h.chain {
+            Some(chain) => {
+                assert_eq!(chains.len(), 1, "{} chain diagram", h.id);
+                assert_eq!(chains[0].matches("<line").count(), chain.links.len());
+                assert!(
+                    card.contains(&escape(&chain.refutation)),
+                    "{} refutation",
+                    h.id
+                );
+            }
+            None => assert!(chains.is_empty(), "{} is not a chain", h.id),
+        }
         if i < PLOTTED_HYPOTHESES {
             // A per-sample figure (none for data-driven subtypes) and the volcano of the primary
             // analysis, all with data.

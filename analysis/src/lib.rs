@@ -11,6 +11,7 @@ pub mod contingency;
 pub mod correlation;
 pub mod distributions;
 pub mod enrichment;
+pub mod equivalence;
 pub mod gmt;
 pub mod groups;
 pub mod logistic;

@@ -26,7 +26,7 @@ mod truth;
 mod write;
 
 pub use config::{
-    CisSpec, GroupDifferenceSpec, GroupVariable, HISTOLOGY_LEVELS, MutationModuleSpec,
+    ChainSpec, CisSpec, GroupDifferenceSpec, GroupVariable, HISTOLOGY_LEVELS, MutationModuleSpec,
     NumericAssociationSpec, NumericVariable, SurvivalSpec, SynthConfig, SynthLayer,
 };
 pub use harder::{BackgroundModules, HypermutatorSpec, MSI_COLUMN, MSI_HIGH, MSI_STABLE};

@@ -36,6 +36,7 @@ pub use model::{
     Finding, Hypothesis, HypothesisStatus, InputFile, KnowledgeSource, Node, NodeType, ProcessKind,
     RelationKind, Run, Stance,
 };
+pub use model::{ChainLink, LinkDirection, LinkFinding, MechanismChain};
 pub use model::{
     Contradiction, ContradictionKind, EvidenceRole, Grounding, HypothesisScore, KnowledgeStatus,
     Mention, Relation, Replication, ReplicationStatus, RunProgress, ScoreBreakdown,

@@ -121,7 +121,7 @@ fn schemas() -> Value {
                 "total": nullable_number, "kind": { "type": "string", "nullable": true },
                 "statement": { "type": "string" },
                 "status": { "type": "string", "enum": ["proposed", "testing", "supported", "refuted", "retired"] },
-                "score": { "type": "object", "description": "the agent's score JSON: id, rank, kind, score (components and total), replication" }
+                "score": { "type": "object", "description": "the agent's score JSON: id, rank, kind, score (components and total), replication, and chain (a mechanism chain's links with findings and held-out re-tests) when the hypothesis states one" }
             }
         },
         "HypothesisDetail": {

@@ -407,6 +407,30 @@ pub fn adjusted_groups(
     })
 }
 
+/// The two groups of one contrast a group-difference screen stated (`mutated vs wild-type` of
+/// `<gene> mutation`, or a clinical variable's contrast such as `MSI-H vs MSS`), among
+/// `samples`: what a pre-specified check of another feature between the same groups compares
+/// (a mechanism chain's RNA link).
+pub fn contrast_groups(
+    ctx: &Context<'_>,
+    variable: &str,
+    contrast: &str,
+    samples: &[datasets::SampleId],
+) -> Result<TwoGroups, ExecError> {
+    if let Some(gene) = variable.strip_suffix(" mutation") {
+        return mutation_groups(ctx, gene, samples);
+    }
+    let labels = ctx.labels(variable, samples)?;
+    let (levels, kind) = ctx.levels(variable)?;
+    clinical_contrasts(kind, &usable_levels(levels, &labels), &labels, samples)?
+        .into_iter()
+        .find(|(c, _)| c == contrast)
+        .map(|(_, groups)| groups)
+        .ok_or_else(|| {
+            ExecError::NothingToTest(format!("{variable} has no contrast {contrast} here"))
+        })
+}
+
 /// Mutated (A) vs wild-type (B) among `samples`, from the study's mutation layer.
 fn mutation_groups(
     ctx: &Context<'_>,

@@ -6,6 +6,7 @@ use super::follow::FollowUpContext;
 use super::relations::{DirectionClasses, features};
 use super::{Kind, PlotKind, Proposal, Question, QuestionKind};
 use crate::assemble::PER_ANALYSIS;
+use crate::chain::{ChainDraft, LinkCheck, LinkDraft, ledger_finding};
 use crate::execute::{Context, ExecError, Produced, association};
 use crate::hypothesis::{Candidate, Draft, ValidationKey, evidence, fmt_effect, fmt_p};
 use crate::knowledge::Knowledge;
@@ -14,7 +15,8 @@ use crate::profile::StudyProfile;
 use datasets::synth::PlantedRelation;
 use datasets::{LayerKind, Study};
 use graph::{
-    Claim, EntityClass, EntityKind, EntityRef, EvidenceRole, Mention, Relation, RelationKind,
+    Claim, EntityClass, EntityKind, EntityRef, EvidenceRole, LinkDirection, Mention, Relation,
+    RelationKind,
 };
 use serde::{Deserialize, Serialize};
 
@@ -231,9 +233,44 @@ fn cascades(ledger: &Ledger) -> Vec<Candidate> {
                         contrast: b.contrast.clone(),
                         effect_sign: 1.0,
                     },
+                    chain: cascade_chain(ledger, gene, [(s1, t1, i1, r1), (t1, t2, i2, r2)]),
                 });
             }
         }
     }
     out
+}
+
+/// The cascade as a chain: copy number -> RNA -> protein of one gene, each link its cis finding,
+/// re-tested by asking the same cis question on held-out samples.
+fn cascade_chain(
+    ledger: &Ledger,
+    gene: &str,
+    links: [(&String, &String, usize, usize); 2],
+) -> Option<ChainDraft> {
+    let mut out = Vec::new();
+    for (source, target, i, r) in links {
+        let row = ledger.analyses().get(i)?.rows.get(r)?;
+        out.push(LinkDraft {
+            from: Mention::feature(source.clone(), gene.to_owned()),
+            to: Mention::feature(target.clone(), gene.to_owned()),
+            predicted: LinkDirection::of(row.effect),
+            rationale: "dosage: more copies, more transcript, more protein".into(),
+            discovery: ledger_finding(ledger, i, r)?,
+            check: LinkCheck::Retest(ValidationKey {
+                question: ledger.analyses()[i].direction.question.clone(),
+                feature: row.feature.clone(),
+                contrast: row.contrast.clone(),
+                effect_sign: row.effect.signum(),
+            }),
+        });
+    }
+    let (first, last) = (&links[0].0, &links[1].1);
+    let middle = &links[0].1;
+    Some(ChainDraft {
+        links: out,
+        refutation: format!(
+            "Partial correlation of {gene} {first} and {last} given its {middle}: the chain predicts it near zero (the dosage effect passes through {middle}); a strong residual correlation refutes {middle} as the route."
+        ),
+    })
 }

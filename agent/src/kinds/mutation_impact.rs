@@ -197,6 +197,21 @@ impl QuestionKind for MutationImpact {
     }
 
     fn matches_truth(&self, study: &Study, key: &ValidationKey, planted: &PlantedRelation) -> bool {
+        if let PlantedRelation::MutationChain {
+            mutation,
+            partner,
+            effect,
+            ..
+        } = planted
+        {
+            let gene = datasets::FeatureId::from(key.feature.as_str())
+                .gene_symbol()
+                .to_owned();
+            return &self.gene == mutation
+                && layer_is(study, &self.layer, datasets::synth::SynthLayer::Proteome)
+                && (&gene == mutation || &gene == partner)
+                && key.effect_sign == effect.signum();
+        }
         let PlantedRelation::MutationShiftsModule {
             mutation,
             layer,

@@ -65,6 +65,7 @@
 
 mod backoff;
 mod budget;
+mod claims;
 mod client;
 mod config;
 mod error;
@@ -75,12 +76,13 @@ mod request;
 mod schema;
 
 pub use budget::{TokenBudget, TokenUsage};
+pub use claims::{Claims, Fact};
 pub use client::LlmClient;
 pub use config::{
     ENV_API_KEY, ENV_BACKOFF_MS, ENV_BASE_URL, ENV_MAX_RETRIES, ENV_MODEL, ENV_TIMEOUT_SECS,
     ENV_TOKEN_BUDGET, LlmConfig, LlmConfigError,
 };
 pub use error::LlmError;
-pub use numbers::check_numbers;
+pub use numbers::{check_numbers, numbers_in};
 pub use request::{Reply, StructuredRequest};
 pub use schema::validate_against_schema;

@@ -40,6 +40,8 @@ ol.evidence code { font-weight: bold; }
 .figures { display: flex; flex-wrap: wrap; gap: 12px; margin-top: 10px; }
 figure { margin: 0; flex: 1 1 460px; max-width: 560px; }
 figure svg { width: 100%; height: auto; border: 1px solid var(--line); }
+figure.chain { max-width: 660px; }
+figure.chain svg { border: none; }
 figcaption { font-size: 12px; color: var(--muted); margin-top: 2px; }
 tr:target, section:target { background: #fff8db; }
 @media print { .hyp { break-inside: avoid; } }

@@ -11,7 +11,14 @@ pub(super) fn conclude(
     ledger: &Ledger,
     on_event: &mut dyn FnMut(Event<'_>),
 ) -> Conclusion {
-    let candidates = assemble(ledger);
+    let discovery: HashSet<SampleId> = split.discovery.iter().cloned().collect();
+    let discovery_ctx = Context {
+        study,
+        scope: &discovery,
+        gene_sets: &knowledge.gene_sets,
+        seed: config.seed,
+    };
+    let candidates = crate::chain::attach(assemble(ledger), ledger, &discovery_ctx);
     on_event(Event::Validating {
         hypotheses: candidates.len(),
     });

@@ -8,6 +8,7 @@ mod contingency;
 mod correlation;
 mod degenerate;
 mod enrichment;
+mod equivalence;
 mod gene_sets;
 mod logistic;
 mod moderated;

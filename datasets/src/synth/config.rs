@@ -140,6 +140,20 @@ pub struct SurvivalSpec {
     pub censoring_fraction: f64,
 }
 
+/// A planted mechanism chain across entities and layers: tumours carrying a non-silent mutation
+/// in `gene` have the protein of `gene` and of its complex partner `partner` shifted by `effect`
+/// standard deviations, while the RNA of both stays untouched (the partner's protein depends on
+/// the gene's, as PMS2's on MLH1's in MutL-alpha). A study with one tests that the agent states
+/// mutation -> protein -> partner protein, without an RNA change, as one hypothesis.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChainSpec {
+    pub gene: String,
+    pub partner: String,
+    /// Fraction of tumours carrying the mutation.
+    pub frequency: f64,
+    pub effect: f64,
+}
+
 /// The full description of a synthetic study. `Default` gives ~120 tumours + 20 normals,
 /// 2,000 genes and one relation of every kind.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -178,6 +192,10 @@ pub struct SynthConfig {
     /// A hypermutated subgroup confounding one gene's mutation (`harder.rs`).
     #[serde(default)]
     pub hypermutator: Option<HypermutatorSpec>,
+    /// Planted mechanism chains (none by default; the genes are added to the universe and the
+    /// proteome when missing).
+    #[serde(default)]
+    pub chains: Vec<ChainSpec>,
 }
 
 impl Default for SynthConfig {
@@ -253,6 +271,7 @@ impl Default for SynthConfig {
             background_modules: BackgroundModules::default(),
             planted_coregulation: 0.0,
             hypermutator: None,
+            chains: Vec::new(),
         }
     }
 }
@@ -309,6 +328,7 @@ impl SynthConfig {
         }
         self.validate_mutations()?;
         self.validate_harder()?;
+        self.validate_chains()?;
         for spec in &self.group_differences {
             self.check_target_layer(spec.layer)?;
             check_effect("group difference effect", spec.effect)?;
@@ -380,6 +400,33 @@ impl SynthConfig {
             check_fraction("mutation frequency", spec.frequency, 0.01, 0.9)?;
             check_effect("mutation effect", spec.effect)?;
             self.check_target_layer(spec.layer)?;
+        }
+        Ok(())
+    }
+
+    fn validate_chains(&self) -> Result<(), SynthError> {
+        let symbol = |g: &str| {
+            !g.is_empty()
+                && g.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+        };
+        let mut used: Vec<&str> = self
+            .mutation_modules
+            .iter()
+            .map(|m| m.gene.as_str())
+            .collect();
+        for spec in &self.chains {
+            for g in [&spec.gene, &spec.partner] {
+                if !symbol(g) {
+                    return Err(invalid(format!("bad chain gene symbol {g:?}")));
+                }
+                if used.contains(&g.as_str()) {
+                    return Err(invalid(format!("chain gene {g} is planted twice")));
+                }
+                used.push(g);
+            }
+            check_fraction("chain frequency", spec.frequency, 0.01, 0.9)?;
+            check_effect("chain effect", spec.effect)?;
         }
         Ok(())
     }

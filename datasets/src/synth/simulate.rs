@@ -86,6 +86,47 @@ fn feature_ids(
         .collect()
 }
 
+/// The universe with every planted chain's genes in it and in the proteome: a missing gene
+/// replaces a drawn one (the universe keeps its size, so the background draws are unchanged),
+/// and names stay sorted with their proteome flags. Without chains nothing changes.
+fn with_chain_genes(
+    config: &SynthConfig,
+    genes: Vec<String>,
+    in_proteome: Vec<bool>,
+) -> (Vec<String>, Vec<bool>) {
+    if config.chains.is_empty() {
+        return (genes, in_proteome);
+    }
+    let wanted: Vec<&String> = config
+        .chains
+        .iter()
+        .flat_map(|c| [&c.gene, &c.partner])
+        .collect();
+    let mut pairs: Vec<(String, bool)> = genes.into_iter().zip(in_proteome).collect();
+    let mut replace = pairs.len();
+    for gene in wanted {
+        match pairs.iter().position(|(g, _)| g == gene) {
+            Some(i) => pairs[i].1 = true,
+            None => {
+                // Replace from the end, never another wanted gene.
+                while replace > 0 {
+                    replace -= 1;
+                    if !config
+                        .chains
+                        .iter()
+                        .any(|c| c.gene == pairs[replace].0 || c.partner == pairs[replace].0)
+                    {
+                        break;
+                    }
+                }
+                pairs[replace] = (gene.clone(), true);
+            }
+        }
+    }
+    pairs.sort_by(|a, b| a.0.cmp(&b.0));
+    pairs.into_iter().unzip()
+}
+
 pub(super) fn simulate(config: &SynthConfig) -> Result<SimulatedStudy, SynthError> {
     let seed = config.seed;
     let n_samples = config.n_samples();
@@ -96,6 +137,7 @@ pub(super) fn simulate(config: &SynthConfig) -> Result<SimulatedStudy, SynthErro
     let in_proteome: Vec<bool> = (0..genes.len())
         .map(|_| gene_rng.random_bool(config.proteome_coverage))
         .collect();
+    let (genes, in_proteome) = with_chain_genes(config, genes, in_proteome);
     let sites = draw_sites(&genes, config.n_phosphosites, &mut gene_rng);
     let site_genes: Vec<usize> = sites.iter().map(|s| s.gene).collect();
 
@@ -152,6 +194,10 @@ pub(super) fn simulate(config: &SynthConfig) -> Result<SimulatedStudy, SynthErro
     if let Some(h) = &config.hypermutator {
         pools.reserve(&h.gene);
     }
+    for spec in &config.chains {
+        pools.reserve(&spec.gene);
+        pools.reserve(&spec.partner);
+    }
     let mut planted = Vec::new();
     let mut mutated: Vec<(String, Vec<usize>)> = Vec::new();
 
@@ -166,6 +212,23 @@ pub(super) fn simulate(config: &SynthConfig) -> Result<SimulatedStudy, SynthErro
             features: feature_ids(spec.layer, &rows, &genes, &sites),
             effect: spec.effect,
             direction: MutationDirection::of(spec.effect),
+            carriers: carriers.iter().map(|&t| sample_ids[t].clone()).collect(),
+        });
+        mutated.push((spec.gene.clone(), carriers));
+    }
+
+    for spec in &config.chains {
+        let carriers = choose_carriers(n_tumours, spec.frequency, &mut mutation_rng);
+        for gene in [&spec.gene, &spec.partner] {
+            let g = genes
+                .binary_search(gene)
+                .map_err(|_| SynthError::InvalidConfig(format!("chain gene {gene} missing")))?;
+            shift(&mut z.proteome, &[g], &carriers, spec.effect);
+        }
+        planted.push(PlantedRelation::MutationChain {
+            mutation: spec.gene.clone(),
+            partner: spec.partner.clone(),
+            effect: spec.effect,
             carriers: carriers.iter().map(|&t| sample_ids[t].clone()).collect(),
         });
         mutated.push((spec.gene.clone(), carriers));

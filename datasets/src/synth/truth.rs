@@ -77,6 +77,14 @@ pub enum PlantedRelation {
         layers: Vec<SynthLayer>,
         correlation: f64,
     },
+    /// A mechanism chain: carriers of a mutation in `mutation` have lower (or higher) protein of
+    /// the gene and of its complex partner `partner`; neither gene's RNA changes.
+    MutationChain {
+        mutation: String,
+        partner: String,
+        effect: f64,
+        carriers: Vec<SampleId>,
+    },
     /// Overall survival (`os_days`, `os_event`) of tumours depends on one feature; the hazard
     /// ratio is per SD of the feature (above 1: high values die sooner).
     SurvivalAssociation {
@@ -153,6 +161,7 @@ impl PlantedRelation {
             | Self::ClinicalNumericAssociation { layer, .. }
             | Self::SurvivalAssociation { layer, .. } => vec![*layer],
             Self::CisCopyNumber { layers, .. } => layers.clone(),
+            Self::MutationChain { .. } => vec![SynthLayer::Proteome, SynthLayer::Rna],
         }
     }
 
@@ -166,6 +175,12 @@ impl PlantedRelation {
                 genes.iter().map(|g| FeatureId::from(g.as_str())).collect()
             }
             Self::SurvivalAssociation { feature, .. } => vec![feature.clone()],
+            Self::MutationChain {
+                mutation, partner, ..
+            } => vec![
+                FeatureId::from(mutation.as_str()),
+                FeatureId::from(partner.as_str()),
+            ],
         }
     }
 }

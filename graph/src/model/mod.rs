@@ -1,5 +1,6 @@
 //! The graph's data model: node and edge payloads, with no storage or query logic.
 
+pub mod chain;
 pub mod edge;
 pub mod entity;
 pub mod node;
@@ -8,6 +9,7 @@ pub mod progress;
 pub mod study_profile;
 pub mod vocab;
 
+pub use chain::{ChainLink, LinkDirection, LinkFinding, MechanismChain};
 pub use edge::{Edge, EdgeKind, KnowledgeSource, ProcessKind, RelationKind};
 pub use entity::{Entity, EntityClass, EntityKind, EntityRef};
 pub use node::{Node, NodeType};

@@ -358,6 +358,10 @@ pub struct HypothesisScore {
     pub kind: String,
     pub score: ScoreBreakdown,
     pub replication: Replication,
+    /// The mechanism chain the hypothesis states, link by link with each link's finding
+    /// (provenance) and held-out re-test; absent for single-finding hypotheses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chain: Option<crate::model::chain::MechanismChain>,
 }
 
 impl HypothesisScore {

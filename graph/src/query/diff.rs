@@ -442,6 +442,7 @@ mod tests {
                     status: serde_json::from_value(json!(replication)).unwrap(),
                     ..Default::default()
                 },
+                chain: None,
             },
             status: HypothesisStatus::Proposed,
             supported_by,

@@ -118,6 +118,7 @@ pub fn score(total: f64) -> graph::HypothesisScore {
             ..Default::default()
         },
         replication: graph::Replication::default(),
+        chain: None,
     }
 }
 

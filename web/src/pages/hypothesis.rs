@@ -83,6 +83,12 @@ fn head(id: HypothesisId, h: &Hypothesis, chain: &EvidenceChain) -> String {
             agent::html::contradiction_items(&s.score)
         ));
     }
+    if let Some(mechanism) = &s.chain {
+        body.push_str(&format!(
+            "<h2>Mechanism chain</h2>{}",
+            agent::chain::diagram::chain_html(mechanism)
+        ));
+    }
     body.push_str(&format!(
         "<p><a href=\"/explore?hypothesis={}\">explore its graph</a></p>",
         id.node().get()

@@ -62,7 +62,7 @@ pub async fn page(
             "<tr><td class=\"num\">{}</td><td><a href=\"/hypotheses/{}\">{}</a></td>\
              <td class=\"num\">{}</td><td class=\"num\">{}</td>\
              <td class=\"num\" title=\"{}\">{}</td><td class=\"num\">{}</td>\
-             <td class=\"num\">{}</td><td>{}</td><td>{}{}</td></tr>",
+             <td class=\"num\">{}</td><td>{}</td><td>{}{}{}</td></tr>",
             rank(h).map_or_else(|| "–".to_owned(), |r| r.to_string()),
             id.node().get(),
             escape(&h.statement),
@@ -75,6 +75,7 @@ pub async fn page(
             escape(h.status.as_str()),
             replication_badge(s),
             knowledge_badge(s),
+            chain_badge(s),
         ));
     }
     body.push_str("</tbody></table>");
@@ -141,4 +142,15 @@ fn contradictions_section(rows: &[(graph::HypothesisId, &graph::Hypothesis)]) ->
         out.push_str("<p class=\"muted\">No finding contradicts a hypothesis shown.</p>");
     }
     out
+}
+
+/// "chain of N links" for a hypothesis that states a mechanism chain.
+fn chain_badge(score: &graph::HypothesisScore) -> String {
+    score.chain.as_ref().map_or_else(String::new, |c| {
+        format!(
+            " <span class=\"badge\" title=\"{}\">chain of {} links</span>",
+            escape(&c.prediction),
+            c.links.len()
+        )
+    })
 }

@@ -151,6 +151,12 @@ pub fn check_numbers(text: &str, allowed: &[f64]) -> Result<(), Vec<String>> {
     }
 }
 
+/// The values of the numbers `text` claims (as [`check_numbers`] reads them): what prose about
+/// a prompt may cite when the prompt itself is the evidence (the planner's findings list).
+pub fn numbers_in(text: &str) -> Vec<f64> {
+    claimed_numbers(text).into_iter().map(|n| n.value).collect()
+}
+
 /// The numbers in `text` that make a claim: everything but names, labels, list markers and
 /// confidence levels.
 fn claimed_numbers(text: &str) -> Vec<Written> {
