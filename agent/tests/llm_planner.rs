@@ -30,7 +30,7 @@ use llm_support::{FaultServer, Step};
 use serde_json::{Value, json};
 
 /// Analyses per run and statements the planner may rewrite.
-const ANALYSES: usize = 4;
+const ANALYSES: usize = 6;
 const PROSE: usize = 3;
 /// Prose no evidence supports: a count and a p-value made up out of thin air.
 const INVENTED: &str = "This change was seen in 98765 tumours, with p = 0.000123456 overall.";

@@ -143,7 +143,7 @@ fn quiet() -> BatchOptions {
 fn manifest_text(cron: &str) -> String {
     format!(
         "[batch]\nworkspace = \"ws\"\nparallel = 1\n\n[[study]]\nname = \"synthetic\"\npath = \"study\"\n\
-         max_analyses = 8\npermutations = 0\nschedule = {{ cron = \"{cron}\", timezone = \"Europe/Berlin\" }}\n"
+         max_analyses = 30\npermutations = 0\nschedule = {{ cron = \"{cron}\", timezone = \"Europe/Berlin\" }}\n"
     )
 }
 
@@ -170,7 +170,7 @@ fn a_batch_reruns_only_changed_studies_and_reports_what_changed() {
     let schedules = control.schedules().expect("schedules");
     assert_eq!(schedules.len(), 1);
     assert_eq!(schedules[0].cron, "0 6 * * 1");
-    assert_eq!(schedules[0].spec["max_analyses"], 8);
+    assert_eq!(schedules[0].spec["max_analyses"], 30);
     let job = control.job(row.job).expect("job");
     assert_eq!(job.trigger, JobTrigger::Batch);
     drop(control);

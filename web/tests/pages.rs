@@ -22,7 +22,14 @@ async fn page(addr: SocketAddr, path: &str) -> String {
 
 /// The ids of the hypotheses a run page links to, in page order.
 fn linked_hypotheses(html: &str) -> Vec<i64> {
-    html.split("href=\"/hypotheses/")
+    // The ranking table only: the Contradictions section below it links hypotheses again.
+    let table = html
+        .split("<table id=\"hypotheses\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</table>").next())
+        .unwrap_or("");
+    table
+        .split("href=\"/hypotheses/")
         .skip(1)
         .filter_map(|rest| rest.split('"').next()?.parse().ok())
         .collect()

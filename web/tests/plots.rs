@@ -163,9 +163,13 @@ async fn mutation_hypothesis_shows_a_box_plot_with_the_studys_group_sizes() {
     let section = data_section(&reply.body);
     let plots = svgs(section);
     assert_eq!(plots.len(), 1, "one box plot: {section}");
-    // The volcano stays, after the data section.
+    // The volcano stays, after the data section (a mechanism chain's diagram is not a plot).
     assert!(reply.body.contains("<h2>Primary analysis</h2>"));
-    assert_eq!(svgs(&reply.body).len(), 2);
+    let plots_on_page = svgs(&reply.body)
+        .into_iter()
+        .filter(|svg| !svg.starts_with("<svg class=\"chain\""))
+        .count();
+    assert_eq!(plots_on_page, 2);
 
     let p = primary(&fx.store, id);
     assert_eq!(p.question["type"], "mutation_impact");
@@ -203,9 +207,58 @@ async fn mutation_hypothesis_shows_a_box_plot_with_the_studys_group_sizes() {
     );
 }
 
+/// Takes cis questions whenever the run offers them (the steps where the planner chooses freely
+/// among everything open), else what the offline planner would: cis hypotheses need cis analyses,
+/// which a short offline run spends on first screens of the clinical variables instead.
+struct PreferCis(agent::planner::OfflinePlanner);
+
+impl agent::planner::Planner for PreferCis {
+    fn choose(
+        &mut self,
+        open: &[agent::question::Direction],
+        context: &agent::planner::PlanContext<'_>,
+    ) -> agent::planner::Choice {
+        match open
+            .iter()
+            .position(|d| d.question.kind() == agent::kinds::Kind::Cis)
+        {
+            Some(i) => agent::planner::Choice {
+                index: Some(i),
+                ..Default::default()
+            },
+            None => agent::planner::Planner::choose(&mut self.0, open, context),
+        }
+    }
+
+    fn update(&mut self, kind: agent::kinds::Kind, success: bool) {
+        agent::planner::Planner::update(&mut self.0, kind, success);
+    }
+
+    fn report(&self) -> Value {
+        serde_json::json!({"planner": "prefer-cis"})
+    }
+}
+
+/// A demo run recorded with [`PreferCis`] (shared by the cis tests of this binary).
+struct CisFixture {
+    _dir: tempfile::TempDir,
+    store: PathBuf,
+}
+
+fn cis_fixture() -> &'static CisFixture {
+    static FIXTURE: OnceLock<CisFixture> = OnceLock::new();
+    FIXTURE.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = dir.path().join("hypomics.db");
+        let mut planner = PreferCis(agent::planner::OfflinePlanner::default());
+        common::record_run_with(demo(), &store, dir.path().join("out"), 1, 8, &mut planner);
+        CisFixture { _dir: dir, store }
+    })
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cis_hypothesis_shows_one_scatter_per_step_with_the_studys_pairs() {
-    let fx = fixture();
+    let fx = cis_fixture();
     let addr = start(&fx.store).await;
     let run = only_run(addr).await;
     let kinds = kinds(addr, run).await;

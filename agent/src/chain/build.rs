@@ -212,6 +212,12 @@ fn grow(
                     )
                 });
             }
+            // No decisive RNA check of the partner: the knock-down still discriminates.
+            refutation.get_or_insert_with(|| {
+                format!(
+                    "Knock down {gene} in a cell line: the chain predicts {partner} protein follows {gene}; {partner} protein unchanged after {gene} knock-down refutes a dependence on the complex."
+                )
+            });
             clauses.push(clause);
         }
     }

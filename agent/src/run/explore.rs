@@ -22,6 +22,9 @@ pub(super) struct Exploration {
 }
 
 #[allow(clippy::too_many_arguments)]
+/// While first screens remain, one step in this many is the planner's free choice.
+const FREE_EVERY: usize = 3;
+
 pub(super) fn explore(
     study: &Study,
     knowledge: &Knowledge,
@@ -51,7 +54,7 @@ pub(super) fn explore(
         config
             .budget
             .max_analyses
-            .max(coverage.needed() + ROOM_AFTER_SCREENS)
+            .max(coverage.needed() + coverage.needed() / (FREE_EVERY - 1) + ROOM_AFTER_SCREENS)
     } else {
         config.budget.max_analyses
     };
@@ -83,8 +86,16 @@ pub(super) fn explore(
         let pick = match &recorded {
             Some(entry) => replayed_pick(&entry.outcome, step, &open)?,
             None => {
-                // Subjects without a first screen come first; the planner orders them.
-                let firsts = coverage.first_screens(&open);
+                // Subjects without a first screen come first; the planner orders them. Every
+                // `FREE_EVERY`-th step is the planner's own choice over everything open, so
+                // questions that screen no subject (cis effects, tumour vs normal, modules) and
+                // follow-ups of strong findings are not starved while screens remain.
+                let free_step = step % FREE_EVERY == FREE_EVERY - 1;
+                let firsts = if free_step {
+                    Vec::new()
+                } else {
+                    coverage.first_screens(&open)
+                };
                 let offered: Vec<Direction>;
                 let menu: &[Direction] = if firsts.is_empty() {
                     &open

@@ -32,6 +32,19 @@ pub fn record_run(
     seed: u64,
     max_analyses: usize,
 ) -> agent::run::RunResult {
+    let mut planner = agent::planner::OfflinePlanner::default();
+    record_run_with(study, store, out, seed, max_analyses, &mut planner)
+}
+
+/// [`record_run`] with the given planner.
+pub fn record_run_with(
+    study: &datasets::Study,
+    store: &Path,
+    out: PathBuf,
+    seed: u64,
+    max_analyses: usize,
+    planner: &mut dyn agent::planner::Planner,
+) -> agent::run::RunResult {
     let knowledge = agent::knowledge::Knowledge::embedded().expect("knowledge");
     let config = agent::run::RunConfig {
         seed,
@@ -50,13 +63,12 @@ pub fn record_run(
         stop: None,
         fence: None,
     };
-    let mut planner = agent::planner::OfflinePlanner::default();
     agent::run::run(
         study,
         &knowledge,
         &config,
         Some(&persistence),
-        &mut planner,
+        planner,
         &mut |_| {},
     )
     .expect("agent run")
