@@ -21,10 +21,10 @@ pub(super) struct Exploration {
     pub(super) not_explored: Vec<NotExplored>,
 }
 
-#[allow(clippy::too_many_arguments)]
 /// While first screens remain, one step in this many is the planner's free choice.
 const FREE_EVERY: usize = 3;
 
+#[allow(clippy::too_many_arguments)]
 pub(super) fn explore(
     study: &Study,
     knowledge: &Knowledge,
