@@ -227,9 +227,13 @@ fn demo_report_is_complete_well_formed_and_offline() {
             None => assert!(chains.is_empty(), "{} is not a chain", h.id),
         }
         if i < PLOTTED_HYPOTHESES {
-            // A per-sample figure (none for data-driven subtypes) and the volcano of the primary
-            // analysis, all with data.
-            let expected = if h.kind == Kind::Subtypes { 1 } else { 2 };
+            // A per-sample figure (none yet for the data-driven kinds: subtypes and co-expression
+            // modules) and the volcano of the primary analysis, all with data.
+            let expected = if matches!(h.kind, Kind::Subtypes | Kind::Modules) {
+                1
+            } else {
+                2
+            };
             assert!(
                 plots.len() >= expected,
                 "{} has {} figures",

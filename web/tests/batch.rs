@@ -147,11 +147,24 @@ fn manifest_text(cron: &str) -> String {
     )
 }
 
+/// The batch study with its planted PTEN -> proteome module at `effect` SD: strong enough (2 SD)
+/// that a 30-analysis run, which first screens every clinical variable and mutation, claims it
+/// under the run-wide error control; 0 removes it.
+fn pten_config(effect: f64) -> datasets::synth::SynthConfig {
+    let mut config = batch_support::synth_config(42);
+    for module in &mut config.mutation_modules {
+        if module.gene == "PTEN" {
+            module.effect = effect;
+        }
+    }
+    config
+}
+
 #[test]
 fn a_batch_reruns_only_changed_studies_and_reports_what_changed() {
     let dir = tempfile::tempdir().expect("tempdir");
     let study = dir.path().join("study");
-    write_study(&study, &batch_support::synth_config(42));
+    write_study(&study, &pten_config(-2.0));
     let manifest = parse(dir.path(), &manifest_text("0 6 * * 1")).expect("manifest");
 
     let first = run_batch(&manifest, &quiet(), Arc::new(SystemClock)).expect("batch");
@@ -190,13 +203,7 @@ fn a_batch_reruns_only_changed_studies_and_reports_what_changed() {
 
     // Remove the planted PTEN -> proteome effect: the study's files change, the batch reruns it,
     // and the hypotheses about PTEN's proteome targets are reported lost.
-    let mut config = batch_support::synth_config(42);
-    for module in &mut config.mutation_modules {
-        if module.gene == "PTEN" {
-            module.effect = 0.0;
-        }
-    }
-    write_study(&study, &config);
+    write_study(&study, &pten_config(0.0));
     let third = run_batch(&manifest, &quiet(), Arc::new(SystemClock)).expect("batch");
     let row = &third.rows[0];
     assert_eq!(row.outcome, "ran", "{}", third.table());
