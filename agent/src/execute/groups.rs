@@ -371,26 +371,13 @@ pub fn adjusted_groups(
             matrix.features(),
             &mut untestable,
             |f, fit| {
-                let c = fit.coefficients.get(term)?;
-                let t_crit = analysis::distributions::t_quantile(0.975, fit.df_residual as f64);
-                Some(TestRow {
-                    layer: layer_name.to_owned(),
-                    feature: f.to_string(),
-                    gene: f.gene_symbol().to_owned(),
-                    variable: variable.to_owned(),
-                    contrast: contrast.clone(),
-                    test: graph::TestKind::OlsT,
-                    effect: c.estimate,
-                    ci_low: c.estimate - t_crit * c.std_error,
-                    ci_high: c.estimate + t_crit * c.std_error,
-                    std_effect: if fit.residual_se > 0.0 {
-                        c.estimate / fit.residual_se
+                let residual_se = fit.residual_se;
+                ols_term_row(layer_name, f, variable, &contrast, fit, term, |estimate| {
+                    if residual_se > 0.0 {
+                        estimate / residual_se
                     } else {
                         0.0
-                    },
-                    statistic: c.t,
-                    p: c.p_value,
-                    n: fit.n,
+                    }
                 })
             },
         ));
@@ -518,6 +505,36 @@ fn covariate_terms(
     Ok((numeric, categorical))
 }
 
+/// The row of one term of a feature's OLS fit, with its 95% t interval; `std_effect` puts the
+/// estimate on the scale its caller compares effects on.
+fn ols_term_row(
+    layer_name: &str,
+    feature: &datasets::FeatureId,
+    variable: &str,
+    contrast: &str,
+    fit: &analysis::regression::OlsFit,
+    term: usize,
+    std_effect: impl Fn(f64) -> f64,
+) -> Option<TestRow> {
+    let c = fit.coefficients.get(term)?;
+    let t_crit = analysis::distributions::t_quantile(0.975, fit.df_residual as f64);
+    Some(TestRow {
+        layer: layer_name.to_owned(),
+        feature: feature.to_string(),
+        gene: feature.gene_symbol().to_owned(),
+        variable: variable.to_owned(),
+        contrast: contrast.to_owned(),
+        test: graph::TestKind::OlsT,
+        effect: c.estimate,
+        ci_low: c.estimate - t_crit * c.std_error,
+        ci_high: c.estimate + t_crit * c.std_error,
+        std_effect: std_effect(c.estimate),
+        statistic: c.t,
+        p: c.p_value,
+        n: fit.n,
+    })
+}
+
 /// Average ranks of the finite values, NaN where a value is missing.
 fn ranks_of_observed(values: &[f64]) -> Vec<f64> {
     let observed: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
@@ -573,23 +590,9 @@ fn adjusted_rank_correlation(
     let contrast = format!("rank correlation adjusted for {}", covariates.join(", "));
     let mut untestable = Untestable::default();
     let rows = collect_rows(&fits, ranked.features(), &mut untestable, |f, fit| {
-        let c = fit.coefficients.get(term)?;
-        let t_crit = analysis::distributions::t_quantile(0.975, fit.df_residual as f64);
-        Some(TestRow {
-            layer: layer_name.to_owned(),
-            feature: f.to_string(),
-            gene: f.gene_symbol().to_owned(),
-            variable: variable.to_owned(),
-            contrast: contrast.clone(),
-            test: graph::TestKind::OlsT,
-            effect: c.estimate,
-            ci_low: c.estimate - t_crit * c.std_error,
-            ci_high: c.estimate + t_crit * c.std_error,
-            // The slope of rank on rank is near the partial rank correlation.
-            std_effect: c.estimate,
-            statistic: c.t,
-            p: c.p_value,
-            n: fit.n,
+        // The slope of rank on rank is near the partial rank correlation.
+        ols_term_row(layer_name, f, variable, &contrast, fit, term, |estimate| {
+            estimate
         })
     });
     Ok(Produced {
