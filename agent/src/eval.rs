@@ -32,6 +32,14 @@ pub struct PlantedKindRecall {
     pub recall: f64,
 }
 
+impl PlantedKindRecall {
+    /// The counts with their recall filled in (used by one study's report and the seed bench).
+    fn with_recall(mut self) -> Self {
+        self.recall = self.recovered as f64 / self.planted.max(1) as f64;
+        self
+    }
+}
+
 /// Hypotheses of one kind of question, and how many of them match nothing planted.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct HypothesisKindFalse {
@@ -40,6 +48,14 @@ pub struct HypothesisKindFalse {
     pub not_planted: usize,
     pub not_planted_fraction: f64,
     pub confounded: usize,
+}
+
+impl HypothesisKindFalse {
+    /// The counts with their fraction not planted filled in.
+    fn with_fraction(mut self) -> Self {
+        self.not_planted_fraction = self.not_planted as f64 / self.hypotheses.max(1) as f64;
+        self
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -176,17 +192,11 @@ pub fn evaluate(truth: &Truth, hypotheses: &[Hypothesis], study: &Study) -> Eval
         relations,
         by_planted_kind: by_planted
             .into_values()
-            .map(|mut k| {
-                k.recall = k.recovered as f64 / k.planted.max(1) as f64;
-                k
-            })
+            .map(PlantedKindRecall::with_recall)
             .collect(),
         by_hypothesis_kind: by_kind
             .into_values()
-            .map(|mut k| {
-                k.not_planted_fraction = k.not_planted as f64 / k.hypotheses.max(1) as f64;
-                k
-            })
+            .map(HypothesisKindFalse::with_fraction)
             .collect(),
         unmatched_hypotheses: unmatched,
         confounded_hypotheses,
@@ -255,17 +265,11 @@ pub fn aggregate(reports: &[(u64, EvalReport)]) -> BenchSummary {
         nuisance_found: reports.iter().map(|(_, r)| r.nuisance_found).sum(),
         by_planted_kind: planted
             .into_values()
-            .map(|mut k| {
-                k.recall = k.recovered as f64 / k.planted.max(1) as f64;
-                k
-            })
+            .map(PlantedKindRecall::with_recall)
             .collect(),
         by_hypothesis_kind: kinds
             .into_values()
-            .map(|mut k| {
-                k.not_planted_fraction = k.not_planted as f64 / k.hypotheses.max(1) as f64;
-                k
-            })
+            .map(HypothesisKindFalse::with_fraction)
             .collect(),
         runs: reports
             .iter()
