@@ -213,8 +213,18 @@ impl Server {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> Result<(), WebError> {
         let stop = Arc::new(AtomicBool::new(false));
+        // One low-priority pool for all of this server's jobs, so requests are answered first.
+        let pool = if self.workers.is_empty() {
+            None
+        } else {
+            crate::jobs::pool::JobPool::new()
+        };
         for config in self.workers {
-            spawn_worker(Worker::new(config, self.clock.clone()), stop.clone());
+            spawn_worker(
+                Worker::new(config, self.clock.clone()),
+                stop.clone(),
+                pool.clone(),
+            );
         }
         // Every server with a queue fires due schedules; firing is atomic in the store, so
         // several servers on one store fire each occurrence once.
@@ -315,11 +325,15 @@ async fn prepare_workspace(
 }
 
 /// A worker thread: takes jobs while there are any, naps when the queue is empty, stops taking
-/// jobs once `stop` is raised.
-fn spawn_worker(worker: Worker, stop: Arc<AtomicBool>) {
+/// jobs once `stop` is raised. Jobs run on `pool` (see `jobs::pool`) when there is one.
+fn spawn_worker(worker: Worker, stop: Arc<AtomicBool>, pool: Option<crate::jobs::pool::JobPool>) {
     std::thread::spawn(move || {
         while !stop.load(Ordering::SeqCst) {
-            match worker.run_once() {
+            let taken = match &pool {
+                Some(pool) => pool.run(|| worker.run_once()),
+                None => worker.run_once(),
+            };
+            match taken {
                 Ok(Some(_)) => {}
                 Ok(None) => std::thread::sleep(Duration::from_millis(500)),
                 Err(e) => {

@@ -52,6 +52,8 @@ pub struct AppState {
     control: Option<Arc<crate::control::Control>>,
     /// Job change notifications (PostgreSQL stores); `None`: live streams poll.
     live: Option<Arc<crate::jobs::live::LiveJobs>>,
+    /// One reader per followed job, shared by its live streams.
+    feeds: Arc<crate::jobs::feed::JobFeeds>,
 }
 
 impl AppState {
@@ -77,6 +79,7 @@ impl AppState {
             access: Arc::new(crate::auth::AccessPolicy::default()),
             control: None,
             live: None,
+            feeds: Arc::default(),
         })
     }
 
@@ -100,6 +103,11 @@ impl AppState {
     /// A waiter for job changes, when the store pushes them.
     pub fn job_waiter(&self) -> Option<crate::jobs::live::Waiter> {
         self.live.as_ref().map(|l| l.subscribe())
+    }
+
+    /// The readers fanning job events out to live streams.
+    pub fn job_feeds(&self) -> &crate::jobs::feed::JobFeeds {
+        &self.feeds
     }
 
     pub fn access(&self) -> &crate::auth::AccessPolicy {
@@ -132,7 +140,17 @@ impl AppState {
         // The load notes the commit counter of its own snapshot: a commit racing it leaves the
         // graph stale, and a later request loads again rather than losing it.
         let started = Instant::now();
-        let fresh = ResearchGraph::open_read_only(self.path.as_path())?;
+        let load = || ResearchGraph::open_read_only(self.path.as_path());
+        // A load takes tens of milliseconds or more; on the server's runtime it would hold one of
+        // its few async threads, so the runtime moves that thread's other tasks elsewhere first.
+        let fresh = match tokio::runtime::Handle::try_current() {
+            Ok(runtime)
+                if runtime.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread =>
+            {
+                tokio::task::block_in_place(load)
+            }
+            _ => load(),
+        }?;
         *self.graph.write().map_err(|_| ApiError::Poisoned)? = Arc::new(fresh);
         *seen = Seen {
             at: Instant::now(),

@@ -14,6 +14,7 @@ const TOKEN: &str = "test-token-0123456789";
 
 struct Running {
     addr: SocketAddr,
+    state: web::AppState,
     _workspace: tempfile::TempDir,
     _shutdown: tokio::sync::oneshot::Sender<()>,
 }
@@ -52,12 +53,14 @@ async fn serve(options: Options) -> Running {
     };
     let server = web::Server::bind(config).await.expect("bind");
     let addr = server.local_addr();
+    let state = server.state().clone();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(server.run_until(async move {
         let _ = rx.await;
     }));
     Running {
         addr,
+        state,
         _workspace: workspace,
         _shutdown: tx,
     }
@@ -535,6 +538,58 @@ async fn a_job_runs_live_and_records_a_run() {
             .expect("reply");
         assert_eq!(reply.status().as_u16(), 404, "{name}");
     }
+}
+
+#[tokio::test]
+async fn streams_of_one_job_share_one_reader_and_see_the_same_events() {
+    // No workers: the job stays queued, its streams open, until it is cancelled.
+    let server = serve(Options::default()).await;
+    let (status, body) = post_json(
+        server.addr,
+        "/api/jobs",
+        json!({"study": "demo", "spec": small_spec()}),
+        Some(TOKEN),
+    )
+    .await;
+    assert_eq!(status, 202, "{body}");
+    let job = body["job"]["id"].as_i64().expect("job id");
+    let streams: Vec<_> = (0..3)
+        .map(|_| tokio::spawn(follow(server.addr, job, |_| false)))
+        .collect();
+    // Wait until the streams are connected (the reader starts with the first of them).
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while server.state.job_feeds().readers() == 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no stream connected"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        server.state.job_feeds().readers(),
+        1,
+        "every stream of the job reads through one reader"
+    );
+    let (status, _) = post_empty(server.addr, &format!("/api/jobs/{job}/cancel")).await;
+    assert_eq!(status, 200);
+    let mut seen = Vec::new();
+    for stream in streams {
+        seen.push(stream.await.expect("stream"));
+    }
+    let kinds = |events: &[(String, Value)]| -> Vec<String> {
+        events.iter().map(|(k, _)| k.clone()).collect()
+    };
+    for events in &seen {
+        assert_eq!(kinds(events), kinds(&seen[0]), "streams differ");
+    }
+    let (kind, end) = seen[0].last().expect("events");
+    assert_eq!(kind, "end");
+    assert_eq!(end["job"]["state"], "cancelled");
+    // The job has ended: its reader stopped, and a later stream replays the same events.
+    assert_eq!(server.state.job_feeds().readers(), 0);
+    let late = follow(server.addr, job, |_| false).await;
+    assert_eq!(kinds(&late), kinds(&seen[0]));
 }
 
 #[tokio::test]

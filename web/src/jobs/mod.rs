@@ -5,7 +5,9 @@
 
 pub mod clock;
 pub mod events;
+pub mod feed;
 pub mod live;
+pub mod pool;
 pub mod spec;
 pub mod study;
 pub mod webhook;

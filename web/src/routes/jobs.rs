@@ -4,6 +4,7 @@
 
 use crate::error::ApiError;
 use crate::jobs::JobSpec;
+use crate::jobs::feed::{JobFeed, JobFeeds};
 use crate::params::{Params, PathParam};
 use crate::state::AppState;
 use axum::Json;
@@ -16,10 +17,6 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::VecDeque;
 use std::convert::Infallible;
-use std::time::Duration;
-
-/// How often a live stream looks for new events on a store that does not push them (SQLite).
-const POLL: Duration = Duration::from_millis(300);
 
 pub(crate) fn job_id(raw: &str) -> Result<JobId, ApiError> {
     crate::params::positive_id(raw, "job").map(JobId)
@@ -152,10 +149,9 @@ fn start_after(params: &Params, headers: &HeaderMap) -> Result<i64, ApiError> {
 
 /// `GET /api/jobs/{id}/events`: the job's events as server-sent events (`id` = sequence number,
 /// `event` = kind, `data` = JSON), live until the job ends, then a final `end` event with the job.
-/// At most the server's cap of streams are open at once (503 beyond it); each read of the queue
-/// runs on the blocking pool, since it takes the queue's lock and reads the store. On PostgreSQL
-/// the stream reads again when the store notifies a change of the job (whichever server wrote
-/// it), on SQLite every [`POLL`].
+/// At most the server's cap of streams are open at once (503 beyond it). All streams of a job
+/// share one reader of the store (`jobs::feed`), which reads again when the store notifies a
+/// change of the job on PostgreSQL (whichever server wrote it), and every `feed::POLL` on SQLite.
 pub async fn events(
     State(state): State<AppState>,
     PathParam(raw): PathParam,
@@ -178,10 +174,8 @@ pub async fn events(
         })?;
     let stream = futures_util::stream::unfold(
         Follow {
-            waiter: state.job_waiter(),
+            feed: JobFeeds::follow(&state, id),
             _slot: slot,
-            state,
-            id,
             after,
             pending: VecDeque::new(),
             ended: false,
@@ -195,10 +189,9 @@ pub async fn events(
 struct Follow {
     /// Held while the stream lives: one of the server's stream slots.
     _slot: tokio::sync::OwnedSemaphorePermit,
-    /// Job change notifications (PostgreSQL), subscribed before the first read; `None`: poll.
-    waiter: Option<crate::jobs::live::Waiter>,
-    state: AppState,
-    id: JobId,
+    /// The job's shared reader.
+    feed: tokio::sync::watch::Receiver<std::sync::Arc<JobFeed>>,
+    /// The last sequence number sent.
     after: i64,
     pending: VecDeque<Event>,
     ended: bool,
@@ -206,6 +199,7 @@ struct Follow {
 
 impl Follow {
     async fn next(mut self) -> Option<(Result<Event, Infallible>, Self)> {
+        let mut reader_gone = false;
         loop {
             if let Some(event) = self.pending.pop_front() {
                 return Some((Ok(event), self));
@@ -213,40 +207,34 @@ impl Follow {
             if self.ended {
                 return None;
             }
-            let (state, id, after) = (self.state.clone(), self.id, self.after);
-            let polled = tokio::task::spawn_blocking(move || {
-                state
-                    .control()
-                    .and_then(|c| c.with(|s| Ok((s.events_since(id, after, 500)?, s.job(id)?))))
-            })
-            .await;
-            let Ok(Ok((events, job))) = polled else {
-                return None;
-            };
-            for e in &events {
+            let feed = self.feed.borrow_and_update().clone();
+            for e in feed.after(self.after) {
                 self.after = e.seq;
                 self.pending.push_back(
                     Event::default()
                         .id(e.seq.to_string())
                         .event(e.kind.clone())
-                        .data(json!({"at": e.at.to_string(), "data": e.data}).to_string()),
+                        .data(e.data.clone()),
                 );
             }
-            if events.is_empty() && job.state.is_final() {
+            if !self.pending.is_empty() {
+                continue;
+            }
+            if feed.finished {
                 self.ended = true;
                 self.pending.push_back(
                     Event::default()
                         .event("end")
-                        .data(json!({ "job": job }).to_string()),
+                        .data(json!({ "job": feed.job }).to_string()),
                 );
                 continue;
             }
-            if events.is_empty() {
-                match &mut self.waiter {
-                    Some(waiter) => waiter.changed(id, crate::jobs::live::PUSH_FALLBACK).await,
-                    None => tokio::time::sleep(POLL).await,
-                }
+            // A failed read, or a reader that stopped with nothing more to say, ends the stream.
+            if feed.failed || reader_gone {
+                return None;
             }
+            // Err: the reader stopped; its last publication is read once more above.
+            reader_gone = self.feed.changed().await.is_err();
         }
     }
 }
