@@ -1,12 +1,17 @@
 //! The study's dominant axes a group difference must be independent of, found from the data and
 //! never from column names of one cohort: tumour purity and batch (by the usual names), tumour
-//! mutation burden (computed from the mutation layer whenever there is one), and the clinical
+//! mutation burden (computed from the mutation layer whenever there is one), the clinical
 //! variable that best separates hypermutated tumours (the one explaining most of the burden's
-//! variance: MSI or POLE status, a genomic subtype). Mutation effects are the classic case: in a
-//! cohort with hypermutated tumours, most single-gene mutations mark hypermutation, and their
-//! effects are confounded by it. Only the discovery samples an analysis used are read.
+//! variance: MSI or POLE status, a genomic subtype), and the clinical variable that best explains
+//! the main axes of the molecular data (histology or a molecular subtype: the expression axis).
+//! Mutation effects are the classic case: in a cohort with hypermutated tumours, most single-gene
+//! mutations mark hypermutation, and their effects are confounded by it; in a cohort of two
+//! histologies, a mutation common in one (TP53 in serous endometrial tumours) marks histology and
+//! "shifts" every histology marker. Only the discovery samples an analysis used are read.
 
+use analysis::pca::{PcaOptions, pca};
 use datasets::clinical::VariableKind;
+use datasets::kinds::LayerKind;
 use datasets::{SampleId, Study};
 use std::collections::{HashMap, HashSet};
 
@@ -23,6 +28,14 @@ const COLLINEAR_V: f64 = 0.7;
 
 /// Fewest samples per level for a variable's level to count.
 const MIN_LEVEL: usize = 5;
+
+/// Share of the variance of the molecular data's leading components a clinical grouping must
+/// explain to count as the expression axis. Under no association, eta² of k levels on n samples
+/// averages (k − 1)/(n − 1), about 0.04 for three levels on 50 samples.
+const EXPRESSION_AXIS_ETA2: f64 = 0.3;
+
+/// Leading principal components the expression axis is judged on.
+const AXIS_COMPONENTS: usize = 3;
 
 /// Per sample of `samples`: log2(1 + number of mutated genes), NaN where the sample has no
 /// mutation calls. `None` when the study has no mutation layer.
@@ -100,9 +113,6 @@ pub fn dominant_axes(study: &Study, samples: &[SampleId], tested: Tested<'_>) ->
     }) {
         push(&v.name);
     }
-    let Some(burden) = mutation_burden(study, samples) else {
-        return out;
-    };
     let clinical_index = study.clinical.sample_index();
     let labels_of = |name: &str| -> Option<Vec<Option<String>>> {
         let levels = study.clinical.variable(name)?.kind.levels()?;
@@ -118,6 +128,29 @@ pub fn dominant_axes(study: &Study, samples: &[SampleId], tested: Tested<'_>) ->
                 .collect(),
         )
     };
+    if let Some(burden) = mutation_burden(study, samples) {
+        push_hypermutation_axis(
+            &burden,
+            tested,
+            tested_variable,
+            vars,
+            &labels_of,
+            &mut push,
+        );
+    }
+    push_expression_axis(study, samples, tested, &labels_of, &mut push);
+    out
+}
+
+/// Adds the hypermutation axis, or the burden itself when no clinical variable is usable as one.
+fn push_hypermutation_axis(
+    burden: &[f64],
+    tested: &[Option<String>],
+    tested_variable: Option<&str>,
+    vars: &[datasets::clinical::ClinicalVariable],
+    labels_of: &dyn Fn(&str) -> Option<Vec<Option<String>>>,
+    push: &mut dyn FnMut(&str),
+) {
     // The hypermutation axis: the grouping explaining most of the burden's variance.
     let axis = vars
         .iter()
@@ -127,10 +160,10 @@ pub fn dominant_axes(study: &Study, samples: &[SampleId], tested: Tested<'_>) ->
                 VariableKind::Binary(_) | VariableKind::Categorical(_)
             )
         })
-        .filter_map(|v| Some((v.name.as_str(), eta_squared(&burden, &labels_of(&v.name)?)?)))
+        .filter_map(|v| Some((v.name.as_str(), eta_squared(burden, &labels_of(&v.name)?)?)))
         .filter(|(_, eta2)| *eta2 >= AXIS_ETA2)
         .max_by(|a, b| a.1.total_cmp(&b.1));
-    let tested_burden = eta_squared(&burden, tested).unwrap_or(0.0);
+    let tested_burden = eta_squared(burden, tested).unwrap_or(0.0);
     let axis_usable = axis.is_some_and(|(name, _)| {
         labels_of(name)
             .and_then(|axis_labels| cramers_v(tested, &axis_labels))
@@ -144,7 +177,88 @@ pub fn dominant_axes(study: &Study, samples: &[SampleId], tested: Tested<'_>) ->
         _ if tested_variable.is_none() || tested_burden < AXIS_ETA2 => push(MUTATION_BURDEN),
         _ => {}
     }
-    out
+}
+
+/// Adds the expression axis (see [`expression_axis`]) unless it is the tested grouping again.
+fn push_expression_axis(
+    study: &Study,
+    samples: &[SampleId],
+    tested: &[Option<String>],
+    labels_of: &dyn Fn(&str) -> Option<Vec<Option<String>>>,
+    push: &mut dyn FnMut(&str),
+) {
+    let Some((name, _)) = expression_axis(study, samples, labels_of) else {
+        return;
+    };
+    let collinear = labels_of(name)
+        .and_then(|axis| cramers_v(tested, &axis))
+        .is_some_and(|v| v >= COLLINEAR_V);
+    if !collinear {
+        push(name);
+    }
+}
+
+/// The clinical grouping (histology, a molecular subtype, tumour versus normal) that explains
+/// most of the variance of the leading principal components of the study's main molecular layer
+/// (proteome, else RNA) on `samples`, weighted by each component's share, when that is at least
+/// [`EXPRESSION_AXIS_ETA2`]. Judged from the data, so it is whatever divides this cohort.
+pub fn expression_axis<'s>(
+    study: &'s Study,
+    samples: &[SampleId],
+    labels_of: &dyn Fn(&str) -> Option<Vec<Option<String>>>,
+) -> Option<(&'s str, f64)> {
+    let layer = study
+        .layer(LayerKind::Proteome)
+        .or_else(|| study.layer(LayerKind::Rna))?;
+    let rows: Vec<usize> = samples
+        .iter()
+        .filter_map(|s| layer.matrix.sample_index(s.as_str()))
+        .collect();
+    let options = PcaOptions {
+        n_components: AXIS_COMPONENTS,
+        scale: true,
+        ..PcaOptions::default()
+    };
+    let components = pca(&layer.matrix.select_samples(&rows), &options).ok()?;
+    // Each sample's scores, placed back in the order of `samples` (NaN where not used).
+    let position: HashMap<&str, usize> = components
+        .samples
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.as_str(), i))
+        .collect();
+    let weight_total: f64 = components.explained_variance_ratio.iter().sum();
+    if weight_total <= 0.0 {
+        return None;
+    }
+    study
+        .clinical
+        .variables
+        .iter()
+        .filter(|v| {
+            matches!(
+                v.kind,
+                VariableKind::Binary(_) | VariableKind::Categorical(_)
+            )
+        })
+        .filter_map(|v| {
+            let labels = labels_of(&v.name)?;
+            let mut explained = 0.0;
+            for (scores, share) in components
+                .scores
+                .iter()
+                .zip(&components.explained_variance_ratio)
+            {
+                let aligned: Vec<f64> = samples
+                    .iter()
+                    .map(|s| position.get(s.as_str()).map_or(f64::NAN, |&i| scores[i]))
+                    .collect();
+                explained += share * eta_squared(&aligned, &labels)?;
+            }
+            Some((v.name.as_str(), explained / weight_total))
+        })
+        .filter(|(_, eta2)| *eta2 >= EXPRESSION_AXIS_ETA2)
+        .max_by(|a, b| a.1.total_cmp(&b.1))
 }
 
 /// The tested grouping's label per sample (`None` where unknown).
@@ -267,6 +381,116 @@ mod tests {
 
     fn labels(v: &[&str]) -> Vec<Option<String>> {
         v.iter().map(|s| Some((*s).to_owned())).collect()
+    }
+
+    /// A study of 60 tumours whose proteome's main axis is a two-level grouping (`tissue_code`, a
+    /// name nothing recognises), with `tissue_copy` the same grouping again and `coin` unrelated.
+    fn study_with_an_expression_axis(dir: &std::path::Path) -> Study {
+        let n = 60;
+        let group = |i: usize| if i.is_multiple_of(2) { "K1" } else { "K2" };
+        let mut clinical = String::from("sample_id\ttissue_code\ttissue_copy\tcoin\n");
+        for i in 0..n {
+            let coin = if (i / 2) % 2 == 0 { "heads" } else { "tails" };
+            clinical.push_str(&format!("S{i:02}\t{}\t{}\t{coin}\n", group(i), group(i)));
+        }
+        std::fs::write(dir.join("clinical.tsv"), clinical).unwrap();
+        let mut proteome = String::from("gene");
+        for i in 0..n {
+            proteome.push_str(&format!("\tS{i:02}"));
+        }
+        proteome.push('\n');
+        // A deterministic pseudo-random background, and 60 of 300 features shifted by group.
+        let mut state = 12345_u64;
+        let mut noise = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((state >> 11) as f64 / (1u64 << 53) as f64) - 0.5
+        };
+        for f in 0..300 {
+            proteome.push_str(&format!("G{f}"));
+            for i in 0..n {
+                let shift = if f < 60 && group(i) == "K2" { 2.0 } else { 0.0 };
+                proteome.push_str(&format!("\t{:.4}", noise() * 2.0 + shift));
+            }
+            proteome.push('\n');
+        }
+        std::fs::write(dir.join("proteome.tsv"), proteome).unwrap();
+        Study::load(dir).unwrap()
+    }
+
+    #[test]
+    fn the_grouping_behind_the_main_expression_axis_is_adjusted_for() {
+        let dir = tempfile::tempdir().unwrap();
+        let study = study_with_an_expression_axis(dir.path());
+        let samples: Vec<SampleId> = study
+            .layer(LayerKind::Proteome)
+            .unwrap()
+            .matrix
+            .samples()
+            .to_vec();
+        // A test of the unrelated grouping is adjusted for the expression axis...
+        let axes = dominant_axes(&study, &samples, Tested::Clinical("coin"));
+        assert!(
+            axes.iter()
+                .any(|a| a == "tissue_code" || a == "tissue_copy"),
+            "{axes:?}"
+        );
+        // ...but never for the tested grouping itself, or the same grouping under another name.
+        let axes = dominant_axes(&study, &samples, Tested::Clinical("tissue_code"));
+        assert!(axes.is_empty(), "{axes:?}");
+        let axes = dominant_axes(&study, &samples, Tested::Clinical("tissue_copy"));
+        assert!(axes.is_empty(), "{axes:?}");
+    }
+
+    #[test]
+    fn no_axis_is_claimed_where_no_grouping_shapes_the_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let study = study_with_an_expression_axis(dir.path());
+        let samples: Vec<SampleId> = study
+            .layer(LayerKind::Proteome)
+            .unwrap()
+            .matrix
+            .samples()
+            .to_vec();
+        let index = study.clinical.sample_index();
+        let labels_of = |name: &str| -> Option<Vec<Option<String>>> {
+            let levels = study.clinical.variable(name)?.kind.levels()?;
+            Some(
+                samples
+                    .iter()
+                    .map(|s| {
+                        index
+                            .get(s.as_str())
+                            .and_then(|&i| levels.level_name(i))
+                            .map(str::to_owned)
+                    })
+                    .collect(),
+            )
+        };
+        let (name, eta2) = expression_axis(&study, &samples, &labels_of).unwrap();
+        assert!(name.starts_with("tissue_"), "{name}");
+        assert!(eta2 > 0.5, "{eta2}");
+        // Within one level of the grouping the data have no clinical axis left.
+        let k1: Vec<SampleId> = samples
+            .iter()
+            .filter(|s| s.as_str()[1..].parse::<usize>().unwrap() % 2 == 0)
+            .cloned()
+            .collect();
+        let labels_k1 = |name: &str| -> Option<Vec<Option<String>>> {
+            let levels = study.clinical.variable(name)?.kind.levels()?;
+            Some(
+                k1.iter()
+                    .map(|s| {
+                        index
+                            .get(s.as_str())
+                            .and_then(|&i| levels.level_name(i))
+                            .map(str::to_owned)
+                    })
+                    .collect(),
+            )
+        };
+        assert!(expression_axis(&study, &k1, &labels_k1).is_none());
     }
 
     #[test]

@@ -8,6 +8,18 @@ use crate::ledger::{Ledger, Q_STRONG, TestRow};
 use crate::validate::ReplicationStatus;
 use graph::{Contradiction, ContradictionKind, EvidenceRole};
 
+/// A hypothesis ranked below the run's cut (`max_hypotheses`) that some finding disagrees with.
+/// It is not presented, but its contradictions are: a reviewer checking what the run's findings
+/// disagree with must not lose them to the cut.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct BeyondTheCut {
+    pub statement: String,
+    /// Its rank among all scored hypotheses (one more than the cut or later).
+    pub rank: usize,
+    pub total: f64,
+    pub contradictions: Vec<Contradiction>,
+}
+
 /// Nominal threshold for a follow-up to count as a detected change.
 const FOLLOW_UP_P: f64 = 0.05;
 

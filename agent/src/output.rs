@@ -77,23 +77,32 @@ pub fn hypotheses_json(result: &RunResult) -> serde_json::Value {
 }
 
 /// The run's contradictions in one list (each hypothesis also carries its own in its score):
-/// which hypothesis, how the finding disagrees, in words, and the findings.
+/// which hypothesis, how the finding disagrees, in words, and the findings. Hypotheses below the
+/// cut are listed too, with their rank and no id (`"beyond_the_cut": true`).
 pub fn contradictions(result: &RunResult) -> Vec<serde_json::Value> {
-    result
-        .hypotheses
-        .iter()
-        .flat_map(|h| {
-            h.score.contradictions.iter().map(|c| {
-                json!({
-                    "hypothesis": h.id,
-                    "statement": h.statement,
-                    "kind": c.kind,
-                    "detail": c.detail,
-                    "findings": c.findings,
-                })
-            })
+    let item = |id: Option<&str>, rank: usize, statement: &str, c: &graph::Contradiction| {
+        json!({
+            "hypothesis": id,
+            "rank": rank,
+            "beyond_the_cut": id.is_none(),
+            "statement": statement,
+            "kind": c.kind,
+            "detail": c.detail,
+            "findings": c.findings,
         })
-        .collect()
+    };
+    let presented = result.hypotheses.iter().flat_map(|h| {
+        h.score
+            .contradictions
+            .iter()
+            .map(|c| item(Some(&h.id), h.rank, &h.statement, c))
+    });
+    let cut = result.contradicted_beyond_the_cut.iter().flat_map(|h| {
+        h.contradictions
+            .iter()
+            .map(|c| item(None, h.rank, &h.statement, c))
+    });
+    presented.chain(cut).collect()
 }
 
 /// What a reader of hypotheses.json gets back (the run summary beside them is left out).

@@ -422,6 +422,27 @@ fn contradictions_section(out: &mut String, result: &RunResult) {
             id = escape(&h.id),
         );
     }
+    let cut = &result.contradicted_beyond_the_cut;
+    if !cut.is_empty() {
+        let _ = write!(
+            out,
+            "<h3>Below the top {}</h3><p>Hypotheses ranked below the report's cut, not presented above, that findings disagree with:</p>",
+            result.hypotheses.len()
+        );
+    }
+    for h in cut {
+        let items: String = h
+            .contradictions
+            .iter()
+            .map(|c| format!("<li>{}</li>", escape(&c.detail)))
+            .collect();
+        let _ = write!(
+            out,
+            "<div class=\"contradiction\"><p>rank {} {}</p><ul>{items}</ul></div>",
+            h.rank,
+            escape(&h.statement),
+        );
+    }
     out.push_str("</section>");
 }
 

@@ -264,3 +264,65 @@ fn markup_checker_rejects_what_the_report_must_not_contain() {
     assert!(check_markup("<svg><circle r=\"1\"></svg>", true).is_err());
     assert!(check_markup("<meta charset=\"utf-8\"><p>x</p>", false).is_ok());
 }
+
+/// Hypotheses cut by `max_hypotheses` keep their contradictions visible: in the run result, the
+/// report's contradictions section and the run-wide list written to summary.json.
+#[test]
+fn contradictions_below_the_cut_are_reported() {
+    let study = datasets::demo::load().unwrap();
+    let knowledge = Knowledge::embedded().unwrap();
+    let run_with = |max_hypotheses: usize| {
+        let config = RunConfig {
+            permutations: 0,
+            max_hypotheses,
+            budget: Budget {
+                max_analyses: 15,
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let mut planner = OfflinePlanner::default();
+        run(&study, &knowledge, &config, None, &mut planner, &mut |_| {}).unwrap()
+    };
+    let all = run_with(10_000);
+    assert!(all.contradicted_beyond_the_cut.is_empty());
+    let contradicted: Vec<&agent::hypothesis::Hypothesis> = all
+        .hypotheses
+        .iter()
+        .filter(|h| !h.score.contradictions.is_empty())
+        .collect();
+    let last = contradicted
+        .last()
+        .expect("the demo run has contradicted hypotheses");
+    // Cut just above the last contradicted hypothesis.
+    let cut = last.rank - 1;
+    let result = run_with(cut);
+    assert_eq!(result.hypotheses.len(), cut);
+    let below: Vec<(usize, &str)> = result
+        .contradicted_beyond_the_cut
+        .iter()
+        .map(|h| (h.rank, h.statement.as_str()))
+        .collect();
+    let expected: Vec<(usize, &str)> = contradicted
+        .iter()
+        .filter(|h| h.rank > cut)
+        .map(|h| (h.rank, h.statement.as_str()))
+        .collect();
+    assert_eq!(below, expected);
+    let html = report_html(&result, &study);
+    let section = &html[html
+        .find("<section id=\"contradictions\">")
+        .expect("section")..];
+    assert!(section.contains(&format!("Below the top {cut}")));
+    assert!(section.contains(&escape(&last.statement)));
+    for c in &last.score.contradictions {
+        assert!(section.contains(&escape(&c.detail)));
+    }
+    let listed = agent::output::contradictions(&result);
+    assert!(
+        listed
+            .iter()
+            .any(|c| c["beyond_the_cut"] == true && c["statement"] == last.statement.as_str()),
+        "{listed:?}"
+    );
+}

@@ -1,6 +1,7 @@
 //! From the ledger to ranked hypotheses: assembled, validated on held-out samples, scored.
 
 use super::*;
+use crate::contradictions::BeyondTheCut;
 
 /// Hypotheses from the ledger: assembled, validated on held-out samples, scored, ranked.
 pub(super) fn conclude(
@@ -50,6 +51,18 @@ pub(super) fn conclude(
         .iter()
         .filter(|h| label_dependent(h) && h.replication.status == ReplicationStatus::Replicated)
         .count();
+    let contradicted_beyond_the_cut = hypotheses
+        .iter()
+        .enumerate()
+        .skip(config.max_hypotheses)
+        .filter(|(_, h)| !h.score.contradictions.is_empty())
+        .map(|(i, h)| BeyondTheCut {
+            statement: h.statement.clone(),
+            rank: i + 1,
+            total: h.score.total,
+            contradictions: h.score.contradictions.clone(),
+        })
+        .collect();
     hypotheses.truncate(config.max_hypotheses);
     for (i, h) in hypotheses.iter_mut().enumerate() {
         h.rank = i + 1;
@@ -61,6 +74,7 @@ pub(super) fn conclude(
         .count();
     Conclusion {
         hypotheses,
+        contradicted_beyond_the_cut,
         replicated,
         label_dependent: label_dependent_all,
         label_dependent_replicated,
@@ -71,6 +85,8 @@ pub(super) fn conclude(
 /// presentation's per-kind cap and truncation, so real and shuffled runs are counted alike).
 pub(super) struct Conclusion {
     pub(super) hypotheses: Vec<Hypothesis>,
+    /// Hypotheses cut by `max_hypotheses` that some finding contradicts.
+    pub(super) contradicted_beyond_the_cut: Vec<BeyondTheCut>,
     pub(super) replicated: usize,
     pub(super) label_dependent: usize,
     pub(super) label_dependent_replicated: usize,

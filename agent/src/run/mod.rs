@@ -236,6 +236,8 @@ pub struct RunResult {
     pub split: Split,
     pub ledger: Ledger,
     pub hypotheses: Vec<Hypothesis>,
+    /// Hypotheses below the cut that findings contradict (see `contradictions::BeyondTheCut`).
+    pub contradicted_beyond_the_cut: Vec<crate::contradictions::BeyondTheCut>,
     pub summary: RunSummary,
 }
 
@@ -317,6 +319,7 @@ pub fn run(
         conclusion.label_dependent,
         conclusion.label_dependent_replicated,
     );
+    let contradicted_beyond_the_cut = conclusion.contradicted_beyond_the_cut;
     let mut hypotheses = conclusion.hypotheses;
     for h in hypotheses.iter_mut().take(config.max_prose) {
         // Prose is journaled like a step: a resume must not ask a model again and get other words.
@@ -394,6 +397,7 @@ pub fn run(
         split,
         ledger: exploration.ledger,
         hypotheses,
+        contradicted_beyond_the_cut,
         summary,
     })
 }
