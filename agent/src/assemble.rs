@@ -7,6 +7,7 @@
 use crate::hypothesis::{
     Candidate, Draft, ValidationKey, capitalise, evidence, find_follow_up, fmt_effect, fmt_p,
 };
+use crate::kinds::phospho_adjusted::BEYOND_PROTEIN;
 use crate::kinds::{Kind, Question};
 use crate::ledger::{Ledger, Q_STRONG};
 use graph::{EvidenceRole, Mention, Relation, RelationKind};
@@ -123,6 +124,34 @@ fn from_primary(ledger: &Ledger, index: usize, row_index: usize) -> Option<Candi
             },
         );
     }
+    // A phosphosite's change with its protein held fixed (`kinds/phospho_adjusted.rs`).
+    if let Some((i, r)) = find_follow_up(
+        ledger,
+        Kind::PhosphoAdjusted,
+        |fq| matches!(fq, Question::PhosphoAdjusted(p) if p.source_step == a.step),
+        |fr| {
+            fr.feature == row.feature
+                && fr.contrast == format!("{}, {BEYOND_PROTEIN}", row.contrast)
+        },
+    ) {
+        let fr = &ledger.analyses()[i].rows[r];
+        ev.extend(evidence(ledger, i, r, EvidenceRole::Adjusted));
+        let numbers = format!(
+            "difference {}, 95% CI [{}, {}], p={}",
+            fmt_effect(fr.effect),
+            fmt_effect(fr.ci_low),
+            fmt_effect(fr.ci_high),
+            fmt_p(fr.p)
+        );
+        statement.push_str(&if fr.p < 0.05 && fr.effect.signum() == row.effect.signum() {
+            format!("; it is phosphorylation beyond protein abundance ({numbers}, protein held fixed)")
+        } else {
+            format!(
+                "; with its protein held fixed the change is not detected, so it may follow \
+                 protein abundance ({numbers})"
+            )
+        });
+    }
     // Pathway context from the enrichment of this analysis's changed features.
     if let Some((i, r)) = best_pathway(ledger, a.step, &row.gene, row.effect) {
         let fr = &ledger.analyses()[i].rows[r];
@@ -133,17 +162,28 @@ fn from_primary(ledger: &Ledger, index: usize, row_index: usize) -> Option<Candi
             relation: RelationKind::MemberOf,
             object: Mention::Pathway(fr.feature.clone()),
         });
+        let how = match fr.test {
+            graph::TestKind::Gsea => format!("preranked GSEA, NES {}", fmt_effect(fr.effect)),
+            graph::TestKind::Camera => format!(
+                "CAMERA, corrected for inter-gene correlation, mean z shift {}",
+                fmt_effect(fr.effect)
+            ),
+            _ => format!("{}-fold", fmt_effect(fr.effect.exp2())),
+        };
         statement.push_str(&format!(
-            "; it belongs to {}, enriched among the {} features ({}-fold, q={})",
+            "; it belongs to {}, enriched among the {} features ({how}, q={})",
             fr.feature,
             if fr.contrast == "up" {
                 "increased"
             } else {
                 "decreased"
             },
-            fmt_effect(fr.effect.exp2()),
             fmt_p(ledger.q(i, r))
         ));
+    }
+    // A caveat about the primary test's assumptions (proportional hazards, separation).
+    if let Some(warning) = &row.warning {
+        statement.push_str(&format!("; caution: {warning}"));
     }
     Some(Candidate {
         kind: a.direction.question.kind(),

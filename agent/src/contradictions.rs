@@ -197,6 +197,7 @@ mod tests {
             statistic: 0.0,
             p,
             n: 60,
+            warning: None,
         }
     }
 

@@ -138,8 +138,10 @@ pub fn fmt_effect(x: f64) -> String {
 pub fn row_summary(row: &TestRow, q: f64) -> String {
     let (name, value) = match row.test {
         TestKind::Spearman | TestKind::SpearmanTrend => ("rho", fmt_effect(row.effect)),
-        TestKind::CoxWald => ("HR", fmt_effect(row.effect.exp())),
+        TestKind::CoxWald | TestKind::CoxFirth => ("HR", fmt_effect(row.effect.exp())),
         TestKind::Hypergeometric => ("fold", fmt_effect(row.effect.exp2())),
+        TestKind::Gsea => ("NES", fmt_effect(row.effect)),
+        TestKind::Camera => ("mean z shift", fmt_effect(row.effect)),
         TestKind::ChiSquare => ("Cramer's V", fmt_effect(row.effect)),
         TestKind::WelchT
         | TestKind::MannWhitney
@@ -152,12 +154,12 @@ pub fn row_summary(row: &TestRow, q: f64) -> String {
         row.layer,
         row.feature,
         row.contrast,
-        fmt_effect(if row.test == TestKind::CoxWald {
+        fmt_effect(if row.test.is_cox() {
             row.ci_low.exp()
         } else {
             row.ci_low
         }),
-        fmt_effect(if row.test == TestKind::CoxWald {
+        fmt_effect(if row.test.is_cox() {
             row.ci_high.exp()
         } else {
             row.ci_high

@@ -51,6 +51,11 @@ pub struct TestRow {
     #[serde(with = "crate::journal::float")]
     pub p: f64,
     pub n: usize,
+    /// A caveat about the test's assumptions, stated with the finding (a Cox model whose
+    /// proportional-hazards check fails, a fit rescued by Firth's penalty); `None` when there is
+    /// none. Rows journaled before the field existed read as `None`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
 }
 
 impl TestRow {
@@ -73,9 +78,14 @@ impl TestRow {
             | TestKind::PairedT
             | TestKind::OlsT => 0.5,
             TestKind::Spearman | TestKind::SpearmanTrend => 0.3,
-            TestKind::CoxWald => 0.25,
+            TestKind::CoxWald | TestKind::CoxFirth => 0.25,
             TestKind::Hypergeometric => 0.58, // 1.5-fold enrichment
-            TestKind::ChiSquare => 0.3,       // Cramér's V
+            // A normalised enrichment score beyond 1: the set's walk deviates more than random
+            // sets of its size do on average.
+            TestKind::Gsea => 1.0,
+            // Members' mean signed z a quarter of a null SD away from the other genes'.
+            TestKind::Camera => 0.25,
+            TestKind::ChiSquare => 0.3, // Cramér's V
         }
     }
 }

@@ -33,7 +33,7 @@ fn num(x: f64) -> String {
 
 pub fn findings_tsv(result: &RunResult) -> String {
     let mut out = String::from(
-        "finding_id\tanalysis\tmodule\tlayer\tfeature\tgene\tvariable\tcontrast\ttest\teffect\tci_low\tci_high\tstatistic\tp\tq\tn\tdirection\n",
+        "finding_id\tanalysis\tmodule\tlayer\tfeature\tgene\tvariable\tcontrast\ttest\teffect\tci_low\tci_high\tstatistic\tp\tq\tn\tdirection\twarning\n",
     );
     for (i, a) in result.ledger.analyses().iter().enumerate() {
         for (r, row) in a.rows.iter().enumerate() {
@@ -55,6 +55,7 @@ pub fn findings_tsv(result: &RunResult) -> String {
                 num(result.ledger.q(i, r)),
                 row.n.to_string(),
                 row.direction().to_owned(),
+                row.warning.clone().unwrap_or_default(),
             ];
             let clean: Vec<String> = fields
                 .iter()

@@ -27,8 +27,8 @@ pub use build::attach;
 use crate::hypothesis::{ValidationKey, fmt_effect, fmt_p};
 use crate::validate::Retester;
 use check::{GroupCheck, Verdict};
+use graph::ReplicationStatus;
 use graph::{ChainLink, LinkDirection, LinkFinding, MechanismChain, Mention, Replication};
-use graph::{ReplicationStatus, TestKind};
 
 /// How a link is re-tested on held-out samples.
 #[derive(Clone, Debug, PartialEq)]
@@ -115,7 +115,7 @@ pub fn ledger_finding(
     let a = ledger.analyses().get(index)?;
     let r = a.rows.get(row)?;
     let q = ledger.q(index, row);
-    let cox = r.test == TestKind::CoxWald;
+    let cox = r.test.is_cox();
     let scale = |x: f64| if cox { x.exp() } else { x };
     Some(LinkFinding {
         finding: Some(crate::hypothesis::finding_id(a.step, row)),

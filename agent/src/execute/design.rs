@@ -133,6 +133,7 @@ pub fn two_group_rows(
         statistic: f64::NAN,
         p: f64::NAN,
         n: 0,
+        warning: None,
     };
     match (choose(n_a, n_b, matrix.n_features(), n_pairs), pairs) {
         (TwoGroupTest::Paired, Some(pairs)) => {

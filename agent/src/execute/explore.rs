@@ -118,6 +118,7 @@ pub fn subtypes(ctx: &Context<'_>, layer_name: &str) -> Result<Produced, ExecErr
                 statistic: chi.statistic,
                 p: chi.p_value,
                 n: chi.n as usize,
+                warning: None,
             }),
             Err(reason) => notes.push(format!("{}: {reason}", v.name)),
         }
@@ -170,6 +171,7 @@ pub fn enrichment(
                     statistic: r.overlap as f64,
                     p: r.p_value,
                     n: r.overlap,
+                    warning: None,
                 });
             }
         }

@@ -298,6 +298,7 @@ pub fn mutation_impact(
             statistic: e.rank_biserial.unwrap_or(f64::NAN),
             p: e.mann_whitney_p.unwrap_or(f64::NAN),
             n: (e.n_mutated + e.n_wild_type) as usize,
+            warning: None,
         })
     });
     let samples: Vec<_> = matrix
@@ -532,6 +533,7 @@ fn ols_term_row(
         statistic: c.t,
         p: c.p_value,
         n: fit.n,
+        warning: None,
     })
 }
 

@@ -6,8 +6,11 @@
 pub mod association;
 pub mod design;
 pub mod explore;
+pub mod gene_sets;
 pub mod groups;
+pub mod phospho;
 pub mod reference;
+pub mod survival;
 
 use crate::ledger::TestRow;
 use analysis::compare::TwoGroupComparison;
@@ -230,6 +233,7 @@ pub fn comparison_row(
             .map_or(c.welch.statistic, |m| m.rank_biserial.value),
         p: c.mann_whitney.map_or(c.welch.p_value, |m| m.p_value),
         n: c.n_a + c.n_b,
+        warning: None,
     }
 }
 

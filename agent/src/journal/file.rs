@@ -256,6 +256,7 @@ mod tests {
             statistic: -0.0,
             p: f64::MIN_POSITIVE / 3.0,
             n: 0,
+            warning: None,
         }
     }
 
@@ -273,6 +274,7 @@ mod tests {
                         up: Vec::new(),
                         down: Vec::new(),
                         universe: Vec::new(),
+                        ranking: None,
                     }
                     .into(),
                     priority: f64::NAN,

@@ -5,7 +5,7 @@ use super::novelty::clinical_link;
 use super::priors::abbreviate;
 use super::relations::DirectionClasses;
 use super::survival::{prognostic_claim, prognostic_classes};
-use crate::execute::{Context, ExecError, Produced, association};
+use crate::execute::{Context, ExecError, Produced, survival};
 use crate::hypothesis::Candidate;
 use crate::knowledge::Knowledge;
 use crate::ledger::{Ledger, TestRow};
@@ -38,7 +38,7 @@ impl QuestionKind for AdjustedSurvival {
     }
 
     fn execute(&self, ctx: &Context<'_>) -> Result<Produced, ExecError> {
-        association::survival(
+        survival::survival(
             ctx,
             &self.layer,
             self.outcome.as_deref(),

@@ -7,7 +7,7 @@ use super::relations::{DirectionClasses, features};
 use super::{Kind, PlotKind, Proposal, Question, QuestionKind};
 use crate::assemble::PER_ANALYSIS;
 use crate::chain::{ChainDraft, LinkCheck, LinkDraft, ledger_finding};
-use crate::execute::{Context, ExecError, Produced, association};
+use crate::execute::{Context, ExecError, Produced, association, phospho};
 use crate::hypothesis::{Candidate, Draft, ValidationKey, evidence, fmt_effect, fmt_p};
 use crate::knowledge::Knowledge;
 use crate::ledger::{Ledger, Q_STRONG, TestRow};
@@ -43,7 +43,7 @@ impl QuestionKind for Cis {
             (find(LayerKind::Rna), find(LayerKind::Proteome)),
             (find(LayerKind::CopyNumber), find(LayerKind::Proteome)),
         ];
-        chain
+        let mut out: Vec<Proposal> = chain
             .into_iter()
             .filter_map(|pair| match pair {
                 (Some(source), Some(target)) => Some(Proposal {
@@ -54,15 +54,38 @@ impl QuestionKind for Cis {
                 }),
                 _ => None,
             })
-            .collect()
+            .collect();
+        // Copy number on phosphosites, read with the protein held fixed (`execute`).
+        if let (Some(source), Some(target), Some(_)) = (
+            find(LayerKind::CopyNumber),
+            find(LayerKind::Phosphosite),
+            find(LayerKind::Proteome),
+        ) {
+            out.push(Proposal {
+                question: Self { source, target }.into(),
+                priority: 0.5,
+                rationale: "does copy number change phosphorylation beyond protein abundance?"
+                    .into(),
+                layer: None,
+            });
+        }
+        out
     }
 
     fn describe(&self) -> String {
         format!("{} -> {} in cis (same gene)", self.source, self.target)
     }
 
+    /// Spearman per gene; on a phosphosite target of a study with a proteome, the site's
+    /// regression on the source with its protein held fixed (phosphorylation beyond protein
+    /// abundance: a site rises with its gene's copies simply because its protein does).
     fn execute(&self, ctx: &Context<'_>) -> Result<Produced, ExecError> {
-        association::cis(ctx, &self.source, &self.target)
+        match phospho::protein_layer_for(ctx.study, &self.target) {
+            Some(protein) => {
+                phospho::cis_beyond_protein(ctx, &self.source, &self.target, &protein.name)
+            }
+            None => association::cis(ctx, &self.source, &self.target),
+        }
     }
 
     fn follow_ups(&self, _opened: &FollowUpContext<'_>) -> Vec<(Question, String)> {

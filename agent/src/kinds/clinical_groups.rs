@@ -2,7 +2,7 @@
 //! contrasted, ordinal variables are also tested for trend.
 
 use super::adjusted_groups::AdjustedGroups;
-use super::follow::{FollowUpContext, confounders, enrichment};
+use super::follow::{FollowUpContext, confounders, enrichment, phospho_beyond_protein};
 use super::novelty::{clinical_link, clinical_variables_relevance};
 use super::priors::{clinical_relevance, layer_weight, screen_layers, two_group_power};
 use super::relations::{DirectionClasses, claim, feature_entity, features, sign_relation};
@@ -82,7 +82,9 @@ impl QuestionKind for ClinicalGroups {
         out.extend(enrichment(
             opened,
             &format!("{layer} differing by {variable}"),
+            Some((layer, variable)),
         ));
+        out.extend(phospho_beyond_protein(opened, layer, variable));
         out
     }
 

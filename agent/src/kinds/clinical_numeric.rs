@@ -82,6 +82,7 @@ impl QuestionKind for ClinicalNumeric {
         out.extend(enrichment(
             opened,
             &format!("{} correlated with {}", self.layer, self.variable),
+            None,
         ));
         out
     }

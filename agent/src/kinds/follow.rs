@@ -2,7 +2,8 @@
 //! careful analyst adjusts for, and the enrichment of the changed features' genes.
 
 use super::Question;
-use super::enrichment::Enrichment;
+use super::enrichment::{Enrichment, Ranking, RankingGroups, Scores};
+use super::phospho_adjusted::PhosphoAdjusted;
 use crate::confounders::{Tested, dominant_axes};
 use crate::ledger::{AnalysisRecord, Ledger, Q_STRONG, TestRow};
 use datasets::Study;
@@ -80,9 +81,18 @@ fn dedup(items: impl Iterator<Item = String>) -> Vec<String> {
         .collect()
 }
 
-/// Enrichment of the strong features' genes, split by direction, against every gene tested.
-pub fn enrichment(opened: &FollowUpContext<'_>, label: &str) -> Option<(Question, String)> {
+/// The gene-set follow-up of a screen's strong findings: preranked GSEA and CAMERA over the
+/// screen's signed statistic (the contrast of its strongest finding), with the strong genes split
+/// by direction kept for the record. `groups`: the screen's layer and two-group variable, when
+/// its samples can be regrouped for CAMERA's correlation estimate (`None` for trends, survival,
+/// tumour vs normal).
+pub fn enrichment(
+    opened: &FollowUpContext<'_>,
+    label: &str,
+    groups: Option<(&str, &str)>,
+) -> Option<(Question, String)> {
     let (record, strong, why) = (opened.record, &opened.strong, &opened.why);
+    let strongest = &record.rows[*strong.first()?];
     let up = dedup(
         strong
             .iter()
@@ -100,6 +110,7 @@ pub fn enrichment(opened: &FollowUpContext<'_>, label: &str) -> Option<(Question
     if up.len() < 3 && down.len() < 3 {
         return None;
     }
+    let ranking = ranking(record, &strongest.contrast, strongest.test, groups)?;
     let mut universe = dedup(record.rows.iter().map(|r| r.gene.clone()));
     universe.sort();
     Some((
@@ -109,8 +120,105 @@ pub fn enrichment(opened: &FollowUpContext<'_>, label: &str) -> Option<(Question
             up,
             down,
             universe,
+            ranking: Some(Box::new(ranking)),
         }
         .into(),
         format!("{why}: which pathways?"),
+    ))
+}
+
+/// Fewest ranked genes for gene-set tests to mean anything.
+const MIN_RANKED_GENES: usize = 50;
+
+/// One contrast's rows as a ranked list: the smallest-p feature of each gene, scored
+/// `sign(effect) * z(p / 2)` (p floored at the smallest normal double, so z stays finite).
+fn ranking(
+    record: &AnalysisRecord,
+    contrast: &str,
+    test: graph::TestKind,
+    groups: Option<(&str, &str)>,
+) -> Option<Ranking> {
+    let mut best: std::collections::HashMap<&str, &TestRow> = std::collections::HashMap::new();
+    let mut order = Vec::new();
+    for row in &record.rows {
+        if row.contrast != contrast
+            || row.test != test
+            || row.gene.is_empty()
+            || !row.p.is_finite()
+            || !row.effect.is_finite()
+        {
+            continue;
+        }
+        match best.entry(row.gene.as_str()) {
+            std::collections::hash_map::Entry::Vacant(e) => {
+                order.push(row.gene.as_str());
+                e.insert(row);
+            }
+            std::collections::hash_map::Entry::Occupied(mut e) => {
+                if row.p < e.get().p {
+                    e.insert(row);
+                }
+            }
+        }
+    }
+    if order.len() < MIN_RANKED_GENES {
+        return None;
+    }
+    let mut features = Vec::with_capacity(order.len());
+    let mut scores = Vec::with_capacity(order.len());
+    for gene in order {
+        let row = best[gene];
+        let z =
+            -analysis::distributions::normal_quantile(row.p.clamp(f64::MIN_POSITIVE, 1.0) / 2.0);
+        let signed = if row.effect < 0.0 { -z } else { z };
+        if signed.is_finite() {
+            features.push(row.feature.clone());
+            scores.push(signed);
+        }
+    }
+    Some(Ranking {
+        contrast: contrast.to_owned(),
+        test,
+        features,
+        scores: Scores(scores),
+        groups: groups
+            .filter(|_| !test.is_rank_correlation() && !test.is_cox())
+            .map(|(layer, variable)| RankingGroups {
+                layer: layer.to_owned(),
+                variable: variable.to_owned(),
+            }),
+    })
+}
+
+/// Where a group screen of a phosphosite layer found sites changed and the study has a
+/// proteome: are they phosphorylated beyond their protein's abundance? (`variable`: a clinical
+/// variable or `<GENE> mutation`; trend rows over ordered levels are not re-fitted.)
+pub fn phospho_beyond_protein(
+    opened: &FollowUpContext<'_>,
+    layer: &str,
+    variable: &str,
+) -> Option<(Question, String)> {
+    crate::execute::phospho::protein_layer_for(opened.study, layer)?;
+    let record = opened.record;
+    let mut contrasts: Vec<String> = Vec::new();
+    for &r in opened.strong.iter().take(FOLLOW_FEATURES) {
+        let row = &record.rows[r];
+        if !row.test.is_rank_correlation() && !contrasts.contains(&row.contrast) {
+            contrasts.push(row.contrast.clone());
+        }
+    }
+    if contrasts.is_empty() {
+        return None;
+    }
+    Some((
+        PhosphoAdjusted {
+            source_step: record.step,
+            variable: variable.to_owned(),
+            contrasts,
+            layer: layer.to_owned(),
+            features: opened.features.clone(),
+        }
+        .into(),
+        format!("{}: phosphorylation beyond protein abundance?", opened.why),
     ))
 }

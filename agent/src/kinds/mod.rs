@@ -86,6 +86,8 @@ pub mod modules;
 pub mod mutation_impact;
 pub mod mutation_mechanism;
 pub mod novelty;
+pub mod pathway_scores;
+pub mod phospho_adjusted;
 pub mod plot;
 pub mod priors;
 mod registry;

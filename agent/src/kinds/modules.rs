@@ -19,7 +19,7 @@ use super::priors::{clinical_relevance, layer_weight, screen_layers};
 use super::relations::{DirectionClasses, features};
 use super::truth::layer_is;
 use super::{PlotKind, Proposal, Question, QuestionKind};
-use crate::execute::{Context, ExecError, Produced, association, groups};
+use crate::execute::{Context, ExecError, Produced, association, groups, survival};
 use crate::hypothesis::{Candidate, Draft, ValidationKey, fmt_effect, fmt_p};
 use crate::knowledge::Knowledge;
 use crate::ledger::{Ledger, TestRow};
@@ -288,7 +288,7 @@ impl QuestionKind for Modules {
                     fmt_effect(row.effect)
                 ),
             },
-            graph::TestKind::CoxWald => format!(
+            graph::TestKind::CoxWald | graph::TestKind::CoxFirth => format!(
                 "tumours scoring high on {what} have {} overall survival (log HR per unit {}, q={q})",
                 if row.effect > 0.0 {
                     "shorter"
@@ -376,67 +376,85 @@ impl QuestionKind for Modules {
         let Some(module) = &self.module else {
             return false;
         };
-        let (target_layer, planted_features, variable_ok, sign_ok) = match planted {
-            PlantedRelation::MutationShiftsModule {
-                mutation,
-                layer,
-                features,
-                effect,
-                ..
-            } => (
-                *layer,
-                features,
-                module.variable == format!("{mutation} mutation"),
-                key.effect_sign == effect.signum(),
-            ),
-            PlantedRelation::ClinicalGroupDifference {
-                variable,
-                level,
-                layer,
-                features,
-                effect,
-                ..
-            } => (
-                *layer,
-                features,
-                module.variable == variable.column(),
-                // "level vs rest" states the planted direction as is; "other vs level" reversed.
-                match key.contrast.split_once(" vs ") {
-                    Some((a, _)) if a == level => key.effect_sign == effect.signum(),
-                    Some((_, b)) if b == level => key.effect_sign == -effect.signum(),
-                    _ => true,
-                },
-            ),
-            PlantedRelation::ClinicalNumericAssociation {
-                variable,
-                layer,
-                features,
-                effect,
-            } => (
-                *layer,
-                features,
-                module.variable == variable.column(),
-                key.effect_sign == effect.signum(),
-            ),
-            _ => return false,
-        };
-        let planted_set: HashSet<&str> = planted_features.iter().map(|f| f.as_str()).collect();
-        let inside = module
-            .features
-            .iter()
-            .filter(|f| planted_set.contains(f.as_str()))
-            .count();
-        variable_ok
-            && sign_ok
-            && layer_is(study, &self.layer, target_layer)
-            && 2 * inside >= module.features.len()
+        states_planted_set(
+            study,
+            &self.layer,
+            &module.variable,
+            &module.features,
+            key,
+            planted,
+        )
     }
+}
+
+/// Whether a set of `members` of `layer` tested against `variable` (a module, a pathway) states
+/// a planted set relation: the variable is the planted one, the layer the planted layer, the
+/// direction agrees, and at least half of the members are planted features (a set that merely
+/// contains a few of them is not that relation).
+pub(super) fn states_planted_set(
+    study: &Study,
+    layer: &str,
+    variable: &str,
+    members: &[String],
+    key: &ValidationKey,
+    planted: &PlantedRelation,
+) -> bool {
+    let (target_layer, planted_features, variable_ok, sign_ok) = match planted {
+        PlantedRelation::MutationShiftsModule {
+            mutation,
+            layer,
+            features,
+            effect,
+            ..
+        } => (
+            *layer,
+            features,
+            variable == format!("{mutation} mutation"),
+            key.effect_sign == effect.signum(),
+        ),
+        PlantedRelation::ClinicalGroupDifference {
+            variable: planted_variable,
+            level,
+            layer,
+            features,
+            effect,
+            ..
+        } => (
+            *layer,
+            features,
+            variable == planted_variable.column(),
+            // "level vs rest" states the planted direction as is; "other vs level" reversed.
+            match key.contrast.split_once(" vs ") {
+                Some((a, _)) if a == level => key.effect_sign == effect.signum(),
+                Some((_, b)) if b == level => key.effect_sign == -effect.signum(),
+                _ => true,
+            },
+        ),
+        PlantedRelation::ClinicalNumericAssociation {
+            variable: planted_variable,
+            layer,
+            features,
+            effect,
+        } => (
+            *layer,
+            features,
+            variable == planted_variable.column(),
+            key.effect_sign == effect.signum(),
+        ),
+        _ => return false,
+    };
+    let planted_set: HashSet<&str> = planted_features.iter().map(|f| f.as_str()).collect();
+    let inside = members
+        .iter()
+        .filter(|f| planted_set.contains(f.as_str()))
+        .count();
+    variable_ok && sign_ok && layer_is(study, layer, target_layer) && 2 * inside >= members.len()
 }
 
 /// Tumours treated as hypermutated: those a hypermutation/MSI column marks high, and those
 /// carrying far more mutated genes than the rest (above Q3 + 3 IQR of the per-tumour count and
 /// at least twice the median).
-fn hypermutated(ctx: &Context<'_>) -> HashSet<SampleId> {
+pub(super) fn hypermutated(ctx: &Context<'_>) -> HashSet<SampleId> {
     let mut out = HashSet::new();
     let clinical = &ctx.study.clinical;
     for v in &clinical.variables {
@@ -490,7 +508,7 @@ fn hypermutated(ctx: &Context<'_>) -> HashSet<SampleId> {
 
 /// Every test of the module scores: mutations (hypermutated tumours excluded), categorical and
 /// ordinal clinical variables, numeric ones, survival. `only` keeps one variable's rows.
-fn test_scores(
+pub(super) fn test_scores(
     ctx: &Context<'_>,
     layer: &str,
     only: Option<&str>,
@@ -556,7 +574,7 @@ fn test_scores(
     }
     for outcome in &ctx.study.clinical.survival {
         keep(
-            association::survival(ctx, layer, Some(outcome.name.as_str()), None),
+            survival::survival(ctx, layer, Some(outcome.name.as_str()), None),
             "survival",
         );
     }

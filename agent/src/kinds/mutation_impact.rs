@@ -1,7 +1,7 @@
 //! Mutated vs wild-type carriers of one gene across a layer.
 
 use super::adjusted_groups::AdjustedGroups;
-use super::follow::{FollowUpContext, confounders, enrichment};
+use super::follow::{FollowUpContext, confounders, enrichment, phospho_beyond_protein};
 use super::mutation_mechanism::MutationMechanism;
 use super::priors::{layer_weight, screen_layers, two_group_power};
 use super::relations::{DirectionClasses, claim, feature_entity, features, sign_relation};
@@ -94,6 +94,12 @@ impl QuestionKind for MutationImpact {
         out.extend(enrichment(
             opened,
             &format!("{layer} changed with {gene} mutation"),
+            Some((layer, &format!("{gene} mutation"))),
+        ));
+        out.extend(phospho_beyond_protein(
+            opened,
+            layer,
+            &format!("{gene} mutation"),
         ));
         out
     }
@@ -286,6 +292,7 @@ mod tests {
             statistic: 0.0,
             p,
             n: 90,
+            warning: None,
         }
     }
 

@@ -6,7 +6,8 @@
 use super::{
     DirectionClasses, FollowUpContext, PlotKind, Proposal, QuestionKind, adjusted_groups,
     adjusted_survival, cis, clinical_groups, clinical_numeric, enrichment, modules,
-    mutation_impact, mutation_mechanism, subtypes, survival, tumor_vs_normal,
+    mutation_impact, mutation_mechanism, pathway_scores, phospho_adjusted, subtypes, survival,
+    tumor_vs_normal,
 };
 use crate::execute::{Context, ExecError, Produced};
 use crate::hypothesis::{Candidate, Draft, ValidationKey};
@@ -149,6 +150,8 @@ question_kinds! {
     Subtypes => subtypes::Subtypes,
     /// Co-expression modules of a layer, scored and tested against mutations and clinical data.
     Modules => modules::Modules,
+    /// Per-sample pathway activity (ssGSEA) of a layer's gene sets, tested like modules.
+    PathwayScores => pathway_scores::PathwayScores,
     /// Per-gene correlation between two layers (copy number -> RNA -> protein).
     Cis => cis::Cis,
     /// Follow-up: is a mutation's change in one layer seen in another (RNA)?
@@ -159,6 +162,8 @@ question_kinds! {
     AdjustedSurvival => adjusted_survival::AdjustedSurvival,
     /// Follow-up: do group differences hold after adjusting for purity and batch?
     AdjustedGroups => adjusted_groups::AdjustedGroups,
+    /// Follow-up: is a phosphosite's change phosphorylation beyond its protein's abundance?
+    PhosphoAdjusted => phospho_adjusted::PhosphoAdjusted,
 }
 
 impl Kind {
@@ -278,6 +283,7 @@ mod tests {
                     up: list(&["A"]),
                     down: list(&[]),
                     universe: list(&["A", "B"]),
+                    ranking: None,
                 }
                 .into(),
                 r#"{"type":"enrichment","source_step":3,"label":"x","up":["A"],"down":[],"universe":["A","B"]}"#,
@@ -301,6 +307,25 @@ mod tests {
                 }
                 .into(),
                 r#"{"type":"adjusted_groups","variable":"PTEN mutation","layer":"rna","features":["A"],"covariates":["Purity"]}"#,
+            ),
+            (
+                phospho_adjusted::PhosphoAdjusted {
+                    source_step: 4,
+                    variable: "PTEN mutation".into(),
+                    contrasts: list(&["mutated vs wild-type"]),
+                    layer: "phospho".into(),
+                    features: list(&["AKT1|S473"]),
+                }
+                .into(),
+                r#"{"type":"phospho_adjusted","source_step":4,"variable":"PTEN mutation","contrasts":["mutated vs wild-type"],"layer":"phospho","features":["AKT1|S473"]}"#,
+            ),
+            (
+                pathway_scores::PathwayScores {
+                    layer: "proteome".into(),
+                    focus: None,
+                }
+                .into(),
+                r#"{"type":"pathway_scores","layer":"proteome"}"#,
             ),
         ];
         for (question, stored) in &cases {
@@ -331,7 +356,8 @@ mod tests {
                 Kind::MutationMechanism,
                 Kind::Enrichment,
                 Kind::AdjustedSurvival,
-                Kind::AdjustedGroups
+                Kind::AdjustedGroups,
+                Kind::PhosphoAdjusted
             ]
         );
         assert!(!Kind::Cis.is_label_dependent() && !Kind::TumorVsNormal.is_label_dependent());

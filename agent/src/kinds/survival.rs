@@ -7,7 +7,7 @@ use super::priors::{layer_weight, screen_layers};
 use super::relations::{DirectionClasses, claim, feature_entity, features};
 use super::truth::layer_is;
 use super::{Kind, PlotKind, Proposal, Question, QuestionKind};
-use crate::execute::{Context, ExecError, Produced, association};
+use crate::execute::{Context, ExecError, Produced, survival as cox};
 use crate::hypothesis::{
     Candidate, Draft, ValidationKey, evidence, find_follow_up, fmt_effect, fmt_p,
 };
@@ -69,7 +69,7 @@ impl QuestionKind for Survival {
     }
 
     fn execute(&self, ctx: &Context<'_>) -> Result<Produced, ExecError> {
-        association::survival(ctx, &self.layer, self.outcome.as_deref(), None)
+        cox::survival(ctx, &self.layer, self.outcome.as_deref(), None)
     }
 
     fn follow_ups(&self, opened: &FollowUpContext<'_>) -> Vec<(Question, String)> {

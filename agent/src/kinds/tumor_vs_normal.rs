@@ -59,6 +59,7 @@ impl QuestionKind for TumorVsNormal {
         enrichment(
             opened,
             &format!("{} differing tumour vs normal", self.layer),
+            None,
         )
         .into_iter()
         .collect()

@@ -97,8 +97,10 @@ fn effect_label(row: &TestRow) -> String {
         TestKind::PairedT => format!("mean within-pair difference ({})", row.contrast),
         TestKind::OlsT => "adjusted difference".into(),
         TestKind::Spearman | TestKind::SpearmanTrend => "Spearman rho".into(),
-        TestKind::CoxWald => "log hazard ratio per unit".into(),
+        TestKind::CoxWald | TestKind::CoxFirth => "log hazard ratio per unit".into(),
         TestKind::Hypergeometric => "log2 fold enrichment".into(),
+        TestKind::Gsea => "normalised enrichment score".into(),
+        TestKind::Camera => "mean signed z of members minus others".into(),
         TestKind::ChiSquare => "Cramer's V".into(),
     }
 }

@@ -32,8 +32,17 @@ text_enum! {
         SpearmanTrend => "spearman_trend",
         /// Wald test of a Cox proportional-hazards coefficient (effect: log HR per unit).
         CoxWald => "cox_wald",
+        /// Firth-penalised Cox (Heinze & Schemper 2001), used where the ordinary Cox fit separates
+        /// (monotone likelihood); penalised likelihood-ratio p (effect: log HR per unit).
+        CoxFirth => "cox_firth",
         /// Hypergeometric over-representation (effect: log2 fold enrichment).
         Hypergeometric => "hypergeometric",
+        /// Preranked GSEA of a screen's signed statistic with gene-set permutations (effect: the
+        /// normalised enrichment score).
+        Gsea => "gsea_preranked",
+        /// CAMERA's competitive gene-set test corrected for inter-gene correlation (effect: the
+        /// members' mean signed statistic minus the other genes').
+        Camera => "camera",
         /// Chi-square test of a contingency table (effect: Cramér's V).
         ChiSquare => "chi_square",
     }
@@ -43,6 +52,11 @@ impl TestKind {
     /// Rank correlations, whose effect reads as a trend rather than a group difference.
     pub fn is_rank_correlation(self) -> bool {
         matches!(self, Self::Spearman | Self::SpearmanTrend)
+    }
+
+    /// Cox models, whose effect is a log hazard ratio.
+    pub fn is_cox(self) -> bool {
+        matches!(self, Self::CoxWald | Self::CoxFirth)
     }
 }
 
