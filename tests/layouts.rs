@@ -174,6 +174,112 @@ fn cbioportal_study_folder() {
     );
 }
 
+/// The case list's sample IDs, read from the fixture as cBioPortal writes it.
+fn case_list_ids(file: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(file).unwrap();
+    let ids = text
+        .lines()
+        .find_map(|l| l.strip_prefix("case_list_ids:"))
+        .unwrap();
+    ids.split('\t').map(|id| id.trim().to_owned()).collect()
+}
+
+#[test]
+fn cbioportal_case_list_tells_wild_type_from_not_sequenced() {
+    let dir = fixture("cbioportal");
+    let sequenced = case_list_ids(&dir.join("case_lists/cases_sequenced.txt"));
+    let maf = std::fs::read_to_string(dir.join("data_mutations.txt")).unwrap();
+    let with_calls: std::collections::HashSet<&str> = maf
+        .lines()
+        .skip(2)
+        .filter_map(|l| l.split('\t').nth(8))
+        .collect();
+    let all = case_list_ids(&dir.join("case_lists/cases_all.txt"));
+    let wild_type: Vec<&String> = sequenced
+        .iter()
+        .filter(|id| !with_calls.contains(id.as_str()))
+        .collect();
+    let not_sequenced: Vec<&String> = all.iter().filter(|id| !sequenced.contains(id)).collect();
+    assert!(!wild_type.is_empty() && !not_sequenced.is_empty());
+
+    let study = datasets::Study::load(&dir).unwrap();
+    let mutation = study.mutation_layer().unwrap();
+    let samples: Vec<&str> = mutation
+        .matrix
+        .samples()
+        .iter()
+        .map(|s| s.as_str())
+        .collect();
+    assert_eq!(samples.len(), sequenced.len());
+    for id in &wild_type {
+        let row = mutation.matrix.sample_index(id).unwrap();
+        let mutated = (0..mutation.matrix.n_features())
+            .filter(|&f| mutation.matrix.value(row, f) != 0.0)
+            .count();
+        assert_eq!(mutated, 0, "{id} was sequenced without a call: wild type");
+    }
+    for id in &not_sequenced {
+        assert!(
+            mutation.matrix.sample_index(id).is_none(),
+            "{id} was not sequenced: missing, not wild type"
+        );
+    }
+
+    let s = inspect(&dir);
+    let why = explained(&s, "data_mutations.txt");
+    assert!(
+        why.contains(&format!(
+            "lists {} sequenced samples: {} of them have no call and are wild type",
+            sequenced.len(),
+            wild_type.len()
+        )),
+        "{why}"
+    );
+    assert!(
+        role_of(&s, "case_lists/cases_sequenced.txt")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("case list"),
+        "{s}"
+    );
+    // Display names from the `#` lines are shown beside the column names.
+    let text = run_ok(&["inspect", dir.to_str().unwrap()]);
+    assert!(
+        text.contains("OS_MONTHS (Overall Survival (Months))"),
+        "{text}"
+    );
+    let age = s["clinical_variables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["name"] == "AGE")
+        .unwrap();
+    assert_eq!(age["display_name"], "Diagnosis Age");
+}
+
+#[test]
+fn clinical_table_with_samples_as_columns_is_read_transposed() {
+    let dir = fixture("transposed");
+    let s = inspect(&dir);
+    assert_eq!(s["clinical_file"], "covariates.tsv");
+    let header = std::fs::read_to_string(dir.join("covariates.tsv")).unwrap();
+    let columns = header.lines().next().unwrap().split('\t').count();
+    assert_eq!(s["samples"], columns - 1);
+    assert_eq!(variable_kind(&s, "age"), "numeric");
+    assert_eq!(variable_kind(&s, "er_status"), "binary");
+    assert_eq!(s["survival"][0]["name"], "rfs");
+    let rna = layer(&s, "rna");
+    assert_eq!(rna["file"], "expression.tsv");
+    assert_eq!(rna["samples"], columns - 1);
+    let why = explained(&s, "covariates.tsv");
+    assert!(
+        why.contains("variables are rows and samples are columns"),
+        "{why}"
+    );
+    let text = run_ok(&["inspect", dir.to_str().unwrap()]);
+    assert!(text.contains("read transposed"), "{text}");
+}
+
 #[test]
 fn geo_series_matrix() {
     let s = inspect(&fixture("geo"));
@@ -226,7 +332,14 @@ fn xlsx_clinical_sheet_and_probes_mapped_to_genes() {
 
 #[test]
 fn every_layout_runs_end_to_end() {
-    for name in ["expressionset", "wide", "cbioportal", "geo", "xlsx"] {
+    for name in [
+        "expressionset",
+        "wide",
+        "cbioportal",
+        "geo",
+        "xlsx",
+        "transposed",
+    ] {
         let tmp = tempfile::tempdir().unwrap();
         let out = tmp.path().join("out");
         run_ok(&[
@@ -260,13 +373,24 @@ fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
-        std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &to.join(entry.file_name()));
+        } else {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
     }
 }
 
 #[test]
 fn init_writes_a_study_toml_that_loads_to_the_same_study() {
-    for name in ["expressionset", "wide", "cbioportal", "geo", "xlsx"] {
+    for name in [
+        "expressionset",
+        "wide",
+        "cbioportal",
+        "geo",
+        "xlsx",
+        "transposed",
+    ] {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join(name);
         copy_dir(&fixture(name), &dir);

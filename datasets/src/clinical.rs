@@ -141,6 +141,9 @@ pub struct ClinicalVariable {
     pub name: String,
     pub kind: VariableKind,
     pub observed: usize,
+    /// The name people read, when the file gives one besides the column name (cBioPortal's
+    /// first `#` line: `Overall Survival Status` for `OS_STATUS`).
+    pub display_name: Option<String>,
 }
 
 /// Tumour or normal tissue, when the study says which.
@@ -267,6 +270,7 @@ impl ClinicalTable {
         let mut identifier_values = Vec::new();
         // cBioPortal's `#` datatype line: a STRING column of numbers (a grade, a code) is a group.
         let declared = crate::layouts::cbioportal::column_types(table);
+        let display_names = crate::layouts::cbioportal::display_names(table);
         for (i, (name, cells)) in table.header.iter().zip(&columns).enumerate() {
             if i == id_index {
                 continue;
@@ -285,10 +289,16 @@ impl ClinicalTable {
                 Some(levels) => levels.codes.iter().flatten().count(),
                 None => cells.iter().filter(|c| c.is_some()).count(),
             };
+            let display_name = display_names
+                .as_ref()
+                .and_then(|d| d.get(i))
+                .filter(|d| !d.is_empty() && *d != name)
+                .cloned();
             variables.push(ClinicalVariable {
                 name: name.clone(),
                 observed,
                 kind,
+                display_name,
             });
         }
         let survival = survival::detect(&table.header, &columns, &mut variables);

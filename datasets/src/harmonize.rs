@@ -235,6 +235,7 @@ mod tests {
                     codes: vec![],
                 }),
                 observed: 3,
+                display_name: None,
             }],
             survival: vec![],
             tissue: Some((

@@ -75,7 +75,12 @@ pub fn render(study: &Study) -> String {
     let ignored: Vec<&str> = study
         .files
         .iter()
-        .filter(|f| matches!(f.role, FileRole::Ignored(_)) && is_plain_file(study, &f.name))
+        .filter(|f| {
+            matches!(f.role, FileRole::Ignored(_))
+                && is_plain_file(study, &f.name)
+                // Case lists are read (for which samples were profiled), not skipped.
+                && !crate::layouts::cbioportal::may_be_case_list(&f.name)
+        })
         .map(|f| f.name.as_str())
         .collect();
     if !ignored.is_empty() {

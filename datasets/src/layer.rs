@@ -78,17 +78,24 @@ pub fn detect_scale(kind: LayerKind, values: &[f64]) -> Scale {
     if !kind.is_abundance() {
         return Scale::AsIs;
     }
-    let mut observed: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
-    if observed.is_empty() {
+    // The 99th percentile exceeds 100 exactly when at most `k` observed values are <= 100
+    // (`k` being the 0-based rank of the percentile), so one counting pass decides it without
+    // copying the layer to sort it.
+    let (mut observed, mut at_most_100) = (0usize, 0usize);
+    for &v in values.iter().filter(|v| v.is_finite()) {
+        if v < 0.0 {
+            return Scale::Log;
+        }
+        observed += 1;
+        if v <= 100.0 {
+            at_most_100 += 1;
+        }
+    }
+    if observed == 0 {
         return Scale::Log;
     }
-    if observed.iter().any(|&v| v < 0.0) {
-        return Scale::Log;
-    }
-    let k = (observed.len() as f64 * 0.99) as usize;
-    let k = k.min(observed.len() - 1);
-    let (_, p99, _) = observed.select_nth_unstable_by(k, f64::total_cmp);
-    if *p99 > 100.0 {
+    let k = ((observed as f64 * 0.99) as usize).min(observed - 1);
+    if at_most_100 <= k {
         Scale::Linear
     } else {
         Scale::Log

@@ -2,6 +2,7 @@
 //! harmonization across layers and typed clinical variables, plus the bundled demo study and
 //! synthetic studies with planted truth.
 
+mod budget;
 pub mod clinical;
 pub mod demo;
 pub mod error;

@@ -131,19 +131,23 @@ impl Matrix {
         self.values.iter().filter(|v| v.is_nan()).count() as f64 / self.values.len() as f64
     }
 
-    /// Keeps the features for which `keep` is true, preserving order.
+    /// Keeps the features for which `keep` is true, preserving order. Kept columns move down in
+    /// place, so filtering a large layer does not hold it twice.
     pub fn retain_features(&mut self, keep: &[bool]) {
         let n = self.samples.len();
-        let mut values = Vec::with_capacity(self.values.len());
-        let mut features = Vec::with_capacity(self.features.len());
-        for (f, id) in self.features.iter().enumerate() {
+        let mut kept = 0;
+        for f in 0..self.features.len() {
             if keep.get(f).copied().unwrap_or(false) {
-                values.extend_from_slice(&self.values[f * n..(f + 1) * n]);
-                features.push(id.clone());
+                if kept != f {
+                    self.values.copy_within(f * n..(f + 1) * n, kept * n);
+                    self.features.swap(kept, f);
+                }
+                kept += 1;
             }
         }
-        self.values = values;
-        self.features = features;
+        self.values.truncate(kept * n);
+        self.values.shrink_to_fit();
+        self.features.truncate(kept);
     }
 
     /// A new matrix over the given sample rows (by index), in the order given.

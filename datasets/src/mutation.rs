@@ -40,6 +40,13 @@ pub struct MafCalls {
     pub calls_non_silent: usize,
 }
 
+/// The MAF columns [`read_maf`] uses; a MAF is read with only these.
+pub const MAF_COLUMNS: &[&str] = &[
+    "Hugo_Symbol",
+    "Variant_Classification",
+    "Tumor_Sample_Barcode",
+];
+
 pub fn read_maf(table: &RawTable) -> Result<MafCalls> {
     let column = |name: &'static str| {
         table
@@ -50,14 +57,28 @@ pub fn read_maf(table: &RawTable) -> Result<MafCalls> {
                 context: "MAF mutation calls need Hugo_Symbol, Variant_Classification and Tumor_Sample_Barcode",
             })
     };
-    let genes = table.text_column(column("Hugo_Symbol")?)?;
-    let classes = table.text_column(column("Variant_Classification")?)?;
-    let samples = table.text_column(column("Tumor_Sample_Barcode")?)?;
+    // Streamed MAF columns are borrowed, not copied: a large MAF has tens of thousands of calls.
+    let owned;
+    let (genes, classes, samples) = match (
+        table.label_cells(column("Hugo_Symbol")?),
+        table.label_cells(column("Variant_Classification")?),
+        table.label_cells(column("Tumor_Sample_Barcode")?),
+    ) {
+        (Some(g), Some(c), Some(s)) => (g, c, s),
+        _ => {
+            owned = (
+                table.text_column(column("Hugo_Symbol")?)?,
+                table.text_column(column("Variant_Classification")?)?,
+                table.text_column(column("Tumor_Sample_Barcode")?)?,
+            );
+            (&owned.0[..], &owned.1[..], &owned.2[..])
+        }
+    };
     let mut barcodes = Vec::new();
     let mut index = std::collections::HashMap::new();
     let mut mutated: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     let mut calls_non_silent = 0;
-    for ((gene, class), sample) in genes.iter().zip(&classes).zip(&samples) {
+    for ((gene, class), sample) in genes.iter().zip(classes).zip(samples) {
         let Some(sample) = sample else { continue };
         let s = *index.entry(sample.clone()).or_insert_with(|| {
             barcodes.push(sample.clone());
@@ -85,12 +106,13 @@ pub fn read_maf(table: &RawTable) -> Result<MafCalls> {
 
 /// Collapses variant rows to genes: a sample is mutated in G if any variant of G is 1.
 /// `values[v]` is the variant's column over samples. Returns genes in sorted order.
-pub fn collapse_variants(
+pub fn collapse_variants<V: AsRef<[f64]>>(
     variant_genes: &[&str],
-    values: &[Vec<f64>],
+    values: &[V],
 ) -> (Vec<String>, Vec<Vec<f64>>) {
     let mut by_gene: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
     for (gene, column) in variant_genes.iter().zip(values) {
+        let column = column.as_ref();
         let entry = by_gene
             .entry(gene)
             .or_insert_with(|| vec![0.0; column.len()]);

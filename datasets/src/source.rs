@@ -103,7 +103,11 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Lists the regular files of a study folder, sorted by name so that loading is deterministic.
+/// The subfolder of a cBioPortal study that holds its case lists.
+const CASE_LISTS: &str = "case_lists";
+
+/// Lists the regular files of a study folder (and of its `case_lists/` subfolder, if any),
+/// sorted by name so that loading is deterministic.
 pub fn list_folder(dir: &Path) -> Result<Vec<SourceFile>> {
     if !dir.is_dir() {
         return Err(DatasetError::NotAFolder {
@@ -124,6 +128,25 @@ pub fn list_folder(dir: &Path) -> Result<Vec<SourceFile>> {
         let hidden = entry.file_name().to_string_lossy().starts_with('.');
         if path.is_file() && !hidden {
             files.push(SourceFile::on_disk(&path));
+        }
+    }
+    // cBioPortal keeps its case lists (which samples were profiled) in a `case_lists/` folder.
+    let lists = dir.join(CASE_LISTS);
+    if lists.is_dir() {
+        let entries = std::fs::read_dir(&lists).map_err(|source| DatasetError::Io {
+            path: lists.clone(),
+            source,
+        })?;
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if path.is_file() && !name.starts_with('.') {
+                files.push(SourceFile {
+                    name: format!("{CASE_LISTS}/{name}"),
+                    path,
+                    origin: Origin::Disk,
+                });
+            }
         }
     }
     files.sort_by(|a, b| a.name.cmp(&b.name));

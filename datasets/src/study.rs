@@ -1,20 +1,25 @@
 //! A study: the clinical table and every omics layer of one folder, with samples harmonized to the
 //! clinical table's rows. `Study::load` is the one entry point the rest of hypomics uses.
 
+use crate::budget;
 use crate::clinical::{ClinicalTable, Tissue};
 use crate::error::{DatasetError, Result};
 use crate::harmonize::{MatchReport, SampleMapEntry, SampleResolver, match_ids};
 use crate::ids::{FeatureId, SampleId};
 use crate::infer::ids::{dominant_style, is_symbol_column};
 use crate::infer::kind::{Confidence, KindBasis, KindSource, ValueProfile, kind_from_content};
-use crate::infer::{Shape, may_be_wide, numeric_table_is_clinical, shape_of, wide};
+use crate::infer::transposed::to_samples_as_rows;
+use crate::infer::{
+    Shape, is_transposed_clinical, may_be_wide, numeric_table_is_clinical, shape_of, wide,
+};
 use crate::kinds::{FileRole, LayerKind, file_stem, role_from_header};
 use crate::layer::{Layer, PrepareOptions, prepare};
+use crate::layouts::cbioportal::CaseList;
 use crate::layouts::{self, PlannedTable};
 use crate::manifest::{MANIFEST_NAME, Manifest, Orientation};
 use crate::matrix::Matrix;
-use crate::mutation::{MutationSource, collapse_variants, is_binary, read_maf};
-use crate::read::{CellKind, RawTable, TableFormat, read_table};
+use crate::mutation::{MAF_COLUMNS, MutationSource, collapse_variants, is_binary, read_maf};
+use crate::read::{CellKind, RawTable, TableFormat, read_table, read_table_lazy};
 use crate::source::{SourceFile, list_folder};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -71,6 +76,7 @@ impl Study {
         manifest: &Manifest,
     ) -> Result<Self> {
         let plan = layouts::plan(files, manifest)?;
+        let plan_lists = plan.case_lists;
         let mut records = plan.records;
         let mut warnings = Vec::new();
         if plan.tables.is_empty() {
@@ -232,53 +238,64 @@ impl Study {
         }
 
         let resolver = SampleResolver::new(&clinical, &sample_map);
+        let sequenced = plan_lists.iter().find(|l| l.is_sequenced());
+        // Layers are read and built in parallel, largest first: each table's cells are streamed
+        // in only now and become its (filtered) matrix before the thread moves on. Reads reserve
+        // their estimated bytes from a budget of the largest read plus an eighth
+        // (`READ_BUDGET_MARGIN`), so the unfiltered blocks of the largest layers are never held
+        // together while small reads keep the other threads busy.
+        let largest = others
+            .iter()
+            .map(|t| t.table.pending_bytes())
+            .max()
+            .unwrap_or(0);
+        let jobs: Vec<(usize, ParsedTable)> = others
+            .into_iter()
+            .map(|t| (t.table.pending_bytes(), t))
+            .collect();
+        let built: Vec<BuiltLayer> = budget::run(
+            jobs,
+            largest + largest / READ_BUDGET_MARGIN,
+            rayon::current_num_threads(),
+            |mut parsed| {
+                let mut local_warnings = Vec::new();
+                let layer = build_layer(
+                    &mut parsed,
+                    manifest,
+                    (&clinical, &resolver),
+                    sequenced,
+                    &mut local_warnings,
+                )?;
+                Ok(BuiltLayer {
+                    parsed,
+                    layer,
+                    warnings: local_warnings,
+                })
+            },
+        )
+        .into_iter()
+        .collect::<Result<_>>()?;
         let mut layers: Vec<Layer> = Vec::new();
-        for parsed in others {
+        for BuiltLayer {
+            parsed,
+            layer,
+            warnings: local_warnings,
+        } in built
+        {
+            warnings.extend(local_warnings);
             let ParsedTable {
                 table,
                 role,
-                source,
                 mut why,
-                samples_as_rows,
+                ..
             } = parsed;
-            let role = role.unwrap_or(FileRole::Layer(LayerKind::Other));
             let overrides = manifest.layer(&table.name);
-            let options = PrepareOptions {
-                log_transform: overrides.map(|o| o.log_transform).unwrap_or_default(),
-                median_center: overrides
-                    .and_then(|o| o.median_center)
-                    .or(manifest.median_center)
-                    .unwrap_or(false),
-                min_observed_fraction: overrides
-                    .and_then(|o| o.min_observed_fraction)
-                    .or(manifest.min_observed_fraction)
-                    .unwrap_or(0.5),
-            };
-            let layer = match role {
-                FileRole::MutationCalls => maf_layer(&table, &clinical, &resolver)?,
-                FileRole::SampleMap => {
+            let Some(layer) = layer else {
+                if role == Some(FileRole::SampleMap) {
                     warnings.push(format!("{}: a second sample map was ignored", table.name));
-                    records.push(FileRecord::of_table(&table, role));
-                    continue;
+                    records.push(FileRecord::of_table(&table, FileRole::SampleMap));
                 }
-                FileRole::Layer(kind) => {
-                    let orientation = overrides
-                        .and_then(|o| o.orientation)
-                        .or(samples_as_rows.then_some(Orientation::SamplesAsRows));
-                    numeric_layer(
-                        &table,
-                        LayerRequest {
-                            kind,
-                            source,
-                            orientation,
-                        },
-                        &clinical,
-                        &resolver,
-                        options,
-                        &mut warnings,
-                    )?
-                }
-                FileRole::Clinical | FileRole::FeatureAnnotation | FileRole::Ignored(_) => continue,
+                continue;
             };
             let layer = Layer {
                 name: unique_name(&layers, &layer, overrides.and_then(|o| o.name.as_deref())),
@@ -404,6 +421,77 @@ impl FileRecord {
     }
 }
 
+/// The read budget is the largest layer read plus this fraction of it. On CPTAC UCEC (debug
+/// build) an eighth peaked at 258 MB for 135 MB of matrices, a quarter at 275 MB and a sixth at
+/// 279 MB (which reads overlap at the end matters as much as the margin); a smaller margin
+/// leaves a thread idle longer while the largest table streams in.
+const READ_BUDGET_MARGIN: usize = 8;
+
+/// One table after [`build_layer`].
+struct BuiltLayer {
+    parsed: ParsedTable,
+    layer: Option<Layer>,
+    warnings: Vec<String>,
+}
+
+/// Reads a layer table's cells and builds its layer (MAF calls or a numeric matrix); `None` for
+/// tables that are not layers.
+fn build_layer(
+    parsed: &mut ParsedTable,
+    manifest: &Manifest,
+    (clinical, resolver): (&ClinicalTable, &SampleResolver<'_>),
+    sequenced: Option<&CaseList>,
+    warnings: &mut Vec<String>,
+) -> Result<Option<Layer>> {
+    let role = parsed
+        .role
+        .clone()
+        .unwrap_or(FileRole::Layer(LayerKind::Other));
+    let overrides = manifest.layer(&parsed.table.name);
+    let options = PrepareOptions {
+        log_transform: overrides.map(|o| o.log_transform).unwrap_or_default(),
+        median_center: overrides
+            .and_then(|o| o.median_center)
+            .or(manifest.median_center)
+            .unwrap_or(false),
+        min_observed_fraction: overrides
+            .and_then(|o| o.min_observed_fraction)
+            .or(manifest.min_observed_fraction)
+            .unwrap_or(0.5),
+    };
+    let layer = match role {
+        FileRole::MutationCalls => {
+            maf_layer(&parsed.table, clinical, resolver, sequenced).map(Some)
+        }
+        FileRole::Layer(kind) => {
+            parsed.table.load()?;
+            let orientation = overrides
+                .and_then(|o| o.orientation)
+                .or(parsed.samples_as_rows.then_some(Orientation::SamplesAsRows));
+            numeric_layer(
+                &mut parsed.table,
+                LayerRequest {
+                    kind,
+                    source: parsed.source,
+                    orientation,
+                },
+                clinical,
+                resolver,
+                options,
+                warnings,
+            )
+            .map(Some)
+        }
+        FileRole::Clinical
+        | FileRole::SampleMap
+        | FileRole::FeatureAnnotation
+        | FileRole::Ignored(_) => return Ok(None),
+    }?;
+    // The layer holds what is needed; the table's cells would only wait for the other layers.
+    parsed.table.drop_cells();
+    Ok(layer)
+}
+
 fn confidence_label(c: Confidence) -> &'static str {
     match c {
         Confidence::High => "high",
@@ -440,7 +528,8 @@ fn parse_planned(planned: PlannedTable) -> Result<ParsedTable> {
     } = planned;
     let mut decided = role.clone();
     let mut note = None;
-    let table = read_table(&file, |peek| match &role {
+    let mut transposed = false;
+    let mut table = read_table_lazy(&file, |peek| match &role {
         Some(FileRole::Layer(kind))
             if is_maf_header(peek.header) && source != KindSource::StudyToml =>
         {
@@ -450,12 +539,17 @@ fn parse_planned(planned: PlannedTable) -> Result<ParsedTable> {
                  read as MAF mutation calls",
                 kind.as_str()
             ));
-            CellKind::Text
+            CellKind::TextColumns(MAF_COLUMNS)
         }
         Some(FileRole::Layer(_)) => match shape_of(peek) {
             Shape::Numeric { label_columns } => CellKind::Numeric { label_columns },
             Shape::Mixed => CellKind::NUMERIC,
         },
+        Some(FileRole::MutationCalls) => CellKind::TextColumns(MAF_COLUMNS),
+        Some(FileRole::Clinical) => {
+            transposed = is_transposed_clinical(peek);
+            CellKind::Text
+        }
         Some(_) => CellKind::Text,
         None => match role_from_header(peek.header) {
             r @ (FileRole::MutationCalls | FileRole::SampleMap) => {
@@ -467,7 +561,17 @@ fn parse_planned(planned: PlannedTable) -> Result<ParsedTable> {
                         _ => "sample map (assay, primary, colname)",
                     }
                 ));
+                let kind = if r == FileRole::MutationCalls {
+                    CellKind::TextColumns(MAF_COLUMNS)
+                } else {
+                    CellKind::Text
+                };
                 decided = Some(r);
+                kind
+            }
+            _ if is_transposed_clinical(peek) => {
+                transposed = true;
+                decided = None;
                 CellKind::Text
             }
             _ => match shape_of(peek) {
@@ -486,6 +590,26 @@ fn parse_planned(planned: PlannedTable) -> Result<ParsedTable> {
             },
         },
     })?;
+    if transposed {
+        let variables: Vec<String> = table
+            .text_column(0)?
+            .into_iter()
+            .flatten()
+            .take(6)
+            .collect();
+        let text = to_samples_as_rows(&table)?;
+        let raw = file.read()?;
+        let samples = table.n_columns() - 1;
+        table = read_table(
+            &SourceFile::derived(&file.name, file.path.clone(), text, &raw),
+            |_| CellKind::Text,
+        )?;
+        why.push(format!(
+            "variables are rows and samples are columns (the first column holds clinical \
+             variables: {}, ...; {samples} sample columns): read transposed, one row per sample",
+            variables.join(", ")
+        ));
+    }
     // Parquet tables are typed already; one whose name was silent is a layer.
     if decided.is_none() && table.format == TableFormat::Parquet {
         decided = Some(FileRole::Layer(LayerKind::Other));
@@ -548,7 +672,7 @@ struct LayerRequest {
 }
 
 fn numeric_layer(
-    table: &RawTable,
+    table: &mut RawTable,
     request: LayerRequest,
     clinical: &ClinicalTable,
     resolver: &SampleResolver<'_>,
@@ -616,15 +740,27 @@ fn numeric_layer(
             let features = map_probes_to_genes(table, rows, &mut notes)?;
             let (matches, report) = match_ids(resolver, &column_ids, assay);
             let pairs = matched_in_clinical_order(&matches);
-            let columns: Vec<Vec<f64>> = pairs
-                .par_iter()
-                .map(|&(pos, _)| table.numeric_column(pos + first))
-                .collect::<Result<_>>()?;
             let samples = pairs
                 .iter()
                 .map(|&(_, c)| clinical.samples[c].clone())
                 .collect();
-            (transpose(samples, features, &columns)?, report, id_style)
+            let matrix = match table.take_values() {
+                // A streamed table's rows are features: its block is already feature-major.
+                Some((values, width)) => {
+                    let picks: Vec<usize> = pairs.iter().map(|&(pos, _)| pos).collect();
+                    let values = select_columns_in_place(values, width, &picks);
+                    let features = features.into_iter().map(FeatureId::from).collect();
+                    shape(table, Matrix::new(samples, features, values))?
+                }
+                None => {
+                    let columns: Vec<Vec<f64>> = pairs
+                        .par_iter()
+                        .map(|&(pos, _)| table.numeric_column(pos + first))
+                        .collect::<Result<_>>()?;
+                    transpose(samples, features, &columns)?
+                }
+            };
+            (matrix, report, id_style)
         }
         Orientation::SamplesAsRows => {
             let row_ids = table.row_labels("sample")?;
@@ -794,6 +930,31 @@ fn shape(
     })
 }
 
+/// Keeps the given columns (in the given order) of a row-major block `width` columns wide,
+/// compacting it in place: row `r`'s picks land at `r * picks.len()`, never past the start of
+/// row `r + 1`, so no second block is allocated.
+fn select_columns_in_place(mut values: Vec<f64>, width: usize, picks: &[usize]) -> Vec<f64> {
+    if width == 0 {
+        return Vec::new();
+    }
+    let identity = picks.len() == width && picks.iter().enumerate().all(|(i, &p)| i == p);
+    if identity {
+        return values;
+    }
+    let rows = values.len() / width;
+    let k = picks.len();
+    let mut row = vec![0.0; width];
+    for r in 0..rows {
+        row.copy_from_slice(&values[r * width..(r + 1) * width]);
+        for (i, &p) in picks.iter().enumerate() {
+            values[r * k + i] = row[p];
+        }
+    }
+    values.truncate(rows * k);
+    values.shrink_to_fit();
+    values
+}
+
 /// Turns per-sample columns (features-as-rows files) into the feature-major matrix.
 fn transpose(
     samples: Vec<SampleId>,
@@ -823,7 +984,8 @@ fn collapse_to_genes(table: &RawTable, matrix: Matrix) -> Result<Matrix> {
         .iter()
         .map(FeatureId::gene_symbol)
         .collect();
-    let columns: Vec<Vec<f64>> = matrix.feature_columns().map(<[f64]>::to_vec).collect();
+    // Slices of the variant matrix, not copies: only the gene-level result is allocated.
+    let columns: Vec<&[f64]> = matrix.feature_columns().collect();
     let (genes, columns) = collapse_variants(&genes, &columns);
     let samples = matrix.samples().to_vec();
     shape(
@@ -836,12 +998,52 @@ fn collapse_to_genes(table: &RawTable, matrix: Matrix) -> Result<Matrix> {
     )
 }
 
+/// The gene-level mutation layer from MAF calls. Its samples are those with any call (silent
+/// calls included: they were sequenced) and, with a cBioPortal `cases_sequenced` list, every
+/// sample it names: sequenced without a call is wild type. Other samples are missing.
 fn maf_layer(
     table: &RawTable,
     clinical: &ClinicalTable,
     resolver: &SampleResolver<'_>,
+    sequenced: Option<&CaseList>,
 ) -> Result<Layer> {
-    let calls = read_maf(table)?;
+    let mut calls = read_maf(table)?;
+    let mut notes = Vec::new();
+    if let Some(list) = sequenced {
+        let with_calls: std::collections::HashSet<&str> =
+            calls.barcodes.iter().map(String::as_str).collect();
+        let listed: std::collections::HashSet<&str> = list.ids.iter().map(String::as_str).collect();
+        let without_calls: Vec<String> = list
+            .ids
+            .iter()
+            .filter(|id| !with_calls.contains(id.as_str()))
+            .cloned()
+            .collect();
+        let unlisted = calls
+            .barcodes
+            .iter()
+            .filter(|b| !listed.contains(b.as_str()))
+            .count();
+        notes.push(format!(
+            "{} lists {} sequenced samples: {} of them have no call and are wild type{}; samples \
+             not listed are missing, not wild type",
+            list.file,
+            list.ids.len(),
+            without_calls.len(),
+            if unlisted > 0 {
+                format!(" ({unlisted} samples with calls are not listed; kept as sequenced)")
+            } else {
+                String::new()
+            }
+        ));
+        calls.barcodes.extend(without_calls);
+    } else {
+        notes.push(
+            "no case list says which samples were sequenced: samples without any call are \
+             missing, not wild type"
+                .into(),
+        );
+    }
     let (matches, matching) = match_ids(resolver, &calls.barcodes, file_stem(&table.name));
     if matching.matched == 0 {
         return Err(DatasetError::NoSharedSamples {
@@ -861,23 +1063,24 @@ fn maf_layer(
         .iter()
         .map(|&(_, c)| clinical.samples[c].clone())
         .collect();
+    // Genes with a carrier among the matched samples, written straight into the feature-major
+    // block (no per-gene vectors to copy afterwards).
+    let n = samples.len();
     let mut genes = Vec::with_capacity(calls.mutated.len());
-    let mut columns = Vec::with_capacity(calls.mutated.len());
+    let mut values = Vec::new();
     for (gene, carriers) in &calls.mutated {
-        let mut column = vec![0.0; samples.len()];
-        let mut any = false;
-        for &b in carriers {
-            if let Some(row) = row_of[b] {
-                column[row] = 1.0;
-                any = true;
-            }
+        let rows: Vec<usize> = carriers.iter().filter_map(|&b| row_of[b]).collect();
+        if rows.is_empty() {
+            continue;
         }
-        if any {
-            genes.push(FeatureId::new(gene.as_str()));
-            columns.push(column);
+        let start = values.len();
+        values.resize(start + n, 0.0);
+        for row in rows {
+            values[start + row] = 1.0;
         }
+        genes.push(FeatureId::new(gene.as_str()));
     }
-    let matrix = shape(table, Matrix::from_features(samples, genes, columns))?;
+    let matrix = shape(table, Matrix::new(samples, genes, values))?;
     let (matrix, processing) = prepare(
         LayerKind::Mutation,
         matrix,
@@ -905,7 +1108,7 @@ fn maf_layer(
             measurement: Some("gene-level mutated (1) / not (0)".into()),
         },
         orientation_reason: "one row per call; samples from Tumor_Sample_Barcode".into(),
-        notes: Vec::new(),
+        notes,
     })
 }
 

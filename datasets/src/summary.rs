@@ -52,6 +52,9 @@ pub struct LayerSummary {
 #[derive(Debug, Serialize)]
 pub struct VariableSummary {
     pub name: String,
+    /// The file's display name for the variable, when it gives one (cBioPortal `#` lines).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
     pub kind: &'static str,
     pub observed: usize,
     /// Levels with counts, for binary, categorical and ordinal variables (ordinal in order).
@@ -118,6 +121,7 @@ impl StudySummary {
             .iter()
             .map(|v| VariableSummary {
                 name: v.name.clone(),
+                display_name: v.display_name.clone(),
                 kind: v.kind.label(),
                 observed: v.observed,
                 levels: v
@@ -293,10 +297,14 @@ impl fmt::Display for StudySummary {
             } else {
                 String::new()
             };
+            let name = match &v.display_name {
+                Some(display) => format!("{} ({display})", v.name),
+                None => v.name.clone(),
+            };
             writeln!(
                 f,
                 "  {:<40} {:<13} n={:<4} {}",
-                v.name, v.kind, v.observed, detail
+                name, v.kind, v.observed, detail
             )?;
         }
         let hidden = self

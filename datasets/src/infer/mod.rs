@@ -5,6 +5,7 @@
 
 pub mod ids;
 pub mod kind;
+pub mod transposed;
 pub mod wide;
 
 use crate::read::{Peek, is_missing_token};
@@ -127,6 +128,25 @@ pub fn numeric_table_is_clinical(peek: &Peek<'_>) -> bool {
     !data.is_empty()
         && data.len() < 60
         && data.iter().filter(|h| is_clinical_name(h)).count() * 2 >= data.len()
+}
+
+/// A clinical table stored transposed: one row per variable (`age`, `stage`, `t.rfs` in the first
+/// column), one column per sample, as some lab exports and GEO-derived sheets come. Most of the
+/// first column's labels are clinical names while most column names are not.
+pub fn is_transposed_clinical(peek: &Peek<'_>) -> bool {
+    let labels: Vec<&str> = peek
+        .rows
+        .iter()
+        .filter_map(|r| r.first())
+        .map(String::as_str)
+        .collect();
+    let clinical_rows = labels.iter().filter(|l| is_clinical_name(l)).count();
+    let columns = peek.header.get(1..).unwrap_or_default();
+    let clinical_columns = columns.iter().filter(|h| is_clinical_name(h)).count();
+    clinical_rows >= 2
+        && clinical_rows * 2 >= labels.len()
+        && columns.len() >= 2
+        && clinical_columns * 4 < columns.len()
 }
 
 #[cfg(test)]

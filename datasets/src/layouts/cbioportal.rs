@@ -78,6 +78,71 @@ pub fn role_from_meta(meta: &Meta, others: &[Meta]) -> (FileRole, String) {
     (role, what)
 }
 
+/// One cBioPortal case list (`case_lists/cases_*.txt`): a named set of samples, such as those
+/// sequenced for mutations (`cases_sequenced`), from `key: value` lines with tab-separated
+/// `case_list_ids`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CaseList {
+    pub file: String,
+    pub stable_id: String,
+    pub category: String,
+    pub ids: Vec<String>,
+}
+
+impl CaseList {
+    /// Whether the list names the samples sequenced for mutations: their samples without a call
+    /// are wild type, and samples not on it were not sequenced.
+    pub fn is_sequenced(&self) -> bool {
+        self.category
+            .eq_ignore_ascii_case("all_cases_with_mutation_data")
+            || self.stable_id.to_ascii_lowercase().ends_with("_sequenced")
+            || self
+                .file
+                .rsplit('/')
+                .next()
+                .is_some_and(|f| f.eq_ignore_ascii_case("cases_sequenced.txt"))
+    }
+}
+
+/// A file name a case list may have: `case_lists/cases_*.txt`, or `cases_*.txt` when uploads
+/// flattened the folder.
+pub fn may_be_case_list(name: &str) -> bool {
+    let base = name.strip_prefix("case_lists/").unwrap_or(name);
+    let lower = base.to_ascii_lowercase();
+    lower.starts_with("cases_") && lower.ends_with(".txt")
+}
+
+/// Reads a case list; `None` when the text has no `case_list_ids:` line (then it is not one).
+pub fn parse_case_list(file: &str, text: &str) -> Option<CaseList> {
+    let mut list = CaseList {
+        file: file.to_owned(),
+        stable_id: String::new(),
+        category: String::new(),
+        ids: Vec::new(),
+    };
+    let mut has_ids = false;
+    for line in text.lines() {
+        let Some((key, value)) = line.split_once(':') else {
+            continue;
+        };
+        match key.trim() {
+            "stable_id" => list.stable_id = value.trim().to_owned(),
+            "case_list_category" => list.category = value.trim().to_owned(),
+            "case_list_ids" => {
+                has_ids = true;
+                list.ids = value
+                    .split(['\t', ' '])
+                    .map(str::trim)
+                    .filter(|id| !id.is_empty())
+                    .map(str::to_owned)
+                    .collect();
+            }
+            _ => {}
+        }
+    }
+    has_ids.then_some(list)
+}
+
 /// The clinical file names of a cBioPortal folder, when it has both a patient and a sample file.
 pub fn clinical_pair(names: &[&str]) -> Option<(String, String)> {
     let find = |what: &str| {
@@ -234,6 +299,16 @@ mod tests {
             role_from_meta(&z, std::slice::from_ref(&z)).0,
             FileRole::Layer(LayerKind::Rna)
         );
+        let list = parse_case_list(
+            "case_lists/cases_sequenced.txt",
+            "cancer_study_identifier: x\nstable_id: x_sequenced\ncase_list_name: Samples with \
+             mutation data\ncase_list_ids: S-01\tS-02\tS-03\n",
+        )
+        .unwrap();
+        assert_eq!(list.ids, ["S-01", "S-02", "S-03"]);
+        assert!(list.is_sequenced());
+        assert!(may_be_case_list("case_lists/cases_cna.txt") && may_be_case_list("cases_all.txt"));
+        assert!(parse_case_list("cases_x.txt", "id\tvalue\nA\t1\n").is_none());
         assert_eq!(
             clinical_pair(&["data_clinical_patient.txt", "data_clinical_sample.txt"]),
             Some((

@@ -28,6 +28,8 @@ pub struct PlannedTable {
 pub struct Plan {
     pub tables: Vec<PlannedTable>,
     pub records: Vec<FileRecord>,
+    /// cBioPortal case lists: which samples each profile covers.
+    pub case_lists: Vec<cbioportal::CaseList>,
 }
 
 /// The role study.toml gives a file, if any.
@@ -49,6 +51,7 @@ pub fn plan(files: Vec<SourceFile>, manifest: &Manifest) -> Result<Plan> {
     let mut records = Vec::new();
     let mut metas = Vec::new();
     let mut rest = Vec::new();
+    let mut case_lists = Vec::new();
     for file in files {
         if file.name == MANIFEST_NAME {
             continue;
@@ -57,6 +60,29 @@ pub fn plan(files: Vec<SourceFile>, manifest: &Manifest) -> Result<Plan> {
             records.push(FileRecord::new(
                 &file.name,
                 FileRole::Ignored("study.toml ignore".into()),
+            ));
+        } else if let Some(list) = case_list(&file)? {
+            let mut record = FileRecord::new(
+                &file.name,
+                FileRole::Ignored(format!(
+                    "not a table: cBioPortal case list `{}` of {} samples",
+                    list.stable_id,
+                    list.ids.len()
+                )),
+            );
+            if list.is_sequenced() {
+                record.explain.push(
+                    "the samples sequenced for mutations: those without a call are wild type, \
+                     those not listed are missing"
+                        .into(),
+                );
+            }
+            records.push(record);
+            case_lists.push(list);
+        } else if file.name.starts_with("case_lists/") {
+            records.push(FileRecord::new(
+                &file.name,
+                FileRole::Ignored("in case_lists/ but has no case_list_ids line".into()),
             ));
         } else if cbioportal::is_meta_file(&file.name) {
             let text = file.read()?;
@@ -136,7 +162,24 @@ pub fn plan(files: Vec<SourceFile>, manifest: &Manifest) -> Result<Plan> {
         }
     }
     join_cbioportal_clinical(&mut tables, &mut records, manifest)?;
-    Ok(Plan { tables, records })
+    Ok(Plan {
+        tables,
+        records,
+        case_lists,
+    })
+}
+
+/// The file as a cBioPortal case list, if its name and its `case_list_ids:` line say it is one.
+fn case_list(file: &SourceFile) -> Result<Option<cbioportal::CaseList>> {
+    if !cbioportal::may_be_case_list(&file.name) {
+        return Ok(None);
+    }
+    let raw = file.read()?;
+    let text = decode_text(decompress(&file.path, raw)?);
+    Ok(cbioportal::parse_case_list(
+        &file.name,
+        &String::from_utf8_lossy(&text.bytes),
+    ))
 }
 
 /// A GEO series matrix becomes two tables: the samples' characteristics (clinical) and the data.

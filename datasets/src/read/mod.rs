@@ -3,10 +3,13 @@
 
 mod decode;
 mod delimited;
+mod stream;
 mod table;
 
 pub use decode::{DecodedText, MAX_INFLATED_BYTES, decode_text, decompress, decompress_capped};
-pub use table::{CellKind, Peek, RawTable, TableFormat, read_table};
+pub use delimited::check_unique_header;
+pub use stream::DenseBlock;
+pub use table::{CellKind, Peek, RawTable, TableFormat, read_table, read_table_lazy};
 
 /// Cell values read as missing in every text table. Real studies use all of these.
 pub const MISSING_TOKENS: &[&str] = &[

@@ -5,10 +5,12 @@
 
 use super::decode::{decode_text, decompress};
 use super::delimited::{self, Layout};
+use super::stream::{self, DenseBlock};
 use super::{MISSING_TOKENS, is_missing_token};
 use crate::error::{DatasetError, Result};
 use crate::source::SourceFile;
 use polars::prelude::*;
+use std::borrow::Cow;
 use std::io::Cursor;
 use std::path::PathBuf;
 
@@ -29,6 +31,9 @@ pub enum CellKind {
     Numeric {
         label_columns: usize,
     },
+    /// Only the named columns, as text (MAF calls need three of their many columns); the
+    /// table's header is then those columns, in this order, that the file has.
+    TextColumns(&'static [&'static str]),
 }
 
 impl CellKind {
@@ -37,7 +42,7 @@ impl CellKind {
 
     fn label_columns(self) -> usize {
         match self {
-            Self::Text => 1,
+            Self::Text | Self::TextColumns(_) => 1,
             Self::Numeric { label_columns } => label_columns.max(1),
         }
     }
@@ -71,17 +76,141 @@ pub struct RawTable {
     pub label_columns: usize,
     /// `#` lines before the header, without the `#`.
     pub comments: Vec<String>,
-    frame: DataFrame,
+    body: Body,
     first_data_line: usize,
 }
 
+/// The cells after the header: a polars frame for text tables (and Parquet), or, for numeric
+/// tables streamed from their bytes, labels plus one contiguous block of numbers that a layer's
+/// matrix can take over without copying.
+#[derive(Debug)]
+enum Body {
+    Frame(DataFrame),
+    Dense(DenseBlock),
+    /// A numeric table whose layout is known but whose cells are not read yet (see
+    /// [`read_table_lazy`]); [`RawTable::load`] streams them in.
+    Deferred {
+        file: SourceFile,
+        layout: Layout,
+        /// Bytes its block of numbers will take, estimated from the first lines.
+        estimated_bytes: usize,
+    },
+}
+
+/// The layout found from a table's first lines, when it can be streamed: delimited UTF-8 text
+/// (the inflated prefix decoded with no encoding assumed) whose shape scans cleanly. Anything
+/// else (Parquet, UTF-16, Windows-1252, a malformed start) is read whole, which reports it.
+fn streamable_layout(file: &SourceFile, raw: &[u8]) -> Result<Option<(Layout, Vec<u8>)>> {
+    if raw.starts_with(PARQUET_MAGIC) {
+        return Ok(None);
+    }
+    let head = stream::prefix(&file.path, raw, PEEK_ROWS)?;
+    if head.starts_with(PARQUET_MAGIC) || head.is_empty() {
+        return Ok(None);
+    }
+    let decoded = decode_text(Cow::Borrowed(&head));
+    if decoded.encoding_note.is_some() {
+        return Ok(None);
+    }
+    Ok(delimited::scan(&file.path, &decoded.bytes)
+        .ok()
+        .map(|layout| (layout, decoded.bytes)))
+}
+
 /// Reads a table; `cells` decides from the header and first rows whether the body is numeric.
+/// Numeric tables stream from their stored bytes into a dense block; text tables, Parquet and
+/// text in another encoding are inflated whole and parsed with polars.
 pub fn read_table(
+    file: &SourceFile,
+    cells: impl FnOnce(&Peek<'_>) -> CellKind,
+) -> Result<RawTable> {
+    let mut table = read_table_lazy(file, cells)?;
+    table.load()?;
+    Ok(table)
+}
+
+/// [`read_table`], except that a numeric table's cells are left unread until
+/// [`RawTable::load`]: a study decides every table's role first and then reads its layers one by
+/// one, each becoming a matrix before the next is read, so unfiltered layers are never all held
+/// at once.
+pub fn read_table_lazy(
     file: &SourceFile,
     cells: impl FnOnce(&Peek<'_>) -> CellKind,
 ) -> Result<RawTable> {
     let raw = file.read()?;
     let (sha256, size_bytes) = file.provenance(&raw);
+    let Some((layout, head)) = streamable_layout(file, &raw)? else {
+        return read_whole(file, raw, (sha256, size_bytes), cells);
+    };
+    let kind = cells(&Peek {
+        header: &layout.header,
+        rows: delimited::first_rows(&head, &layout, PEEK_ROWS),
+        comments: &layout.comments,
+    });
+    // Rows to expect: the inflated size over the mean length of the first lines.
+    let line_bytes = head.len() / (layout.comment_lines + 1 + layout.data_rows).max(1);
+    let estimated_rows = stream::inflated_size_hint(&raw) / line_bytes.max(1);
+    drop(head);
+    let (block, header, label_columns) = match kind {
+        CellKind::Text => return read_whole(file, raw, (sha256, size_bytes), |_| kind),
+        CellKind::TextColumns(names) => {
+            let keep: Vec<usize> = names
+                .iter()
+                .filter_map(|n| layout.header.iter().position(|h| h == n))
+                .collect();
+            let block = stream::parse_text_columns(&file.path, &raw, &layout, &keep)?;
+            let header = keep.iter().map(|&c| layout.header[c].clone()).collect();
+            (block, header, keep.len())
+        }
+        CellKind::Numeric { .. } => {
+            let label_columns = kind.label_columns().min(layout.header.len());
+            return Ok(RawTable {
+                path: file.path.clone(),
+                name: file.name.clone(),
+                format: TableFormat::Delimited {
+                    separator: layout.separator,
+                },
+                header: layout.header.clone(),
+                notes: Vec::new(),
+                sha256,
+                size_bytes,
+                label_columns,
+                comments: layout.comments.clone(),
+                first_data_line: layout.comment_lines + 2,
+                body: Body::Deferred {
+                    file: file.clone(),
+                    estimated_bytes: estimated_rows
+                        .saturating_mul(layout.header.len() - label_columns)
+                        .saturating_mul(8),
+                    layout,
+                },
+            });
+        }
+    };
+    Ok(RawTable {
+        path: file.path.clone(),
+        name: file.name.clone(),
+        format: TableFormat::Delimited {
+            separator: layout.separator,
+        },
+        header,
+        notes: block.notes.clone(),
+        sha256,
+        size_bytes,
+        label_columns,
+        comments: layout.comments,
+        body: Body::Dense(block),
+        first_data_line: layout.comment_lines + 2,
+    })
+}
+
+/// Reads a table by inflating and decoding it whole, then parsing with polars.
+fn read_whole(
+    file: &SourceFile,
+    raw: Cow<'static, [u8]>,
+    (sha256, size_bytes): (String, usize),
+    cells: impl FnOnce(&Peek<'_>) -> CellKind,
+) -> Result<RawTable> {
     let path = file.path.clone();
     let bytes = decompress(&path, raw)?;
     if bytes.starts_with(PARQUET_MAGIC) {
@@ -109,7 +238,7 @@ pub fn read_table(
             size_bytes,
             label_columns: 1,
             comments: Vec::new(),
-            frame,
+            body: Body::Frame(frame),
             first_data_line: 1,
         });
     }
@@ -121,14 +250,14 @@ pub fn read_table(
         comments: &layout.comments,
     });
     let label_columns = kind.label_columns().min(layout.header.len());
-    if kind != CellKind::Text
+    if matches!(kind, CellKind::Numeric { .. })
         && let Some(error) = layout.short_row_error(&path)
     {
         return Err(error);
     }
     let frame = match parse_delimited(&decoded.bytes, &layout, kind) {
         Ok(frame) => frame,
-        Err(numeric_error) if kind != CellKind::Text => {
+        Err(numeric_error) if matches!(kind, CellKind::Numeric { .. }) => {
             // Find the offending cell by reading as text; it yields a precise NotNumeric error.
             let text = parse_delimited(&decoded.bytes, &layout, CellKind::Text)
                 .map_err(|e| polars_error(&path, e))?;
@@ -144,7 +273,7 @@ pub fn read_table(
                 size_bytes,
                 label_columns,
                 comments: Vec::new(),
-                frame: text,
+                body: Body::Frame(text),
                 first_data_line: layout.comment_lines + 2,
             };
             for column in label_columns..table.header.len() {
@@ -176,7 +305,7 @@ pub fn read_table(
         size_bytes,
         label_columns,
         comments: layout.comments,
-        frame,
+        body: Body::Frame(frame),
         first_data_line: layout.comment_lines + 2,
     })
 }
@@ -190,7 +319,7 @@ fn polars_error(path: &std::path::Path, e: PolarsError) -> DatasetError {
 
 fn parse_delimited(text: &[u8], layout: &Layout, kind: CellKind) -> PolarsResult<DataFrame> {
     let body_type = match kind {
-        CellKind::Text => DataType::String,
+        CellKind::Text | CellKind::TextColumns(_) => DataType::String,
         CellKind::Numeric { .. } => DataType::Float64,
     };
     let labels = kind.label_columns();
@@ -235,8 +364,57 @@ fn without_trailing_blank_lines(text: &[u8]) -> &[u8] {
 }
 
 impl RawTable {
+    /// Reads the cells of a table from [`read_table_lazy`]; nothing to do for any other.
+    pub fn load(&mut self) -> Result<()> {
+        if let Body::Deferred { file, layout, .. } = &self.body {
+            let raw = file.read()?;
+            let block = stream::parse_numeric(&file.path, &raw, layout, self.label_columns)?;
+            self.notes.extend(block.notes.iter().cloned());
+            self.body = Body::Dense(block);
+        }
+        Ok(())
+    }
+
+    /// The cells of a streamed table's column, borrowed (text tables from polars have none to
+    /// lend; use [`RawTable::text_column`]).
+    pub fn label_cells(&self, index: usize) -> Option<&[Option<String>]> {
+        match &self.body {
+            Body::Dense(block) => block.labels.get(index).map(Vec::as_slice),
+            _ => None,
+        }
+    }
+
+    /// Frees the cells once a layer has been built from them; the header, name and provenance
+    /// stay for the study's file records.
+    pub fn drop_cells(&mut self) {
+        self.body = Body::Dense(DenseBlock::default());
+    }
+
+    /// The estimated size of the numbers [`RawTable::load`] will read (0 once read): what a
+    /// study orders its layer reads by.
+    pub fn pending_bytes(&self) -> usize {
+        match &self.body {
+            Body::Deferred {
+                estimated_bytes, ..
+            } => *estimated_bytes,
+            _ => 0,
+        }
+    }
+
+    fn not_loaded(&self) -> DatasetError {
+        DatasetError::Parse {
+            path: self.path.clone(),
+            message: "the table's cells were used before being read".into(),
+        }
+    }
+
+    /// Rows of data (0 for a table whose cells are not read yet).
     pub fn n_rows(&self) -> usize {
-        self.frame.height()
+        match &self.body {
+            Body::Frame(frame) => frame.height(),
+            Body::Dense(block) => block.n_rows(),
+            Body::Deferred { .. } => 0,
+        }
     }
 
     pub fn n_columns(&self) -> usize {
@@ -252,18 +430,47 @@ impl RawTable {
         self.header.iter().position(|h| h == name)
     }
 
-    fn column(&self, index: usize) -> Result<&Column> {
-        self.frame
+    fn no_column(&self, index: usize) -> DatasetError {
+        DatasetError::Parse {
+            path: self.path.clone(),
+            message: format!("column {} does not exist", index + 1),
+        }
+    }
+
+    fn column(&self, frame: &DataFrame, index: usize) -> Result<Column> {
+        frame
             .select_at_idx(index)
-            .ok_or_else(|| DatasetError::Parse {
-                path: self.path.clone(),
-                message: format!("column {} does not exist", index + 1),
-            })
+            .cloned()
+            .ok_or_else(|| self.no_column(index))
+    }
+
+    /// The data cells of a streamed numeric table, row-major (`values[row * width + column]`,
+    /// `width` = data columns), handed over without a copy so a layer's matrix can be built in
+    /// place. Afterwards the table has its labels but no data cells. `None` for other tables.
+    pub fn take_values(&mut self) -> Option<(Vec<f64>, usize)> {
+        match &mut self.body {
+            Body::Dense(block) => Some((std::mem::take(&mut block.values), block.width)),
+            Body::Frame(_) | Body::Deferred { .. } => None,
+        }
     }
 
     /// Cells of a column as text; missing cells are `None`.
     pub fn text_column(&self, index: usize) -> Result<Vec<Option<String>>> {
-        let column = self.column(index)?;
+        let frame = match &self.body {
+            Body::Frame(frame) => frame,
+            Body::Deferred { .. } => return Err(self.not_loaded()),
+            Body::Dense(block) => {
+                if let Some(labels) = block.labels.get(index) {
+                    return Ok(labels.clone());
+                }
+                return Ok(self
+                    .numeric_column(index)?
+                    .into_iter()
+                    .map(|v| (!v.is_nan()).then(|| v.to_string()))
+                    .collect());
+            }
+        };
+        let column = self.column(frame, index)?;
         if let Ok(ca) = column.str() {
             return Ok(ca
                 .iter()
@@ -277,30 +484,66 @@ impl RawTable {
         Ok(ca.iter().map(|v| v.map(str::to_owned)).collect())
     }
 
+    /// Cells of text as numbers, NaN for missing; a cell that is not a number is an error naming
+    /// its line and column.
+    fn parse_numbers<'a>(
+        &self,
+        index: usize,
+        cells: impl Iterator<Item = Option<&'a str>>,
+    ) -> Result<Vec<f64>> {
+        let mut out = Vec::new();
+        for (row, cell) in cells.enumerate() {
+            match cell {
+                None => out.push(f64::NAN),
+                Some(s) if is_missing_token(s) => out.push(f64::NAN),
+                Some(s) => match s.trim().parse::<f64>() {
+                    Ok(v) => out.push(v),
+                    Err(_) => {
+                        return Err(DatasetError::NotNumeric {
+                            path: self.path.clone(),
+                            line: self.line_of(row),
+                            column: self.header.get(index).cloned().unwrap_or_default(),
+                            value: s.to_owned(),
+                        });
+                    }
+                },
+            }
+        }
+        Ok(out)
+    }
+
     /// Cells of a column as numbers, NaN for missing. A text cell that is not a number is an error
     /// naming its line and column.
     pub fn numeric_column(&self, index: usize) -> Result<Vec<f64>> {
-        let column = self.column(index)?;
-        if let Ok(ca) = column.str() {
-            let mut out = Vec::with_capacity(ca.len());
-            for (row, cell) in ca.iter().enumerate() {
-                match cell {
-                    None => out.push(f64::NAN),
-                    Some(s) if is_missing_token(s) => out.push(f64::NAN),
-                    Some(s) => match s.trim().parse::<f64>() {
-                        Ok(v) => out.push(v),
-                        Err(_) => {
-                            return Err(DatasetError::NotNumeric {
-                                path: self.path.clone(),
-                                line: self.line_of(row),
-                                column: self.header.get(index).cloned().unwrap_or_default(),
-                                value: s.to_owned(),
-                            });
-                        }
-                    },
+        let frame = match &self.body {
+            Body::Frame(frame) => frame,
+            Body::Deferred { .. } => return Err(self.not_loaded()),
+            Body::Dense(block) => {
+                if let Some(labels) = block.labels.get(index) {
+                    return self.parse_numbers(index, labels.iter().map(Option::as_deref));
                 }
+                let column = index - block.labels.len();
+                if column >= block.width {
+                    return Err(self.no_column(index));
+                }
+                if block.values.is_empty() && block.width > 0 && block.n_rows() > 0 {
+                    return Err(DatasetError::Parse {
+                        path: self.path.clone(),
+                        message: "the table's values were already handed to a layer".into(),
+                    });
+                }
+                return Ok(block
+                    .values
+                    .iter()
+                    .skip(column)
+                    .step_by(block.width)
+                    .copied()
+                    .collect());
             }
-            return Ok(out);
+        };
+        let column = self.column(frame, index)?;
+        if let Ok(ca) = column.str() {
+            return self.parse_numbers(index, ca.iter());
         }
         let cast = column
             .cast(&DataType::Float64)
@@ -310,15 +553,39 @@ impl RawTable {
     }
 
     /// A table of some of this one's columns (the first given becomes the row-label column), for
-    /// splitting a wide table into its clinical part and its feature block. Columns are shared,
-    /// not copied.
+    /// splitting a wide table into its clinical part and its feature block. A frame's columns are
+    /// shared, not copied; a dense block's selected columns are copied.
     pub fn subset(&self, columns: &[usize]) -> Result<RawTable> {
-        let picked = columns
-            .iter()
-            .map(|&c| self.column(c).cloned())
-            .collect::<Result<Vec<Column>>>()?;
-        let frame =
-            DataFrame::new(self.frame.height(), picked).map_err(|e| polars_error(&self.path, e))?;
+        let body = match &self.body {
+            Body::Deferred { .. } => return Err(self.not_loaded()),
+            Body::Frame(frame) => {
+                let picked = columns
+                    .iter()
+                    .map(|&c| self.column(frame, c))
+                    .collect::<Result<Vec<Column>>>()?;
+                Body::Frame(
+                    DataFrame::new(frame.height(), picked)
+                        .map_err(|e| polars_error(&self.path, e))?,
+                )
+            }
+            Body::Dense(block) => {
+                let (label, data) = columns.split_first().ok_or_else(|| self.no_column(0))?;
+                let data: Vec<Vec<f64>> = data
+                    .iter()
+                    .map(|&c| self.numeric_column(c))
+                    .collect::<Result<_>>()?;
+                let mut values = Vec::with_capacity(block.n_rows() * data.len());
+                for row in 0..block.n_rows() {
+                    values.extend(data.iter().map(|column| column[row]));
+                }
+                Body::Dense(DenseBlock {
+                    labels: vec![self.text_column(*label)?],
+                    values,
+                    width: data.len(),
+                    notes: Vec::new(),
+                })
+            }
+        };
         Ok(RawTable {
             path: self.path.clone(),
             name: self.name.clone(),
@@ -332,7 +599,7 @@ impl RawTable {
             size_bytes: self.size_bytes,
             label_columns: 1,
             comments: self.comments.clone(),
-            frame,
+            body,
             first_data_line: self.first_data_line,
         })
     }
@@ -371,6 +638,42 @@ impl RawTable {
 mod tests {
     use super::*;
     use std::io::Write;
+
+    /// The streaming reader must give the very numbers polars' parser gives: every cell of every
+    /// numeric table of the bundled CPTAC demo, compared bit for bit (NaN for missing in both).
+    #[test]
+    fn streamed_numbers_equal_polars_parse_bit_for_bit() {
+        let mut compared = 0;
+        for file in crate::demo::files() {
+            if !file.name.ends_with(".cct.gz") && !file.name.ends_with(".cbt.gz") {
+                continue;
+            }
+            let streamed = read_table(&file, |_| CellKind::NUMERIC).unwrap();
+            let raw = file.read().unwrap();
+            let provenance = file.provenance(&raw);
+            let whole = read_whole(&file, raw, provenance, |_| CellKind::NUMERIC).unwrap();
+            assert!(matches!(streamed.body, Body::Dense(_)), "{}", file.name);
+            assert!(matches!(whole.body, Body::Frame(_)), "{}", file.name);
+            assert_eq!(streamed.header, whole.header, "{}", file.name);
+            assert_eq!(streamed.n_rows(), whole.n_rows(), "{}", file.name);
+            assert_eq!(
+                streamed.text_column(0).unwrap(),
+                whole.text_column(0).unwrap()
+            );
+            for c in 1..whole.n_columns() {
+                let a = streamed.numeric_column(c).unwrap();
+                let b = whole.numeric_column(c).unwrap();
+                let bits = |v: &[f64]| -> Vec<u64> {
+                    v.iter()
+                        .map(|x| if x.is_nan() { u64::MAX } else { x.to_bits() })
+                        .collect()
+                };
+                assert_eq!(bits(&a), bits(&b), "{} column {c}", file.name);
+                compared += a.len();
+            }
+        }
+        assert!(compared > 1_000_000, "compared {compared} cells");
+    }
 
     fn table(content: &str, kind: CellKind) -> Result<RawTable> {
         let dir = tempfile::tempdir().unwrap();
