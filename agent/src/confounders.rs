@@ -114,20 +114,7 @@ pub fn dominant_axes(study: &Study, samples: &[SampleId], tested: Tested<'_>) ->
         push(&v.name);
     }
     let clinical_index = study.clinical.sample_index();
-    let labels_of = |name: &str| -> Option<Vec<Option<String>>> {
-        let levels = study.clinical.variable(name)?.kind.levels()?;
-        Some(
-            samples
-                .iter()
-                .map(|s| {
-                    clinical_index
-                        .get(s.as_str())
-                        .and_then(|&i| levels.level_name(i))
-                        .map(str::to_owned)
-                })
-                .collect(),
-        )
-    };
+    let labels_of = |name: &str| clinical_labels(study, &clinical_index, samples, name);
     if let Some(burden) = mutation_burden(study, samples) {
         push_hypermutation_axis(
             &burden,
@@ -140,6 +127,28 @@ pub fn dominant_axes(study: &Study, samples: &[SampleId], tested: Tested<'_>) ->
     }
     push_expression_axis(study, samples, tested, &labels_of, &mut push);
     out
+}
+
+/// Each sample's level of clinical variable `name` (`None` where unknown); `None` for a variable
+/// without levels. `index` is `study.clinical.sample_index()`, built once by the caller.
+fn clinical_labels(
+    study: &Study,
+    index: &HashMap<&str, usize>,
+    samples: &[SampleId],
+    name: &str,
+) -> Option<Vec<Option<String>>> {
+    let levels = study.clinical.variable(name)?.kind.levels()?;
+    Some(
+        samples
+            .iter()
+            .map(|s| {
+                index
+                    .get(s.as_str())
+                    .and_then(|&i| levels.level_name(i))
+                    .map(str::to_owned)
+            })
+            .collect(),
+    )
 }
 
 /// Adds the hypermutation axis, or the burden itself when no clinical variable is usable as one.
@@ -454,20 +463,7 @@ mod tests {
             .samples()
             .to_vec();
         let index = study.clinical.sample_index();
-        let labels_of = |name: &str| -> Option<Vec<Option<String>>> {
-            let levels = study.clinical.variable(name)?.kind.levels()?;
-            Some(
-                samples
-                    .iter()
-                    .map(|s| {
-                        index
-                            .get(s.as_str())
-                            .and_then(|&i| levels.level_name(i))
-                            .map(str::to_owned)
-                    })
-                    .collect(),
-            )
-        };
+        let labels_of = |name: &str| clinical_labels(&study, &index, &samples, name);
         let (name, eta2) = expression_axis(&study, &samples, &labels_of).unwrap();
         assert!(name.starts_with("tissue_"), "{name}");
         assert!(eta2 > 0.5, "{eta2}");
@@ -477,19 +473,7 @@ mod tests {
             .filter(|s| s.as_str()[1..].parse::<usize>().unwrap() % 2 == 0)
             .cloned()
             .collect();
-        let labels_k1 = |name: &str| -> Option<Vec<Option<String>>> {
-            let levels = study.clinical.variable(name)?.kind.levels()?;
-            Some(
-                k1.iter()
-                    .map(|s| {
-                        index
-                            .get(s.as_str())
-                            .and_then(|&i| levels.level_name(i))
-                            .map(str::to_owned)
-                    })
-                    .collect(),
-            )
-        };
+        let labels_k1 = |name: &str| clinical_labels(&study, &index, &k1, name);
         assert!(expression_axis(&study, &k1, &labels_k1).is_none());
     }
 

@@ -343,20 +343,7 @@ impl QuestionKind for Modules {
     }
 
     fn clinical_relevance(h: &Candidate) -> f64 {
-        let mutation = h.entities.iter().any(|e| matches!(e, Mention::Mutation(_)));
-        if mutation {
-            0.7
-        } else {
-            clinical_variables_relevance(h).max(
-                h.entities
-                    .iter()
-                    .filter_map(|e| match e {
-                        Mention::Clinical(v) => Some(clinical_relevance(v)),
-                        _ => None,
-                    })
-                    .fold(0.0, f64::max),
-            )
-        }
+        set_relevance(h)
     }
 
     fn plot(
@@ -585,4 +572,23 @@ pub(super) fn test_scores(
         ));
     }
     (rows, notes)
+}
+
+/// Clinical relevance of a hypothesis about a set of features (a module or a pathway's score):
+/// a mutation's gives 0.7, otherwise the most relevant clinical variable it names.
+pub(super) fn set_relevance(h: &Candidate) -> f64 {
+    let mutation = h.entities.iter().any(|e| matches!(e, Mention::Mutation(_)));
+    if mutation {
+        0.7
+    } else {
+        clinical_variables_relevance(h).max(
+            h.entities
+                .iter()
+                .filter_map(|e| match e {
+                    Mention::Clinical(v) => Some(clinical_relevance(v)),
+                    _ => None,
+                })
+                .fold(0.0, f64::max),
+        )
+    }
 }

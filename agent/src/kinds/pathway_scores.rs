@@ -11,8 +11,8 @@
 
 use super::follow::FollowUpContext;
 use super::modules::{hypermutated, states_planted_set, test_scores};
-use super::novelty::{clinical_link, clinical_variables_relevance};
-use super::priors::{clinical_relevance, layer_weight, screen_layers};
+use super::novelty::clinical_link;
+use super::priors::{layer_weight, screen_layers};
 use super::relations::{DirectionClasses, claim, sign_relation};
 use super::{PlotKind, Proposal, Question, QuestionKind};
 use crate::execute::{Context, ExecError, Produced};
@@ -376,20 +376,7 @@ impl QuestionKind for PathwayScores {
     }
 
     fn clinical_relevance(h: &Candidate) -> f64 {
-        let mutation = h.entities.iter().any(|e| matches!(e, Mention::Mutation(_)));
-        if mutation {
-            0.7
-        } else {
-            clinical_variables_relevance(h).max(
-                h.entities
-                    .iter()
-                    .filter_map(|e| match e {
-                        Mention::Clinical(v) => Some(clinical_relevance(v)),
-                        _ => None,
-                    })
-                    .fold(0.0, f64::max),
-            )
-        }
+        super::modules::set_relevance(h)
     }
 
     fn plot(
