@@ -17,6 +17,7 @@ mod spline;
 use crate::distributions::{f_sf, t_quantile, t_two_sided_p};
 use crate::groups::{GroupLabels, TwoGroups};
 use crate::outcome::{NotTestable, Outcome};
+use crate::regression::SharedQr;
 use crate::regression::qr::Qr;
 use crate::regression::{
     Coefficient, Design, DesignBuilder, Scratch, dropped_terms, fit_layer, solve,
@@ -169,11 +170,11 @@ pub fn lm_fit_layer(matrix: &Matrix, design: &Design) -> Outcome<LinearModelFit>
 fn fit_feature(
     y: &[f64],
     design: &Design,
-    shared: Option<&Qr>,
+    shared: Option<&SharedQr>,
     s: &mut Scratch,
 ) -> Outcome<FeatureFit> {
-    let solved = solve(y, design, shared, s)?;
-    solved.qr.inverse_gram_diagonal(solved.out, solved.work);
+    let mut solved = solve(y, design, shared, s)?;
+    solved.inverse_gram_diagonal();
     // Dropped levels (see `regression`) hold NaN; contrasts must not need them.
     let p = design.n_terms();
     let (mut coefficients, mut stdev_unscaled) = (vec![f64::NAN; p], vec![f64::NAN; p]);

@@ -7,9 +7,10 @@
 //! covariate that the feature's remaining rows leave empty (or aliased with earlier terms) is
 //! dropped from that feature's fit and named in [`OlsFit::dropped_terms`], as R's `lm` drops
 //! aliased terms; the feature stays testable. Any other linear dependence (collinear numeric
-//! covariates, a group with no samples left) is [`NotTestable::SingularDesign`]. The QR factorisation of the design is computed once for
-//! all features observed in every complete row and only recomputed for features with missing
-//! values.
+//! covariates, a group with no samples left) is [`NotTestable::SingularDesign`]. The QR factorisation of the design (and the diagonal of
+//! `(X'X)^-1`) is computed once per pattern of observed rows that two or more features share
+//! (proteomes miss values plex by plex, so patterns repeat), and per feature only for features
+//! whose pattern is their own. Shared or not, the arithmetic is the same, so results are too.
 
 mod design;
 pub(crate) mod qr;
@@ -22,6 +23,40 @@ use datasets::Matrix;
 use qr::Qr;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// The factorisation of the design on one set of rows, shared by every feature observed on
+/// exactly those rows.
+#[derive(Debug, Default)]
+pub(crate) struct SharedQr {
+    qr: Qr,
+    /// Design columns factored (levels the rows leave empty are dropped, as per feature).
+    kept: Vec<usize>,
+    /// Diagonal of `(X'X)^-1` over `kept`.
+    diagonal: Vec<f64>,
+}
+
+impl SharedQr {
+    /// Factors the design on `rows`; `None` when it is singular there (each feature then finds
+    /// that again itself, after its cheaper checks, and reports it the same way).
+    fn factor(design: &Design, rows: &[usize]) -> Option<Self> {
+        let p = design.n_terms();
+        let mut x = Vec::with_capacity(rows.len() * p);
+        for j in 0..p {
+            x.extend(rows.iter().map(|&r| design.value(r, j)));
+        }
+        let mut shared = Self::default();
+        shared
+            .qr
+            .factor_dropping(&x, rows.len(), p, |j| design.is_level(j), &mut shared.kept)
+            .ok()?;
+        let mut work = Vec::new();
+        shared
+            .qr
+            .inverse_gram_diagonal(&mut shared.diagonal, &mut work);
+        Some(shared)
+    }
+}
 
 /// One fitted coefficient.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -86,6 +121,18 @@ pub(crate) struct Solution<'s> {
     /// Buffers for `Qr::inverse_gram*`.
     pub out: &'s mut Vec<f64>,
     pub work: &'s mut Vec<f64>,
+    /// `out` already holds the diagonal of `(X'X)^-1` (from a shared factorisation).
+    pub diagonal_ready: bool,
+}
+
+impl Solution<'_> {
+    /// Puts the diagonal of `(X'X)^-1` over `kept` in `out`, unless it is there already.
+    pub fn inverse_gram_diagonal(&mut self) {
+        if !self.diagonal_ready {
+            self.qr.inverse_gram_diagonal(self.out, self.work);
+            self.diagonal_ready = true;
+        }
+    }
 }
 
 /// Solves `y` on the design restricted to `s.rows`, using `shared` when it already holds the
@@ -94,7 +141,7 @@ pub(crate) struct Solution<'s> {
 pub(crate) fn solve<'s>(
     y: &[f64],
     design: &Design,
-    shared: Option<&'s Qr>,
+    shared: Option<&'s SharedQr>,
     s: &'s mut Scratch,
 ) -> Outcome<Solution<'s>> {
     let (n, p) = (s.rows.len(), design.n_terms());
@@ -113,10 +160,12 @@ pub(crate) fn solve<'s>(
         return Err(NotTestable::ConstantValues);
     }
     let qr = match shared {
-        Some(qr) => {
+        Some(shared) => {
             s.kept.clear();
-            s.kept.extend(0..p);
-            qr
+            s.kept.extend_from_slice(&shared.kept);
+            s.diag.clear();
+            s.diag.extend_from_slice(&shared.diagonal);
+            &shared.qr
         }
         None => {
             s.x.clear();
@@ -158,15 +207,16 @@ pub(crate) fn solve<'s>(
         qr,
         out: &mut s.diag,
         work: &mut s.column,
+        diagonal_ready: shared.is_some(),
     })
 }
 
 /// Fits `y` on the design restricted to `s.rows` and summarises it as OLS.
-fn fit(y: &[f64], design: &Design, shared: Option<&Qr>, s: &mut Scratch) -> Outcome<OlsFit> {
-    let solved = solve(y, design, shared, s)?;
+fn fit(y: &[f64], design: &Design, shared: Option<&SharedQr>, s: &mut Scratch) -> Outcome<OlsFit> {
+    let mut solved = solve(y, design, shared, s)?;
     let df = solved.df_residual;
     let sigma2 = solved.rss / df as f64;
-    solved.qr.inverse_gram_diagonal(solved.out, solved.work);
+    solved.inverse_gram_diagonal();
     let dropped = Coefficient {
         estimate: f64::NAN,
         std_error: f64::NAN,
@@ -239,23 +289,48 @@ pub fn regress_layer(matrix: &Matrix, builder: &DesignBuilder) -> (Design, Vec<O
 
 /// Runs `fit_one` on every feature of `matrix` (rows aligned with `design`) in parallel, each on
 /// the complete design rows where the feature is observed. The QR factorisation of the design is
-/// computed once and shared by every feature observed on all complete rows.
+/// computed once per pattern of observed rows shared by two or more features (see module docs).
 pub(crate) fn fit_layer<T, F>(matrix: &Matrix, design: &Design, fit_one: F) -> Vec<Outcome<T>>
 where
     T: Send,
-    F: Fn(&[f64], &Design, Option<&Qr>, &mut Scratch) -> Outcome<T> + Sync,
+    F: Fn(&[f64], &Design, Option<&SharedQr>, &mut Scratch) -> Outcome<T> + Sync,
 {
     let complete = design.complete_row_indices();
-    let p = design.n_terms();
-    let mut shared = Qr::default();
-    let x: Vec<f64> = (0..p)
-        .flat_map(|j| complete.iter().map(move |&r| (r, j)))
-        .map(|(r, j)| design.value(r, j))
+    // Each feature's observed rows among the complete ones, as a bit mask.
+    let words = complete.len().div_ceil(64);
+    let patterns: Vec<Vec<u64>> = (0..matrix.n_features())
+        .into_par_iter()
+        .map(|f| {
+            let y = matrix.feature(f);
+            let mut mask = vec![0_u64; words];
+            for (i, &r) in complete.iter().enumerate() {
+                if y[r].is_finite() {
+                    mask[i / 64] |= 1 << (i % 64);
+                }
+            }
+            mask
+        })
         .collect();
-    let shared = shared
-        .factor(&x, complete.len(), p)
-        .is_ok()
-        .then_some(shared);
+    let mut counts: HashMap<&[u64], usize> = HashMap::new();
+    for mask in &patterns {
+        *counts.entry(mask.as_slice()).or_default() += 1;
+    }
+    let rows_of = |mask: &[u64]| -> Vec<usize> {
+        complete
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| (mask[i / 64] >> (i % 64)) & 1 == 1)
+            .map(|(_, &r)| r)
+            .collect()
+    };
+    // One factorisation per pattern that two or more features share.
+    let shared: HashMap<&[u64], SharedQr> = counts
+        .into_iter()
+        .filter(|&(_, count)| count >= 2)
+        .collect::<Vec<_>>()
+        .into_par_iter()
+        .filter_map(|(mask, _)| Some((mask, SharedQr::factor(design, &rows_of(mask))?)))
+        .collect();
 
     (0..matrix.n_features())
         .into_par_iter()
@@ -264,10 +339,7 @@ where
             s.rows.clear();
             s.rows
                 .extend(complete.iter().copied().filter(|&r| y[r].is_finite()));
-            // Reuse the shared factorisation when this feature uses exactly its rows; a design
-            // that is singular on them is found again (after the cheaper checks) by `solve`.
-            let reuse = shared.as_ref().filter(|_| s.rows.len() == complete.len());
-            fit_one(y, design, reuse, s)
+            fit_one(y, design, shared.get(patterns[f].as_slice()), s)
         })
         .collect()
 }
@@ -275,6 +347,56 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shared_factorisations_give_the_same_fits_as_per_feature_ones() {
+        use crate::groups::{GroupLabels, SampleValues};
+        use datasets::{FeatureId, SampleId};
+        let n = 12;
+        let samples: Vec<SampleId> = (0..n).map(|i| SampleId::from(format!("S{i}"))).collect();
+        let x = SampleValues::new(
+            samples.clone(),
+            (0..n).map(|i| (i as f64 * 0.7).sin()).collect(),
+        )
+        .unwrap();
+        let levels: Vec<Option<String>> = (0..n).map(|i| Some(format!("b{}", i % 3))).collect();
+        let batch = GroupLabels::new(samples.clone(), &levels).unwrap();
+        let builder = DesignBuilder::new()
+            .numeric("x", &x)
+            .categorical("batch", &batch);
+        // Two complete features, three missing all of batch b2 (one pattern, a level dropped),
+        // two missing sample 0 (one pattern), one with a pattern of its own.
+        let missing = |f: usize, i: usize| match f {
+            2..=4 => i % 3 == 2,
+            5 | 6 => i == 0,
+            7 => i == 5 || i == 7,
+            _ => false,
+        };
+        let columns: Vec<Vec<f64>> = (0..8)
+            .map(|f| {
+                (0..n)
+                    .map(|i| {
+                        if missing(f, i) {
+                            f64::NAN
+                        } else {
+                            ((f * 31 + i * 17) % 23) as f64 / 7.0
+                                + (i as f64 * 0.7).sin() * f as f64
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        let names = (0..8).map(|f| FeatureId::from(format!("F{f}"))).collect();
+        let m = Matrix::from_features(samples, names, columns.clone()).unwrap();
+        let (design, fits) = regress_layer(&m, &builder);
+        for (f, fit) in fits.iter().enumerate() {
+            // `ols` factors the design for the one feature: the shared path must agree exactly.
+            let alone = ols(&columns[f], &design);
+            assert_eq!(format!("{fit:?}"), format!("{alone:?}"), "feature {f}");
+            assert!(fit.is_ok(), "feature {f}: {fit:?}");
+        }
+        assert!(!fits[3].as_ref().unwrap().dropped_terms.is_empty());
+    }
 
     #[test]
     fn simple_regression_closed_form() {
