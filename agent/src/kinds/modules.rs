@@ -169,29 +169,9 @@ impl QuestionKind for Modules {
             .collect();
         let scores =
             module_scores(&matrix, &named).map_err(|e| ExecError::NothingToTest(e.to_string()))?;
-        let mut scored_layer = layer.clone();
-        scored_layer.name = self.scores_layer();
-        scored_layer.matrix = scores;
-        let mut slim = Study {
-            name: ctx.study.name.clone(),
-            root: ctx.study.root.clone(),
-            clinical: ctx.study.clinical.clone(),
-            layers: vec![scored_layer],
-            files: Vec::new(),
-            warnings: Vec::new(),
-        };
-        if let Some(m) = ctx.study.mutation_layer() {
-            slim.layers.push(m.clone());
-        }
-        let inner = Context {
-            study: &slim,
-            scope: ctx.scope,
-            gene_sets: ctx.gene_sets,
-            seed: ctx.seed,
-        };
         let only = self.module.as_ref().map(|m| m.variable.as_str());
-        let hyper = hypermutated(&inner);
-        let (mut rows, notes) = test_scores(&inner, &self.scores_layer(), only, &hyper);
+        let (mut rows, notes, hypermutated_excluded) =
+            test_score_layer(ctx, layer, self.scores_layer(), scores, only);
         for row in &mut rows {
             // The first member stands for the module where one gene is needed (one hypothesis
             // per module and analysis).
@@ -204,7 +184,7 @@ impl QuestionKind for Modules {
         let params = ModuleParams {
             modules: records,
             clustered,
-            hypermutated_excluded: hyper.len(),
+            hypermutated_excluded,
         };
         Ok(Produced {
             module: "coexpression_modules",
@@ -495,6 +475,42 @@ pub(super) fn hypermutated(ctx: &Context<'_>) -> HashSet<SampleId> {
 
 /// Every test of the module scores: mutations (hypermutated tumours excluded), categorical and
 /// ordinal clinical variables, numeric ones, survival. `only` keeps one variable's rows.
+/// Tests per-sample scores (one feature per module or pathway, named after `template`'s layer as
+/// `name`) against the clinical variables, mutations and outcomes, like a layer of the study:
+/// a study holding only the scores and the mutation layer is tested on `ctx`'s samples. Also
+/// returns how many hypermutated tumours mutation comparisons left out.
+pub(super) fn test_score_layer(
+    ctx: &Context<'_>,
+    template: &datasets::Layer,
+    name: String,
+    scores: datasets::Matrix,
+    only: Option<&str>,
+) -> (Vec<TestRow>, Vec<String>, usize) {
+    let mut scored_layer = template.clone();
+    scored_layer.name = name.clone();
+    scored_layer.matrix = scores;
+    let mut slim = Study {
+        name: ctx.study.name.clone(),
+        root: ctx.study.root.clone(),
+        clinical: ctx.study.clinical.clone(),
+        layers: vec![scored_layer],
+        files: Vec::new(),
+        warnings: Vec::new(),
+    };
+    if let Some(m) = ctx.study.mutation_layer() {
+        slim.layers.push(m.clone());
+    }
+    let inner = Context {
+        study: &slim,
+        scope: ctx.scope,
+        gene_sets: ctx.gene_sets,
+        seed: ctx.seed,
+    };
+    let hyper = hypermutated(&inner);
+    let (rows, notes) = test_scores(&inner, &name, only, &hyper);
+    (rows, notes, hyper.len())
+}
+
 pub(super) fn test_scores(
     ctx: &Context<'_>,
     layer: &str,

@@ -10,7 +10,7 @@
 //! variable of a hypothesis ([`PathwayFocus`]).
 
 use super::follow::FollowUpContext;
-use super::modules::{hypermutated, states_planted_set, test_scores};
+use super::modules::states_planted_set;
 use super::novelty::clinical_link;
 use super::priors::{layer_weight, screen_layers};
 use super::relations::{DirectionClasses, claim, sign_relation};
@@ -168,29 +168,9 @@ impl QuestionKind for PathwayScores {
         let scored = ssgsea_sample_scores(&matrix, &sets, &options);
         let scores =
             scores_matrix(&matrix, &scored).map_err(|e| ExecError::NothingToTest(e.to_string()))?;
-        let mut scored_layer = layer.clone();
-        scored_layer.name = self.scores_layer();
-        scored_layer.matrix = scores;
-        let mut slim = Study {
-            name: ctx.study.name.clone(),
-            root: ctx.study.root.clone(),
-            clinical: ctx.study.clinical.clone(),
-            layers: vec![scored_layer],
-            files: Vec::new(),
-            warnings: Vec::new(),
-        };
-        if let Some(m) = ctx.study.mutation_layer() {
-            slim.layers.push(m.clone());
-        }
-        let inner = Context {
-            study: &slim,
-            scope: ctx.scope,
-            gene_sets: ctx.gene_sets,
-            seed: ctx.seed,
-        };
         let only = self.focus.as_ref().map(|f| f.variable.as_str());
-        let hyper = hypermutated(&inner);
-        let (mut rows, notes) = test_scores(&inner, &self.scores_layer(), only, &hyper);
+        let (mut rows, notes, hypermutated_excluded) =
+            super::modules::test_score_layer(ctx, layer, self.scores_layer(), scores, only);
         let records: Vec<SetRecord> = measured
             .iter()
             .map(|(s, members)| SetRecord {
@@ -213,7 +193,7 @@ impl QuestionKind for PathwayScores {
         let params = PathwayParams {
             method: "ssgsea (rank weight 0.25, raw scores)".into(),
             sets: records,
-            hypermutated_excluded: hyper.len(),
+            hypermutated_excluded,
         };
         Ok(Produced {
             module: "pathway_scores",
