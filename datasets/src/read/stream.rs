@@ -200,8 +200,13 @@ fn label_text(field: &[u8], line: usize, notes: &mut Vec<String>) -> Option<Stri
     (!is_missing_token(&text)).then_some(text)
 }
 
-/// One data cell: a number, NaN for the missing-value tokens, `None` for anything else.
+/// One data cell: a number, NaN for the missing-value tokens, `None` for anything else. Plain
+/// numbers (nearly every cell) are parsed straight from the bytes, correctly rounded like
+/// `str::parse` (which still reads anything else, so no form it accepts is lost).
 fn cell_value(field: &[u8]) -> Option<f64> {
+    if let Ok(v) = fast_float2::parse::<f64, _>(field) {
+        return Some(v);
+    }
     let text = std::str::from_utf8(field).ok()?;
     if let Ok(v) = text.parse::<f64>() {
         return Some(v);
