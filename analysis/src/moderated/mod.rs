@@ -11,6 +11,7 @@
 //! values are fitted on their observed rows (both do), with contrasts of such features using the
 //! design's coefficient correlation scaled by the feature's own standard errors (both do).
 
+mod matched;
 mod prior;
 mod spline;
 
@@ -24,6 +25,7 @@ use crate::regression::{
 };
 use crate::survival::linalg::SymmetricSolver;
 use datasets::Matrix;
+use matched::MatchedRows;
 use prior::fit_prior;
 use serde::{Deserialize, Serialize};
 
@@ -140,6 +142,18 @@ pub struct ModeratedFit {
 /// Fits every feature of `matrix` on `design` (rows aligned with the matrix's samples; build it
 /// with [`DesignBuilder::build_for`]). A design singular on its complete rows fails as a whole.
 pub fn lm_fit_layer(matrix: &Matrix, design: &Design) -> Outcome<LinearModelFit> {
+    lm_fit_layer_with(matrix, design, |matrix, design| {
+        fit_layer(matrix, design, fit_feature)
+    })
+}
+
+/// [`lm_fit_layer`] with the per-feature fits made by `fit_features` (the general solver, or a
+/// closed form that gives the same fits for a special design).
+fn lm_fit_layer_with(
+    matrix: &Matrix,
+    design: &Design,
+    fit_features: impl FnOnce(&Matrix, &Design) -> Vec<Outcome<FeatureFit>>,
+) -> Outcome<LinearModelFit> {
     if design.n_rows() != matrix.n_samples() {
         return Err(NotTestable::InvalidInput {
             detail: format!(
@@ -159,7 +173,7 @@ pub fn lm_fit_layer(matrix: &Matrix, design: &Design) -> Outcome<LinearModelFit>
         .map_err(|_| NotTestable::SingularDesign)?;
     let (mut cov_unscaled, mut work) = (Vec::new(), Vec::new());
     qr.inverse_gram(&mut cov_unscaled, &mut work);
-    let features = fit_layer(matrix, design, fit_feature);
+    let features = fit_features(matrix, design);
     Ok(LinearModelFit {
         terms: design.names().to_vec(),
         features,
@@ -167,7 +181,7 @@ pub fn lm_fit_layer(matrix: &Matrix, design: &Design) -> Outcome<LinearModelFit>
     })
 }
 
-fn fit_feature(
+pub(super) fn fit_feature(
     y: &[f64],
     design: &Design,
     shared: Option<&SharedQr>,
@@ -409,7 +423,14 @@ pub fn moderated_paired(
     let builder = DesignBuilder::new()
         .categorical("patient", patients)
         .two_groups("group", groups);
-    moderated_term(matrix, &builder, options)
+    let design = builder.build_for(matrix.samples());
+    let fit = match MatchedRows::of(matrix, &design, groups, patients) {
+        Some(matched) => lm_fit_layer_with(matrix, &design, |matrix, design| {
+            matched.fit_layer(matrix, design)
+        })?,
+        None => lm_fit_layer(matrix, &design)?,
+    };
+    moderate_last_term(&fit, options)
 }
 
 /// Fits the builder's design and moderates its last term (the group indicator) alone.
@@ -419,7 +440,10 @@ fn moderated_term(
     options: ModerationOptions,
 ) -> Outcome<ModeratedFit> {
     let design = builder.build_for(matrix.samples());
-    let fit = lm_fit_layer(matrix, &design)?;
+    moderate_last_term(&lm_fit_layer(matrix, &design)?, options)
+}
+
+fn moderate_last_term(fit: &LinearModelFit, options: ModerationOptions) -> Outcome<ModeratedFit> {
     let term = fit.terms().last().cloned().unwrap_or_default();
     let contrast = Contrast::coefficient(fit.terms(), &term).ok_or(NotTestable::SingularDesign)?;
     fit.contrasts(&[contrast])?.moderate(options)

@@ -89,7 +89,7 @@ pub struct OlsFit {
 /// Per-thread buffers.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Scratch {
-    rows: Vec<usize>,
+    pub(crate) rows: Vec<usize>,
     x: Vec<f64>,
     y: Vec<f64>,
     qty: Vec<f64>,
