@@ -5,7 +5,8 @@
 //!
 //! Run with `cargo bench -p hypomics-analysis`. The data folder defaults to
 //! `../shared/data` beside the workspace; set `HYPOMICS_BENCH_DATA` to point elsewhere. Without
-//! the data the bench prints why and exits successfully.
+//! the data the bench prints why and exits successfully. `HYPOMICS_BENCH_ONLY=<substring>` times
+//! only the steps whose name contains it.
 //!
 //! The bench reads the raw gzipped TSVs itself rather than through `datasets::Study::load`, so
 //! that both implementations test byte-identical inputs (the study loader filters sparse features
@@ -70,7 +71,14 @@ struct Row {
     min: Duration,
 }
 
+/// Times `f`, unless `HYPOMICS_BENCH_ONLY` is set and names none of `step` (a substring, to
+/// re-measure or profile one step without the others).
 fn time<T>(rows: &mut Vec<Row>, step: &str, input: String, reps: usize, mut f: impl FnMut() -> T) {
+    if let Some(only) = std::env::var_os("HYPOMICS_BENCH_ONLY")
+        && !step.contains(only.to_string_lossy().as_ref())
+    {
+        return;
+    }
     let mut times = Vec::with_capacity(reps);
     for _ in 0..reps {
         let start = Instant::now();

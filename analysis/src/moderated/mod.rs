@@ -27,6 +27,7 @@ use crate::survival::linalg::SymmetricSolver;
 use datasets::Matrix;
 use matched::MatchedRows;
 use prior::fit_prior;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// One feature's least-squares fit, before moderation (limma's `MArrayLM` row).
@@ -255,17 +256,21 @@ impl LinearModelFit {
         }
         let corr = correlation(cov, p);
         let orthogonal = (0..p).all(|i| (0..i).all(|j| corr[i * p + j].abs() < 1e-14));
+        // The terms each contrast weighs: a contrast of one coefficient in a design of many
+        // (the group term of a patient-blocked model) touches one term, not all p x p pairs.
+        let used: Vec<Vec<usize>> = contrasts
+            .iter()
+            .map(|c| (0..p).filter(|&j| c.weights[j] != 0.0).collect())
+            .collect();
         let features = self
             .features
-            .iter()
+            .par_iter()
             .map(|f| {
                 let f = f.as_ref().map_err(Clone::clone)?;
                 let su = &f.stdev_unscaled;
                 // A term the feature could not estimate may only appear with weight zero.
-                for c in contrasts {
-                    if let Some(j) =
-                        (0..p).find(|&j| c.weights[j] != 0.0 && f.coefficients[j].is_nan())
-                    {
+                for (c, terms) in contrasts.iter().zip(&used) {
+                    if let Some(&j) = terms.iter().find(|&&j| f.coefficients[j].is_nan()) {
                         return Err(NotTestable::InvalidInput {
                             detail: format!(
                                 "contrast {} needs {}, which this feature's observed samples \
@@ -276,26 +281,21 @@ impl LinearModelFit {
                     }
                 }
                 // Terms with weight zero are skipped, so a dropped level's NaN never enters.
-                let used = |j: usize, c: usize| w(j, c) != 0.0;
-                let coefficients = (0..k)
-                    .map(|c| {
-                        (0..p)
-                            .filter(|&j| used(j, c))
-                            .map(|j| f.coefficients[j] * w(j, c))
-                            .sum()
-                    })
+                let coefficients = used
+                    .iter()
+                    .enumerate()
+                    .map(|(c, terms)| terms.iter().map(|&j| f.coefficients[j] * w(j, c)).sum())
                     .collect();
-                let stdev_unscaled = (0..k)
-                    .map(|c| {
+                let stdev_unscaled = used
+                    .iter()
+                    .enumerate()
+                    .map(|(c, terms)| {
                         let variance: f64 = if orthogonal {
-                            (0..p)
-                                .filter(|&j| used(j, c))
-                                .map(|j| (su[j] * w(j, c)).powi(2))
-                                .sum()
+                            terms.iter().map(|&j| (su[j] * w(j, c)).powi(2)).sum()
                         } else {
-                            (0..p)
-                                .flat_map(|i| (0..p).map(move |j| (i, j)))
-                                .filter(|&(i, j)| used(i, c) && used(j, c))
+                            terms
+                                .iter()
+                                .flat_map(|&i| terms.iter().map(move |&j| (i, j)))
                                 .map(|(i, j)| su[i] * w(i, c) * corr[i * p + j] * su[j] * w(j, c))
                                 .sum()
                         };
@@ -333,14 +333,23 @@ impl LinearModelFit {
         let k = self.terms.len();
         let corr = correlation(&self.cov_unscaled, k);
         let solver = SymmetricSolver::new(corr, k).ok_or(NotTestable::SingularDesign)?;
-        let mut next = 0;
-        let features = self
+        // Each fitted feature's position among the fitted ones, which indexes a trended prior.
+        let fitted_index: Vec<usize> = self
             .features
             .iter()
-            .map(|f| {
+            .scan(0, |next, f| {
+                let index = *next;
+                *next += usize::from(f.is_ok());
+                Some(index)
+            })
+            .collect();
+        let features = self
+            .features
+            .par_iter()
+            .zip(&fitted_index)
+            .map(|(f, &index)| {
                 let f = f.as_ref().map_err(Clone::clone)?;
-                let prior_variance = prior.variance[next.min(prior.variance.len() - 1)];
-                next += 1;
+                let prior_variance = prior.variance[index.min(prior.variance.len() - 1)];
                 if let Some(term) = f.dropped_terms.first() {
                     return Err(NotTestable::InvalidInput {
                         detail: format!(
@@ -374,6 +383,12 @@ impl LinearModelFit {
                     .collect();
                 let t: Vec<f64> = coefficients.iter().map(|c| c.t).collect();
                 let statistic = solver.quadratic_form_inverse(&t) / k as f64;
+                // With one coefficient F = t^2 and its tail is the t's two-sided p (the same
+                // incomplete beta at the same point), so it is not computed twice.
+                let f_p = match coefficients.as_slice() {
+                    [only] if statistic == only.t * only.t => only.p_value,
+                    _ => f_sf(statistic, k as f64, df_total),
+                };
                 Ok(ModeratedFeature {
                     n: f.n,
                     df_residual: f.df_residual,
@@ -387,7 +402,7 @@ impl LinearModelFit {
                         statistic,
                         df1: k,
                         df2: df_total,
-                        p_value: f_sf(statistic, k as f64, df_total),
+                        p_value: f_p,
                     },
                 })
             })

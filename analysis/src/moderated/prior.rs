@@ -50,10 +50,11 @@ pub(crate) fn fit_prior(
         0.5 * (sorted[n / 2 - 1] + sorted[n / 2])
     };
     let m = if median == 0.0 { 1.0 } else { median };
+    let log_offset = per_distinct(df, |d| (d / 2.0).ln() - digamma(d / 2.0));
     let e: Vec<f64> = variances
         .iter()
-        .zip(df)
-        .map(|(&v, &d)| v.max(0.0).max(1e-5 * m).ln() - digamma(d / 2.0) + (d / 2.0).ln())
+        .zip(&log_offset)
+        .map(|(&v, &offset)| v.max(0.0).max(1e-5 * m).ln() + offset)
         .collect();
     let (emean, evar) = match covariate {
         Some(c) if spline_df >= 2 => trend_moments(&e, c, spline_df)?,
@@ -66,7 +67,7 @@ pub(crate) fn fit_prior(
             (vec![mean], var)
         }
     };
-    let evar = evar - df.iter().map(|&d| trigamma(d / 2.0)).sum::<f64>() / n as f64;
+    let evar = evar - per_distinct(df, |d| trigamma(d / 2.0)).iter().sum::<f64>() / n as f64;
     if evar > 0.0 {
         let d0 = 2.0 * trigamma_inverse(evar);
         let shift = digamma(d0 / 2.0) - (d0 / 2.0).ln();
@@ -86,6 +87,16 @@ pub(crate) fn fit_prior(
             variance,
         })
     }
+}
+
+/// `f` of every residual df, evaluated once per distinct value: a layer's thousands of features
+/// share a handful of dfs (one per pattern of missing values), and the polygamma functions are
+/// the costly part of fitting the prior.
+fn per_distinct(df: &[f64], f: impl Fn(f64) -> f64) -> Vec<f64> {
+    let mut seen: std::collections::HashMap<u64, f64> = std::collections::HashMap::new();
+    df.iter()
+        .map(|&d| *seen.entry(d.to_bits()).or_insert_with(|| f(d)))
+        .collect()
 }
 
 /// Fitted values of `e` on a natural spline in `covariate`, and the residual mean square.
