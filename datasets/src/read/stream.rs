@@ -12,6 +12,7 @@ use super::MAX_INFLATED_BYTES;
 use super::delimited::Layout;
 use super::is_missing_token;
 use crate::error::{DatasetError, Result};
+use rayon::prelude::*;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
@@ -219,9 +220,42 @@ fn cell_value(field: &[u8]) -> Option<f64> {
     text.parse::<f64>().ok()
 }
 
+/// Text per parse task: large enough to outweigh scheduling, small enough that a batch of tasks
+/// (inflated text and parsed cells) stays a few MB.
+const CHUNK_BYTES: usize = 1 << 20;
+
+/// Consecutive non-empty data lines, parsed as one task.
+struct Chunk {
+    /// The 1-based line number of the first line.
+    first_line: usize,
+    text: Vec<u8>,
+    /// Where each line ends in `text`.
+    ends: Vec<usize>,
+}
+
+/// What every chunk of one table is parsed against.
+struct ChunkContext<'a> {
+    path: &'a Path,
+    layout: &'a Layout,
+    labels_n: usize,
+}
+
+/// One chunk's label cells and row-major values.
+struct ParsedChunk {
+    labels: Vec<Vec<Option<String>>>,
+    values: Vec<f64>,
+    notes: Vec<String>,
+}
+
 /// Parses a numeric table whose layout (header, separator, comment lines) was found from its
 /// first lines: `label_columns` leading columns as text, every other cell a number. Every data
-/// line must have as many fields as the header; a bad cell or line is an error naming it.
+/// line must have as many fields as the header; a bad cell or line is an error naming it (the
+/// first in the file).
+///
+/// Inflating is one stream and stays on this thread; the text is cut into chunks of whole lines,
+/// and each batch of chunks is parsed on all threads, then appended in order. Loading a study
+/// reads its largest table while smaller ones wait for memory (`crate::budget`), so without this
+/// the largest table's parse ran on one core while the other idled.
 pub fn parse_numeric(
     path: &Path,
     raw: &[u8],
@@ -242,60 +276,93 @@ pub fn parse_numeric(
         width,
         notes: Vec::new(),
     };
-    let mut fields = Vec::with_capacity(expected);
+    let context = ChunkContext {
+        path,
+        layout,
+        labels_n,
+    };
+    let batch_len = 2 * rayon::current_num_threads().max(1);
     let mut trailing_blank: Option<usize> = None;
     let mut reserved = false;
-    while lines.next_line(&mut line)? {
-        let number = lines.next_index;
-        if line.is_empty() {
-            trailing_blank.get_or_insert(number);
-            continue;
-        }
-        if let Some(blank) = trailing_blank {
-            return Err(DatasetError::RaggedRow {
-                path: path.to_owned(),
-                line: blank,
-                found: 0,
-                expected,
-            });
-        }
-        split_fields(&line, layout.separator, &mut fields);
-        if fields.len() != expected {
-            return Err(DatasetError::RaggedRow {
-                path: path.to_owned(),
-                line: number,
-                found: fields.len(),
-                expected,
-            });
-        }
-        if !reserved {
-            // Reserve once from the first line's length and the inflated size, so the block is
-            // not regrown (and briefly held twice) while the file streams in.
-            reserved = true;
-            let rows = inflated_size_hint(raw) / (line.len() + 1) + 16;
-            let cap = rows.saturating_mul(width).min(inflated_size_hint(raw) / 2);
-            block.values.reserve(cap);
-            for l in &mut block.labels {
-                l.reserve(rows);
-            }
-        }
-        for (c, &(start, end)) in fields.iter().enumerate().take(labels_n) {
-            let text = label_text(&line[start..end], number, &mut block.notes);
-            block.labels[c].push(text);
-        }
-        for (c, &(start, end)) in fields.iter().enumerate().skip(labels_n) {
-            let field = &line[start..end];
-            match cell_value(field) {
-                Some(v) => block.values.push(v),
-                None => {
-                    return Err(DatasetError::NotNumeric {
-                        path: path.to_owned(),
-                        line: number,
-                        column: layout.header[c].clone(),
-                        value: String::from_utf8_lossy(unquote(field)).into_owned(),
-                    });
+    let mut finished = false;
+    while !finished {
+        let mut batch: Vec<Chunk> = Vec::with_capacity(batch_len);
+        // An error found while reading; chunks before it may hold an earlier one.
+        let mut stopped: Option<DatasetError> = None;
+        'read: while batch.len() < batch_len {
+            let mut chunk = Chunk {
+                first_line: 0,
+                text: Vec::with_capacity(CHUNK_BYTES + CHUNK_BYTES / 8),
+                ends: Vec::new(),
+            };
+            while chunk.text.len() < CHUNK_BYTES {
+                match lines.next_line(&mut line) {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        finished = true;
+                        break;
+                    }
+                    Err(e) => {
+                        stopped = Some(e);
+                        break;
+                    }
                 }
+                let number = lines.next_index;
+                if line.is_empty() {
+                    trailing_blank.get_or_insert(number);
+                    continue;
+                }
+                if let Some(blank) = trailing_blank {
+                    stopped = Some(DatasetError::RaggedRow {
+                        path: path.to_owned(),
+                        line: blank,
+                        found: 0,
+                        expected,
+                    });
+                    break;
+                }
+                if !reserved {
+                    // Reserve once from the first line's length and the inflated size, so the
+                    // block is not regrown (and briefly held twice) while the file streams in.
+                    reserved = true;
+                    let rows = inflated_size_hint(raw) / (line.len() + 1) + 16;
+                    let cap = rows.saturating_mul(width).min(inflated_size_hint(raw) / 2);
+                    block.values.reserve(cap);
+                    for l in &mut block.labels {
+                        l.reserve(rows);
+                    }
+                }
+                if chunk.ends.is_empty() {
+                    chunk.first_line = number;
+                }
+                chunk.text.extend_from_slice(&line);
+                chunk.ends.push(chunk.text.len());
             }
+            if !chunk.ends.is_empty() {
+                batch.push(chunk);
+            }
+            if finished || stopped.is_some() {
+                break 'read;
+            }
+        }
+        let parsed: Vec<Result<ParsedChunk>> = if batch.len() > 1 {
+            batch.par_iter().map(|c| parse_chunk(c, &context)).collect()
+        } else {
+            batch.iter().map(|c| parse_chunk(c, &context)).collect()
+        };
+        drop(batch);
+        for chunk in parsed {
+            let chunk = chunk?;
+            for (all, part) in block.labels.iter_mut().zip(chunk.labels) {
+                all.extend(part);
+            }
+            block.values.extend_from_slice(&chunk.values);
+            if block.notes.is_empty() {
+                block.notes = chunk.notes;
+            }
+        }
+        if let Some(e) = stopped {
+            return Err(e);
         }
     }
     if block.n_rows() == 0 {
@@ -307,6 +374,57 @@ pub fn parse_numeric(
         block.values.shrink_to_fit();
     }
     Ok(block)
+}
+
+/// Splits and parses one chunk's lines; the first bad line or cell is the error.
+fn parse_chunk(chunk: &Chunk, context: &ChunkContext<'_>) -> Result<ParsedChunk> {
+    let ChunkContext {
+        path,
+        layout,
+        labels_n,
+    } = *context;
+    let expected = layout.header.len();
+    let rows = chunk.ends.len();
+    let mut out = ParsedChunk {
+        labels: (0..labels_n).map(|_| Vec::with_capacity(rows)).collect(),
+        values: Vec::with_capacity(rows * (expected - labels_n)),
+        notes: Vec::new(),
+    };
+    let mut fields = Vec::with_capacity(expected);
+    let mut start = 0;
+    for (i, &end) in chunk.ends.iter().enumerate() {
+        let line = &chunk.text[start..end];
+        start = end;
+        let number = chunk.first_line + i;
+        split_fields(line, layout.separator, &mut fields);
+        if fields.len() != expected {
+            return Err(DatasetError::RaggedRow {
+                path: path.to_owned(),
+                line: number,
+                found: fields.len(),
+                expected,
+            });
+        }
+        for (c, &(from, to)) in fields.iter().enumerate().take(labels_n) {
+            let text = label_text(&line[from..to], number, &mut out.notes);
+            out.labels[c].push(text);
+        }
+        for (c, &(from, to)) in fields.iter().enumerate().skip(labels_n) {
+            let field = &line[from..to];
+            match cell_value(field) {
+                Some(v) => out.values.push(v),
+                None => {
+                    return Err(DatasetError::NotNumeric {
+                        path: path.to_owned(),
+                        line: number,
+                        column: layout.header[c].clone(),
+                        value: String::from_utf8_lossy(unquote(field)).into_owned(),
+                    });
+                }
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Reads only the columns `keep` (by position) of a text table, as text: for MAF calls, where
@@ -449,6 +567,42 @@ mod tests {
         assert_eq!(block.values, [0.1, 0.2, 0.3, 1e-300]);
         let cut = &gz[..gz.len() - 12];
         assert!(parse_numeric(path, cut, &layout, 1).is_err());
+    }
+
+    /// A table of several batches of chunks: every value lands in file order, and the first bad
+    /// cell or stray blank line is reported at its own line number.
+    #[test]
+    fn tables_of_many_chunks_keep_order_and_line_numbers() {
+        let rows = 8 * CHUNK_BYTES / 60;
+        let mut text = String::from("id\tS1\tS2\tS3\n");
+        for r in 0..rows {
+            text.push_str(&format!("g{r}\t{r}.25\t-{r}e-3\t{}\n", r % 7));
+        }
+        let block = parse(&text).unwrap();
+        assert_eq!(block.n_rows(), rows);
+        for r in [0, 1, rows / 2, rows - 1] {
+            assert_eq!(
+                block.labels[0][r].as_deref(),
+                Some(format!("g{r}").as_str())
+            );
+            assert_eq!(block.values[3 * r], r as f64 + 0.25);
+            assert_eq!(block.values[3 * r + 1], -(r as f64) * 1e-3);
+            assert_eq!(block.values[3 * r + 2], (r % 7) as f64);
+        }
+        // Line numbers count the header: data row r is on line r + 2.
+        let late = rows - 10;
+        let bad = text.replacen(&format!("g{late}\t{late}.25"), &format!("g{late}\tx"), 1);
+        match parse(&bad).unwrap_err() {
+            DatasetError::NotNumeric { line, value, .. } => {
+                assert_eq!((line, value.as_str()), (late + 2, "x"))
+            }
+            e => panic!("unexpected {e}"),
+        }
+        let blank = text.replacen(&format!("\ng{late}\t"), &format!("\n\ng{late}\t"), 1);
+        assert!(matches!(
+            parse(&blank).unwrap_err(),
+            DatasetError::RaggedRow { line, .. } if line == late + 2
+        ));
     }
 
     #[test]
