@@ -164,6 +164,7 @@ pub const TABLES: &[Table] = &[
             ("n", Int),
             ("direction", Text),
             ("claim_edge", Int),
+            ("warning", Text),
         ],
         order_by: "node_id",
         identity: false,

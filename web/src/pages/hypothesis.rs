@@ -178,7 +178,7 @@ fn evidence_table(links: &[EvidenceLink]) -> String {
     let mut out = String::from(
         "<h2>Evidence</h2><table><tr><th>finding</th><th>role</th><th>layer</th><th>feature</th>\
          <th>variable</th><th>contrast</th><th>effect</th><th>95% CI</th><th>p</th><th>q</th>\
-         <th>n</th><th>replicated by</th></tr>",
+         <th>n</th><th>replicated by</th><th>warning</th></tr>",
     );
     for link in links {
         let f = &link.finding.finding;
@@ -190,7 +190,7 @@ fn evidence_table(links: &[EvidenceLink]) -> String {
         out.push_str(&format!(
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
              <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
-             <td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
+             <td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
             escape(&link.finding.id.to_string()),
             escape(link.stance.as_str()),
             escape(&f.layer),
@@ -203,10 +203,11 @@ fn evidence_table(links: &[EvidenceLink]) -> String {
             pval(f.q),
             f.n,
             escape(&replicated.join(", ")),
+            escape(f.warning.as_deref().unwrap_or("")),
         ));
     }
     if links.is_empty() {
-        out.push_str("<tr><td colspan=\"12\" class=\"muted\">no findings recorded</td></tr>");
+        out.push_str("<tr><td colspan=\"13\" class=\"muted\">no findings recorded</td></tr>");
     }
     out.push_str("</table>");
     out
