@@ -313,6 +313,26 @@ impl CopyReport {
     pub fn rows(&self) -> u64 {
         self.tables.iter().map(|t| t.rows).sum()
     }
+
+    /// The report as `hypomics store migrate` prints it: rows per table and the start of each
+    /// table's fingerprint.
+    pub fn text(&self) -> String {
+        let mut text = format!(
+            "copied {} rows from {} to {}; every table checked equal:\n",
+            self.rows(),
+            self.from,
+            self.to
+        );
+        for t in &self.tables {
+            text.push_str(&format!(
+                "  {:<16} {:>9} rows  sha256 {}\n",
+                t.table,
+                t.rows,
+                t.sha256.get(..16).unwrap_or(&t.sha256)
+            ));
+        }
+        text
+    }
 }
 
 /// Copies the store at `from` into the empty store at `to` (created and migrated if needed),
