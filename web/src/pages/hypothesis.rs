@@ -310,3 +310,91 @@ fn figure(graph: &ResearchGraph, links: &[EvidenceLink]) -> String {
         escape(focus),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use graph::{
+        EntityRef, HypothesisStatus, NewAnalysis, NewFinding, NewHypothesis, RelationKind, TestKind,
+    };
+
+    /// A finding's warning (a failed proportional-hazards check) is shown in the evidence
+    /// table, escaped; a finding without one shows an empty cell.
+    #[test]
+    fn the_evidence_table_shows_a_finding_s_warning() {
+        let mut g = ResearchGraph::open_in_memory().expect("graph");
+        let run = g.start_run("r", None).expect("run");
+        let finding = |feature: &str, warning: Option<&str>| NewFinding {
+            layer: "proteome".into(),
+            feature: datasets::FeatureId::new(feature),
+            variable: "overall survival".into(),
+            contrast: None,
+            test: TestKind::CoxWald,
+            statistic: 2.5,
+            effect: 0.4,
+            ci_low: None,
+            ci_high: None,
+            p: 0.01,
+            q: Some(0.04),
+            n: 80,
+            claim: Some(graph::Claim {
+                subject: EntityRef::gene(feature),
+                relation: RelationKind::PrognosticFor,
+                object: EntityRef::ClinicalVariable("overall survival".into()),
+            }),
+            warning: warning.map(str::to_owned),
+        };
+        let recorded = g
+            .record_analysis(
+                NewAnalysis {
+                    run,
+                    study: "s".into(),
+                    direction: None,
+                    module: "survival".into(),
+                    params: serde_json::json!({}),
+                    input_layers: vec!["proteome".into()],
+                    sample_set: Vec::new(),
+                    inputs: Vec::new(),
+                    software_version: "test".into(),
+                    derived_from: Vec::new(),
+                },
+                vec![
+                    finding(
+                        "PTEN",
+                        Some("proportional hazards doubtful (p<0.05) & <rescued>"),
+                    ),
+                    finding("MYC", None),
+                ],
+            )
+            .expect("analysis");
+        let h = g
+            .add_hypothesis(NewHypothesis {
+                run,
+                statement: "PTEN protein is prognostic".into(),
+                score: graph::HypothesisScore {
+                    id: "H1".into(),
+                    rank: 1,
+                    kind: "survival".into(),
+                    score: graph::ScoreBreakdown::default(),
+                    replication: graph::Replication::default(),
+                    chain: None,
+                },
+                status: HypothesisStatus::Proposed,
+                supported_by: recorded.findings.clone(),
+                contradicted_by: Vec::new(),
+                derived_from: Vec::new(),
+                concerns: Vec::new(),
+            })
+            .expect("hypothesis");
+        let chain = g.evidence_chain(h).expect("evidence");
+        let table = evidence_table(&chain.links);
+        assert!(table.contains("<th>warning</th>"), "{table}");
+        assert!(
+            table.contains(
+                "<td>proportional hazards doubtful (p&lt;0.05) &amp; &lt;rescued&gt;</td></tr>"
+            ),
+            "{table}"
+        );
+        assert_eq!(table.matches("<td></td></tr>").count(), 1, "{table}");
+    }
+}
