@@ -230,6 +230,95 @@ pub struct BenchRun {
     pub confounded_claimed: usize,
 }
 
+impl EvalReport {
+    /// The report as `hypomics eval` prints it.
+    pub fn text(&self) -> String {
+        let mut t = format!(
+            "recall {:.0}% ({} of {} planted relations), {:.0}% of {} hypotheses not planted, {} about nuisance, {} confounded relations claimed\n",
+            self.recall * 100.0,
+            self.recovered,
+            self.planted,
+            self.not_planted_fraction * 100.0,
+            self.hypotheses,
+            self.nuisance_found,
+            self.confounded_claimed
+        );
+        t.push_str(&kind_lines(&self.by_planted_kind, &self.by_hypothesis_kind));
+        for r in &self.relations {
+            t.push_str(&format!(
+                "  {} {:<30} {}\n",
+                r.id,
+                r.kind,
+                if r.recovered {
+                    format!("found by {}", r.by.join(", "))
+                } else {
+                    "missed".into()
+                }
+            ));
+        }
+        for u in &self.unmatched_hypotheses {
+            t.push_str(&format!("  not planted: {u}\n"));
+        }
+        for u in &self.confounded_hypotheses {
+            t.push_str(&format!("  confounded: {u}\n"));
+        }
+        t
+    }
+}
+
+impl BenchSummary {
+    /// The summary as `hypomics bench-synth` prints it.
+    pub fn text(&self) -> String {
+        let mut t = format!(
+            "{} seeds: mean recall {:.1}%, mean {:.1}% of hypotheses not planted, {} confounded relations claimed (in {} runs), {} hypotheses about nuisance\n",
+            self.seeds.len(),
+            self.mean_recall * 100.0,
+            self.mean_not_planted_fraction * 100.0,
+            self.confounded_claimed,
+            self.seeds_with_confounded_claims,
+            self.nuisance_found
+        );
+        t.push_str(&kind_lines(&self.by_planted_kind, &self.by_hypothesis_kind));
+        for r in &self.runs {
+            t.push_str(&format!(
+                "  seed {:>5}: recall {:.0}%, {:.0}% of {} not planted, {} confounded\n",
+                r.seed,
+                r.recall * 100.0,
+                r.not_planted_fraction * 100.0,
+                r.hypotheses,
+                r.confounded_claimed
+            ));
+        }
+        t
+    }
+}
+
+/// Recall per kind of planted relation and false fraction per kind of hypothesis.
+fn kind_lines(planted: &[PlantedKindRecall], hypotheses: &[HypothesisKindFalse]) -> String {
+    let mut t = String::from("  recall per kind of planted relation:\n");
+    for k in planted {
+        t.push_str(&format!(
+            "    {:<30} {:>3} of {:>3} ({:.0}%)\n",
+            k.kind,
+            k.recovered,
+            k.planted,
+            k.recall * 100.0
+        ));
+    }
+    t.push_str("  hypotheses not planted per kind of question:\n");
+    for k in hypotheses {
+        t.push_str(&format!(
+            "    {:<30} {:>3} of {:>3} ({:.0}%), {} confounded\n",
+            k.kind,
+            k.not_planted,
+            k.hypotheses,
+            k.not_planted_fraction * 100.0,
+            k.confounded
+        ));
+    }
+    t
+}
+
 pub fn aggregate(reports: &[(u64, EvalReport)]) -> BenchSummary {
     let n = reports.len().max(1) as f64;
     let mut planted: BTreeMap<String, PlantedKindRecall> = BTreeMap::new();

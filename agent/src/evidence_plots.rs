@@ -42,7 +42,7 @@ pub struct FindingPlot {
     pub samples: Vec<SampleId>,
     /// The analysis as the reader knows it (`A12` in the report, the graph id on the dashboard).
     pub analysis: String,
-    pub test: String,
+    pub test: graph::TestKind,
     pub p: f64,
     /// The finding's id and what it says, for the caption.
     pub finding: String,
@@ -82,7 +82,7 @@ impl FindingPlot {
             feature: finding.feature.as_str().to_owned(),
             samples: analysis.sample_set.clone(),
             analysis: analysis_label.to_owned(),
-            test: finding.test.clone(),
+            test: finding.test,
             p: finding.p,
             finding: finding_label.to_owned(),
             summary,

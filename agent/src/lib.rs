@@ -19,6 +19,7 @@ pub mod hypothesis;
 pub mod journal;
 pub mod kinds;
 pub mod knowledge;
+pub mod launch;
 pub mod ledger;
 pub mod llm;
 pub mod llm_planner;

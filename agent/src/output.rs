@@ -250,3 +250,26 @@ pub fn null_rate_text(c: &crate::run::Calibration) -> String {
         None => "no interval".to_owned(),
     }
 }
+
+/// A calibration as `hypomics calibrate` prints it: the real labels' count next to the
+/// label-shuffled runs' and the empirical false-hypothesis rate.
+pub fn calibration_text(c: &crate::run::Calibration) -> String {
+    format!(
+        "real labels: {} label-dependent hypotheses ({} replicated on held-out samples) in {} analyses\n\
+         {} label-shuffled runs: {:?} hypotheses ({:?} replicated) in {:?} analyses\n\
+         {}\n\
+         empirical false-hypothesis rate {}, among replicated {}\n",
+        c.real_hypotheses,
+        c.real_replicated,
+        c.real_analyses,
+        c.permutations,
+        c.null_hypotheses,
+        c.null_replicated,
+        c.null_analyses,
+        null_rate_text(c),
+        c.false_hypothesis_rate
+            .map_or("n/a".to_owned(), |r| format!("{:.0}%", r * 100.0)),
+        c.false_replicated_rate
+            .map_or("n/a".to_owned(), |r| format!("{:.0}%", r * 100.0)),
+    )
+}

@@ -205,7 +205,7 @@ impl GraphRecorder {
                 feature: FeatureId::new(row.feature.as_str()),
                 variable: row.variable.clone(),
                 contrast: Some(row.contrast.clone()),
-                test: row.test.to_string(),
+                test: row.test,
                 statistic: finite_or_zero(row.statistic),
                 effect: finite_or_zero(row.effect),
                 ci_low: row.ci_low.is_finite().then_some(row.ci_low),
@@ -214,6 +214,7 @@ impl GraphRecorder {
                 q: None,
                 n: u32::try_from(row.n).unwrap_or(u32::MAX),
                 claim,
+                warning: row.warning.clone(),
             });
             row_of_finding.push(r);
         }

@@ -112,7 +112,7 @@ fn finding(i: usize) -> NewFinding {
         feature: feature.clone(),
         variable: "tumor_normal".into(),
         contrast: Some("Tumor vs rest".into()),
-        test: "welch_t".into(),
+        test: graph::TestKind::WelchT,
         statistic: 2.0,
         effect: 0.5 + (i % 7) as f64 / 10.0,
         ci_low: Some(0.1),
@@ -120,6 +120,7 @@ fn finding(i: usize) -> NewFinding {
         p: 1e-3,
         q: Some(1e-2 * (1 + i % 5) as f64),
         n: 50,
+        warning: None,
         claim: Some(Claim {
             subject: EntityRef::from_feature(&feature),
             relation: RelationKind::HigherIn,

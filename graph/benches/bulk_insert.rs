@@ -47,7 +47,7 @@ fn findings(symbols: &[&str], n: usize, offset: usize) -> Vec<NewFinding> {
                 feature: FeatureId::new(gene),
                 variable: "subtype".into(),
                 contrast: Some(format!("G{} vs rest", k % GROUPS)),
-                test: "welch_t".into(),
+                test: graph::TestKind::WelchT,
                 statistic: effect * 5.0,
                 effect,
                 ci_low: Some(effect - 0.3),
@@ -55,6 +55,7 @@ fn findings(symbols: &[&str], n: usize, offset: usize) -> Vec<NewFinding> {
                 p,
                 q: Some((p * 10.0).min(1.0)),
                 n: 150,
+                warning: None,
                 claim: Some(Claim {
                     subject: EntityRef::gene(gene),
                     relation: if effect > 0.0 {

@@ -8,6 +8,7 @@ use crate::ids::{
     AnalysisId, DirectionId, EdgeId, EntityId, FindingId, HypothesisId, NodeId, RunId,
 };
 use crate::knowledge::GeneIndex;
+use crate::model::vocab::TestKind;
 use crate::model::{
     Analysis, Direction, EdgeKind, EffectSign, EntityClass, EntityRef, Finding, Hypothesis,
     HypothesisStatus, InputFile, Node, ProcessKind, RelationKind, Stance,
@@ -66,7 +67,7 @@ pub struct NewFinding {
     pub feature: FeatureId,
     pub variable: String,
     pub contrast: Option<String>,
-    pub test: String,
+    pub test: TestKind,
     pub statistic: f64,
     pub effect: f64,
     pub ci_low: Option<f64>,
@@ -75,6 +76,9 @@ pub struct NewFinding {
     pub q: Option<f64>,
     pub n: u32,
     pub claim: Option<Claim>,
+    /// A caveat on the result (see [`crate::model::Finding::warning`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
 }
 
 impl NewFinding {
@@ -300,6 +304,7 @@ impl ResearchGraph {
                 q: f.q,
                 n: f.n,
                 claim,
+                warning: f.warning,
             }));
             ids.push(FindingId::from_node(id));
         }

@@ -262,7 +262,110 @@ fn deleting_a_run_keeps_other_runs_and_their_ids(store: &ScratchStore) {
     assert!(g.stats().edges.contains_key(RelationKind::LowerIn.as_str()));
 }
 
+/// A finding's warning (the analysis's caveat) and its typed test read back after reopening, in
+/// the writer's memory and from the store; a store from before the warning column (schema 3)
+/// migrates and reads NULL as no warning; a test name no build knows is an error, not a panic.
+fn a_finding_keeps_its_warning_and_test(store: &ScratchStore) {
+    let path = store.location().clone();
+    let warned = NewFinding {
+        test: graph::TestKind::CoxFirth,
+        warning: Some("Cox fit separated; Firth-penalised".into()),
+        ..de_finding("PTEN", "Tumor", -1.0, 0.001, 0.01)
+    };
+    let (with, without) = {
+        let mut g = ResearchGraph::open(&path).unwrap();
+        let run = g.start_run("warned", None).unwrap();
+        let recorded = g
+            .record_analysis(
+                analysis(run, "s", "m"),
+                vec![warned, de_finding("MYC", "Tumor", 1.0, 0.01, 0.02)],
+            )
+            .unwrap();
+        let (with, without) = (recorded.findings[0], recorded.findings[1]);
+        let f = g.finding(with).unwrap();
+        assert_eq!(f.test, graph::TestKind::CoxFirth);
+        assert_eq!(
+            f.warning.as_deref(),
+            Some("Cox fit separated; Firth-penalised")
+        );
+        (with, without)
+    };
+    let g = ResearchGraph::open_read_only(&path).unwrap();
+    let f = g.finding(with).unwrap();
+    assert_eq!(f.test, graph::TestKind::CoxFirth);
+    assert_eq!(
+        f.warning.as_deref(),
+        Some("Cox fit separated; Firth-penalised")
+    );
+    assert_eq!(g.finding(without).unwrap().warning, None);
+    assert_eq!(g.finding(without).unwrap().test, graph::TestKind::WelchT);
+    drop(g);
+
+    // The stored text is the test's stable name, as before the type.
+    let mut db = graph::sql::connect(&path).unwrap();
+    let text = db
+        .row(
+            "SELECT test FROM findings WHERE node_id = ?1",
+            &[graph::sql::Arg::Int(with.node().get())],
+            |r| r.text(0),
+        )
+        .unwrap();
+    assert_eq!(text.as_deref(), Some("cox_firth"));
+
+    // A store of schema 3 had no warning column: it migrates and its findings read None.
+    db.batch("ALTER TABLE findings DROP COLUMN warning")
+        .unwrap();
+    schema::set_version(db.as_mut(), 3).unwrap();
+    drop(db);
+    let g = ResearchGraph::open(&path).unwrap();
+    assert_eq!(g.finding(with).unwrap().warning, None);
+    assert_eq!(g.finding(with).unwrap().test, graph::TestKind::CoxFirth);
+    drop(g);
+
+    // Text that names no test is a clear error when the store is read.
+    let mut db = graph::sql::connect(&path).unwrap();
+    db.execute(
+        "UPDATE findings SET test = 'spearman_rho' WHERE node_id = ?1",
+        &[graph::sql::Arg::Int(with.node().get())],
+    )
+    .unwrap();
+    drop(db);
+    let err = ResearchGraph::open_read_only(&path)
+        .err()
+        .expect("unknown test refused");
+    assert!(
+        err.to_string().contains("spearman_rho"),
+        "the error names the text: {err}"
+    );
+}
+
+/// The in-memory store keeps a finding's warning too.
+#[test]
+fn an_in_memory_store_keeps_a_finding_s_warning() {
+    let mut g = ResearchGraph::open_in_memory().unwrap();
+    let run = g.start_run("memory", None).unwrap();
+    let recorded = g
+        .record_analysis(
+            analysis(run, "s", "m"),
+            vec![NewFinding {
+                warning: Some("proportional hazards doubtful (Schoenfeld p=0.01)".into()),
+                ..de_finding("PTEN", "Tumor", -1.0, 0.001, 0.01)
+            }],
+        )
+        .unwrap();
+    assert_eq!(
+        g.finding(recorded.findings[0]).unwrap().warning.as_deref(),
+        Some("proportional hazards doubtful (Schoenfeld p=0.01)")
+    );
+    g.reload().unwrap();
+    assert_eq!(
+        g.finding(recorded.findings[0]).unwrap().warning.as_deref(),
+        Some("proportional hazards doubtful (Schoenfeld p=0.01)")
+    );
+}
+
 on_both_backends!(
+    a_finding_keeps_its_warning_and_test,
     schema_is_versioned_and_newer_stores_are_refused,
     a_store_of_the_previous_version_is_migrated_with_its_rows,
     reopening_rebuilds_an_identical_graph,

@@ -85,11 +85,13 @@ fn schemas() -> Value {
                 "id": { "type": "integer" }, "run": { "type": "integer" }, "study": { "type": "string" },
                 "module": { "type": "string" }, "analysis": { "type": "integer" },
                 "layer": { "type": "string" }, "feature": { "type": "string" }, "variable": { "type": "string" },
-                "contrast": { "type": "string" }, "test": { "type": "string" },
+                "contrast": { "type": "string" },
+                "test": { "type": "string", "enum": graph::TestKind::ALL.iter().map(|t| t.as_str()).collect::<Vec<_>>() },
                 "statistic": number, "effect": number, "ci_low": number, "ci_high": number,
                 "p": number, "q": number, "n": { "type": "integer" },
                 "direction": { "type": "string", "enum": ["positive", "negative", "zero"] },
-                "claim": { "type": "integer" }, "claim_view": { "type": "object" }
+                "claim": { "type": "integer" }, "claim_view": { "type": "object" },
+                "warning": { "type": "string", "description": "A caveat the analysis put on the result (a failed proportional-hazards check, a Firth rescue)" }
             }
         },
         "Provenance": {

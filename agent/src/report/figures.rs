@@ -81,7 +81,7 @@ fn finding_plot(p: &Primary<'_>) -> Option<FindingPlot> {
         feature: p.row.feature.clone(),
         samples: p.analysis.samples.clone(),
         analysis: format!("A{}", p.analysis.step),
-        test: p.row.test.to_string(),
+        test: p.row.test,
         p: p.row.p,
         finding: p.evidence.finding.clone(),
         summary: p.evidence.summary.clone(),

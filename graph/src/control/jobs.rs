@@ -448,13 +448,13 @@ impl ControlStore {
             // The `finished` event is written with the state, so whoever sees the job final
             // (a live stream on any server) finds the event too.
             let job = load(db, id)?;
-            super::events::append(
-                db,
-                id,
-                "finished",
-                &serde_json::json!({"state": job.state, "outcome": job.outcome, "error": job.error, "result": job.result}),
-                now,
-            )?;
+            let finished = super::events::WorkerEvent::Finished {
+                state: job.state,
+                outcome: job.outcome.clone(),
+                error: job.error.clone(),
+                result: job.result.clone(),
+            };
+            super::events::append(db, id, finished.kind(), &finished.data(), now)?;
             Ok(Some(job))
         })
     }

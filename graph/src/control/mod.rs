@@ -22,7 +22,7 @@ mod notify;
 mod schedules;
 mod studies;
 
-pub use events::JobEvent;
+pub use events::{JobEvent, JobEventBody, WorkerEvent};
 pub use fence::Fence;
 pub use jobs::{Job, JobFilter, JobState, JobTrigger, NewJob, Outcome, Recovered};
 pub use notify::{CHANNEL as NOTIFY_CHANNEL, JobChange, JobListener};

@@ -132,7 +132,7 @@ impl ResearchGraph {
                 data(out, "n_layer", &f.layer)?;
                 data(out, "n_feature", &f.feature)?;
                 data(out, "n_variable", &f.variable)?;
-                data(out, "n_test", &f.test)?;
+                data(out, "n_test", f.test.as_str())?;
                 data(out, "n_effect", f.effect)?;
                 data(out, "n_p", f.p)?;
                 if let Some(q) = f.q {

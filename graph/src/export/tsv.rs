@@ -76,7 +76,7 @@ impl ResearchGraph {
                 clean(f.feature.as_str()),
                 clean(&f.variable),
                 clean(f.contrast.as_deref().unwrap_or_default()),
-                clean(&f.test),
+                clean(f.test.as_str()),
                 f.statistic.to_string(),
                 f.effect.to_string(),
                 opt(f.ci_low),

@@ -4,6 +4,7 @@
 use crate::ids::{AnalysisId, DirectionId, EdgeId, EntityId, RunId};
 use crate::model::edge::RelationKind;
 use crate::model::entity::EntityClass;
+use crate::model::vocab::TestKind;
 use crate::text_enum::text_enum;
 use crate::time::Timestamp;
 use datasets::{FeatureId, SampleId};
@@ -97,8 +98,8 @@ pub struct Finding {
     /// Contrast within the variable (`Tumor vs Normal`), when it has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contrast: Option<String>,
-    /// Name of the test statistic (`welch_t`, `spearman_rho`, `cox_z`).
-    pub test: String,
+    /// The test that produced it; stored as its stable text (`welch_t`, `spearman`, `cox_wald`).
+    pub test: TestKind,
     pub statistic: f64,
     /// Effect size on the module's natural scale (log2 fold change, rho, log HR).
     pub effect: f64,
@@ -116,6 +117,10 @@ pub struct Finding {
     /// The entity relation this finding supports, if it was stated as a claim.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub claim: Option<EdgeId>,
+    /// A caveat the analysis put on the result (a failed proportional-hazards check, a Firth
+    /// rescue of a separating Cox fit), so readers of the store see what findings.tsv says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
 }
 
 text_enum! {

@@ -399,7 +399,7 @@ mod tests {
             feature: FeatureId::new(gene),
             variable: format!("{mutation} mutation"),
             contrast: Some("mutated vs wild-type".into()),
-            test: "welch_t".into(),
+            test: crate::TestKind::WelchT,
             statistic: effect * 3.0,
             effect,
             ci_low: None,
@@ -407,6 +407,7 @@ mod tests {
             p: 1e-4,
             q: Some(1e-3),
             n: 12,
+            warning: None,
             claim: Some(Claim {
                 subject: EntityRef::gene(gene),
                 relation: if effect < 0.0 {

@@ -164,6 +164,7 @@ pub const TABLES: &[Table] = &[
             ("n", Int),
             ("direction", Text),
             ("claim_edge", Int),
+            ("warning", Text),
         ],
         order_by: "node_id",
         identity: false,
@@ -311,6 +312,26 @@ pub struct CopyReport {
 impl CopyReport {
     pub fn rows(&self) -> u64 {
         self.tables.iter().map(|t| t.rows).sum()
+    }
+
+    /// The report as `hypomics store migrate` prints it: rows per table and the start of each
+    /// table's fingerprint.
+    pub fn text(&self) -> String {
+        let mut text = format!(
+            "copied {} rows from {} to {}; every table checked equal:\n",
+            self.rows(),
+            self.from,
+            self.to
+        );
+        for t in &self.tables {
+            text.push_str(&format!(
+                "  {:<16} {:>9} rows  sha256 {}\n",
+                t.table,
+                t.rows,
+                t.sha256.get(..16).unwrap_or(&t.sha256)
+            ));
+        }
+        text
     }
 }
 

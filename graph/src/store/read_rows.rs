@@ -144,7 +144,7 @@ pub fn load_all(tx: &mut dyn Db) -> Result<ChangeSet, StoreError> {
     cs.nodes.extend(collect(
         tx,
         "SELECT node_id, analysis_node, layer, feature, variable, contrast, test, statistic,
-                effect, ci_low, ci_high, p, q, n, direction, claim_edge
+                effect, ci_low, ci_high, p, q, n, direction, claim_edge, warning
            FROM findings",
         |r| {
             Ok(NodeRecord {
@@ -155,7 +155,7 @@ pub fn load_all(tx: &mut dyn Db) -> Result<ChangeSet, StoreError> {
                     feature: FeatureId::new(r.text(3)?),
                     variable: r.text(4)?,
                     contrast: r.opt_text(5)?,
-                    test: r.text(6)?,
+                    test: parsed(r, 6)?,
                     statistic: r.real(7)?,
                     effect: r.real(8)?,
                     ci_low: r.opt_real(9)?,
@@ -165,6 +165,7 @@ pub fn load_all(tx: &mut dyn Db) -> Result<ChangeSet, StoreError> {
                     n: r.count(13)?,
                     direction: parsed(r, 14)?,
                     claim: r.opt_int(15)?.map(EdgeId::new),
+                    warning: r.opt_text(16)?,
                 }),
             })
         },

@@ -46,6 +46,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: V3,
         postgres: pg::V3,
     },
+    Migration {
+        version: 4,
+        description: "findings keep the analysis's warning (a failed proportional-hazards check, a Firth rescue)",
+        sqlite: V4,
+        postgres: pg::V4,
+    },
 ];
 
 /// The schema version this build reads and writes.
@@ -235,6 +241,9 @@ CREATE TABLE store_version (
 );
 INSERT INTO store_version(id, graph) VALUES (1, 0);
 "#;
+
+/// A finding's caveat from its analysis; NULL for findings recorded before it existed.
+const V4: &str = "ALTER TABLE findings ADD COLUMN warning TEXT;";
 
 /// The store's schema version (0 for an empty database).
 pub fn version(db: &mut dyn Db) -> Result<i64, StoreError> {

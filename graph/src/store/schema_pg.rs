@@ -185,3 +185,6 @@ CREATE TABLE store_version (
 );
 INSERT INTO store_version(id, graph) VALUES (1, 0);
 "#;
+
+/// A finding's caveat from its analysis; NULL for findings recorded before it existed.
+pub(super) const V4: &str = "ALTER TABLE findings ADD COLUMN warning TEXT;";

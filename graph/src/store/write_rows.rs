@@ -7,7 +7,7 @@ use crate::model::Node;
 use crate::sql::{Arg, Db, args};
 use crate::store::{ChangeSet, EdgeRecord, NodeRecord};
 
-/// Rows per multi-row `INSERT` (the widest table, findings, then binds 16 x 256 = 4096
+/// Rows per multi-row `INSERT` (the widest table, findings, then binds 17 x 256 = 4352
 /// parameters: within both SQLite's and PostgreSQL's limits).
 const ROWS_PER_STATEMENT: usize = 256;
 
@@ -259,6 +259,7 @@ impl<'a> NodeWriter<'a> {
                     "n",
                     "direction",
                     "claim_edge",
+                    "warning",
                 ],
             ),
             hypotheses: Bulk::new(
@@ -337,7 +338,7 @@ impl<'a> NodeWriter<'a> {
                     f.feature.as_str(),
                     &f.variable,
                     f.contrast.as_ref(),
-                    &f.test,
+                    f.test.as_str(),
                     f.statistic,
                     f.effect,
                     f.ci_low,
@@ -346,7 +347,8 @@ impl<'a> NodeWriter<'a> {
                     f.q,
                     f.n,
                     f.direction.as_str(),
-                    f.claim.map(|e| e.get())
+                    f.claim.map(|e| e.get()),
+                    f.warning.as_ref()
                 ],
             ),
             Node::Hypothesis(h) => self.hypotheses.push(

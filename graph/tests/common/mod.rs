@@ -46,7 +46,7 @@ pub fn de_finding(feature: &str, group: &str, effect: f64, p: f64, q: f64) -> Ne
         feature: FeatureId::new(feature),
         variable: "tumor_normal".into(),
         contrast: Some(format!("{group} vs rest")),
-        test: "welch_t".into(),
+        test: graph::TestKind::WelchT,
         statistic: effect * 4.0,
         effect,
         ci_low: Some(effect - 0.5),
@@ -54,6 +54,7 @@ pub fn de_finding(feature: &str, group: &str, effect: f64, p: f64, q: f64) -> Ne
         p,
         q: Some(q),
         n: 20,
+        warning: None,
         claim: Some(Claim {
             subject: EntityRef::from_feature(&FeatureId::new(feature)),
             relation,
@@ -77,7 +78,7 @@ pub fn correlation(a: &str, b: &str, rho: f64, q: f64) -> NewFinding {
         feature: FeatureId::new(a),
         variable: b.into(),
         contrast: None,
-        test: "spearman_rho".into(),
+        test: graph::TestKind::Spearman,
         statistic: rho,
         effect: rho,
         ci_low: None,
@@ -85,6 +86,7 @@ pub fn correlation(a: &str, b: &str, rho: f64, q: f64) -> NewFinding {
         p: q / 2.0,
         q: Some(q),
         n: 20,
+        warning: None,
         claim: Some(Claim {
             subject: EntityRef::from_feature(&FeatureId::new(a)),
             relation: RelationKind::CorrelatesWith,

@@ -2,7 +2,6 @@
 //! On a terminal the lines redraw in place (indicatif); otherwise (CI logs, pipes) a line is
 //! printed when a job changes state, so logs stay short and readable.
 
-use graph::RunProgress;
 use graph::control::{Job, JobEvent, JobState};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
@@ -18,31 +17,12 @@ pub enum ProgressMode {
 }
 
 /// One event as a short phrase: the agent's progress as the CLI renders it, the worker's own
-/// events (claimed, recovered, finished, webhook) here.
+/// events (claimed, recovered, finished, webhook) as `graph::control::WorkerEvent` does; a kind
+/// this build does not know is shown by its name.
 pub fn describe_event(event: &JobEvent) -> String {
-    if let Some(progress) = RunProgress::from_stored(&event.kind, &event.data) {
-        return progress.line();
-    }
-    let d = &event.data;
-    let text = |k: &str| d[k].as_str().unwrap_or("?").to_owned();
-    match event.kind.as_str() {
-        "claimed" => format!(
-            "claimed by {} (attempt {})",
-            text("worker"),
-            d["attempt"]
-                .as_i64()
-                .map_or_else(|| "?".to_owned(), |n| n.to_string())
-        ),
-        "recovered" => "recovered after its worker stopped".to_owned(),
-        "finished" => format!(
-            "finished: {}",
-            d["outcome"]
-                .as_str()
-                .or_else(|| d["state"].as_str())
-                .unwrap_or("?")
-        ),
-        other => other.replace('_', " "),
-    }
+    event
+        .body()
+        .map_or_else(|| event.kind.replace('_', " "), |body| body.line())
 }
 
 /// The display for one batch.

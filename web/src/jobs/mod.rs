@@ -4,7 +4,6 @@
 //! does.
 
 pub mod clock;
-pub mod events;
 pub mod feed;
 pub mod live;
 pub mod pool;

@@ -141,13 +141,13 @@ pub fn wait_for_deliveries(limit: Duration) {
 
 fn deliver(hook: &Webhook, store: &PathBuf, job: JobId, body: String) {
     let delivered = post_signed(hook, body);
-    let event = serde_json::json!({
-        "target": hook.target(),
-        "delivered": delivered.is_ok(),
-        "error": delivered.err(),
-    });
+    let event = graph::control::WorkerEvent::Webhook {
+        target: hook.target(),
+        delivered: delivered.is_ok(),
+        error: delivered.err(),
+    };
     if let Ok(mut control) = ControlStore::open(store) {
-        let _ = control.append_event(job, "webhook", &event, graph::Timestamp::now());
+        let _ = control.record_event(job, event, graph::Timestamp::now());
     }
 }
 

@@ -10,12 +10,11 @@
 //! completed run of the study: identical inputs end the job as `unchanged` without running.
 
 use super::clock::Clock;
-use super::events::event_json;
 use super::spec::{JobSpec, PlannerChoice};
 use super::study::{input_hashes, load_study};
 use agent::run::{AgentError, Persistence};
 use graph::Timestamp;
-use graph::control::{ControlError, ControlStore, Fence, Job, Outcome, StudyRecord};
+use graph::control::{ControlError, ControlStore, Fence, Job, Outcome, StudyRecord, WorkerEvent};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -135,10 +134,12 @@ impl Worker {
     fn run_once_on(&self, control: &mut ControlStore) -> Result<Option<Job>, WorkerError> {
         let now = self.clock.now();
         for r in control.recover_expired(now, now)? {
-            let _ = control.append_event(
+            let _ = control.record_event(
                 r.job,
-                "recovered",
-                &serde_json::json!({"from_worker": r.worker, "state": r.state}),
+                WorkerEvent::Recovered {
+                    from_worker: r.worker,
+                    state: r.state,
+                },
                 now,
             );
         }
@@ -164,10 +165,12 @@ impl Worker {
             return Ok(Some(job));
         };
         let now = self.clock.now();
-        let _ = control.append_worker_event(
+        let _ = control.record_worker_event(
             &fence,
-            "claimed",
-            &serde_json::json!({"worker": fence.worker, "attempt": fence.attempt}),
+            WorkerEvent::Claimed {
+                worker: fence.worker.clone(),
+                attempt: fence.attempt,
+            },
             now,
         );
         let outcome = match self.attempt(control, &job, &fence) {
@@ -311,10 +314,9 @@ impl Worker {
             if let agent::run::Event::Recording { run } = &event {
                 let _ = control.set_job_context(fence, None, None, Some(*run));
             }
-            let (kind, data) = event_json(&event);
             // Progress is best effort: a busy store must not fail the run. A fenced-off worker's
             // events are refused by the store.
-            let _ = control.append_worker_event(fence, kind, &data, clock.now());
+            let _ = control.record_worker_event(fence, event.progress(), clock.now());
         };
         let result = agent::run::run(
             study,

@@ -178,7 +178,7 @@ fn evidence_table(links: &[EvidenceLink]) -> String {
     let mut out = String::from(
         "<h2>Evidence</h2><table><tr><th>finding</th><th>role</th><th>layer</th><th>feature</th>\
          <th>variable</th><th>contrast</th><th>effect</th><th>95% CI</th><th>p</th><th>q</th>\
-         <th>n</th><th>replicated by</th></tr>",
+         <th>n</th><th>replicated by</th><th>warning</th></tr>",
     );
     for link in links {
         let f = &link.finding.finding;
@@ -190,7 +190,7 @@ fn evidence_table(links: &[EvidenceLink]) -> String {
         out.push_str(&format!(
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
              <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
-             <td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
+             <td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
             escape(&link.finding.id.to_string()),
             escape(link.stance.as_str()),
             escape(&f.layer),
@@ -203,10 +203,11 @@ fn evidence_table(links: &[EvidenceLink]) -> String {
             pval(f.q),
             f.n,
             escape(&replicated.join(", ")),
+            escape(f.warning.as_deref().unwrap_or("")),
         ));
     }
     if links.is_empty() {
-        out.push_str("<tr><td colspan=\"12\" class=\"muted\">no findings recorded</td></tr>");
+        out.push_str("<tr><td colspan=\"13\" class=\"muted\">no findings recorded</td></tr>");
     }
     out.push_str("</table>");
     out
@@ -308,4 +309,92 @@ fn figure(graph: &ResearchGraph, links: &[EvidenceLink]) -> String {
         escape(&primary.analysis.module),
         escape(focus),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use graph::{
+        EntityRef, HypothesisStatus, NewAnalysis, NewFinding, NewHypothesis, RelationKind, TestKind,
+    };
+
+    /// A finding's warning (a failed proportional-hazards check) is shown in the evidence
+    /// table, escaped; a finding without one shows an empty cell.
+    #[test]
+    fn the_evidence_table_shows_a_finding_s_warning() {
+        let mut g = ResearchGraph::open_in_memory().expect("graph");
+        let run = g.start_run("r", None).expect("run");
+        let finding = |feature: &str, warning: Option<&str>| NewFinding {
+            layer: "proteome".into(),
+            feature: datasets::FeatureId::new(feature),
+            variable: "overall survival".into(),
+            contrast: None,
+            test: TestKind::CoxWald,
+            statistic: 2.5,
+            effect: 0.4,
+            ci_low: None,
+            ci_high: None,
+            p: 0.01,
+            q: Some(0.04),
+            n: 80,
+            claim: Some(graph::Claim {
+                subject: EntityRef::gene(feature),
+                relation: RelationKind::PrognosticFor,
+                object: EntityRef::ClinicalVariable("overall survival".into()),
+            }),
+            warning: warning.map(str::to_owned),
+        };
+        let recorded = g
+            .record_analysis(
+                NewAnalysis {
+                    run,
+                    study: "s".into(),
+                    direction: None,
+                    module: "survival".into(),
+                    params: serde_json::json!({}),
+                    input_layers: vec!["proteome".into()],
+                    sample_set: Vec::new(),
+                    inputs: Vec::new(),
+                    software_version: "test".into(),
+                    derived_from: Vec::new(),
+                },
+                vec![
+                    finding(
+                        "PTEN",
+                        Some("proportional hazards doubtful (p<0.05) & <rescued>"),
+                    ),
+                    finding("MYC", None),
+                ],
+            )
+            .expect("analysis");
+        let h = g
+            .add_hypothesis(NewHypothesis {
+                run,
+                statement: "PTEN protein is prognostic".into(),
+                score: graph::HypothesisScore {
+                    id: "H1".into(),
+                    rank: 1,
+                    kind: "survival".into(),
+                    score: graph::ScoreBreakdown::default(),
+                    replication: graph::Replication::default(),
+                    chain: None,
+                },
+                status: HypothesisStatus::Proposed,
+                supported_by: recorded.findings.clone(),
+                contradicted_by: Vec::new(),
+                derived_from: Vec::new(),
+                concerns: Vec::new(),
+            })
+            .expect("hypothesis");
+        let chain = g.evidence_chain(h).expect("evidence");
+        let table = evidence_table(&chain.links);
+        assert!(table.contains("<th>warning</th>"), "{table}");
+        assert!(
+            table.contains(
+                "<td>proportional hazards doubtful (p&lt;0.05) &amp; &lt;rescued&gt;</td></tr>"
+            ),
+            "{table}"
+        );
+        assert_eq!(table.matches("<td></td></tr>").count(), 1, "{table}");
+    }
 }
