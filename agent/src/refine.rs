@@ -7,7 +7,7 @@
 //! the held-out samples of the same stratum; when none does, the demotion stands and the
 //! hypothesis says what was tried.
 
-use crate::hypothesis::{Validated, ValidationKey, finding_id, fmt_effect, fmt_p};
+use crate::hypothesis::{Evidence, Validated, ValidationKey, evidence, fmt_effect, fmt_p};
 use crate::kinds::Question;
 use crate::kinds::stratified::{Stratified, stratum_of};
 use crate::ledger::{Ledger, TestRow};
@@ -25,10 +25,16 @@ pub struct Refined {
     pub refinement: Refinement,
     /// The statement narrowed to the stratum (narrowed only).
     pub statement: Option<String>,
+    /// The stratum's re-test, cited as the narrowed hypothesis's adjusted evidence (narrowed
+    /// only), so its numbers are a cited finding's.
+    pub evidence: Option<Evidence>,
 }
 
 /// One stratified re-test of the primary finding found in the ledger.
 struct StratumRow<'l> {
+    /// The analysis's index in the ledger and the row's index in it.
+    index: usize,
+    row_index: usize,
     finding: String,
     question: &'l Stratified,
     by: &'l str,
@@ -122,6 +128,7 @@ pub fn refine(
                 replication: None,
             },
             statement: None,
+            evidence: None,
         });
     };
     let replication = held_out_retest(best, sign, held_out);
@@ -168,6 +175,7 @@ pub fn refine(
             replication: Some(replication),
         },
         statement: Some(statement),
+        evidence: evidence(ledger, best.index, best.row_index, EvidenceRole::Adjusted),
     })
 }
 
@@ -180,7 +188,7 @@ fn stratum_rows<'l>(
     primary: &TestRow,
 ) -> Vec<StratumRow<'l>> {
     let mut out = Vec::new();
-    for a in ledger.analyses() {
+    for (index, a) in ledger.analyses().iter().enumerate() {
         let Question::Stratified(q) = &a.direction.question else {
             continue;
         };
@@ -193,7 +201,9 @@ fn stratum_rows<'l>(
             }
             if let Some((by, level)) = stratum_of(&row.contrast, &primary.contrast) {
                 out.push(StratumRow {
-                    finding: finding_id(a.step, r),
+                    index,
+                    row_index: r,
+                    finding: crate::hypothesis::finding_id(a.step, r),
                     question: q,
                     by,
                     level,

@@ -203,6 +203,14 @@ fn an_effect_inside_one_stratum_is_narrowed_and_a_confounded_one_is_not() {
             .contains(&agent::hypothesis::finding_id(a.step, row)),
         "{refinement:?}"
     );
+    // ...and cited as the narrowed hypothesis's evidence.
+    assert!(
+        tgt.evidence
+            .iter()
+            .any(|e| e.finding == agent::hypothesis::finding_id(a.step, row)),
+        "{:?}",
+        tgt.evidence
+    );
     let quoted = format!("difference {}", agent::hypothesis::fmt_effect(mss.effect));
     assert!(
         tgt.statement.contains(&quoted),

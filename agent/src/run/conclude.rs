@@ -41,6 +41,7 @@ pub(super) fn conclude(
                 if let Some(statement) = r.statement {
                     v.candidate.statement = statement;
                 }
+                v.candidate.evidence.extend(r.evidence);
                 if let Some(replication) = &r.refinement.replication {
                     v.replication = replication.clone();
                 }
