@@ -437,6 +437,35 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_refinement_is_stored_flat_with_its_outcome() {
+        let narrowed = Refinement {
+            outcome: RefinementOutcome::Narrowed {
+                variable: "MSI_status".into(),
+                stratum: "MSS".into(),
+            },
+            trigger: "vanishes after adjustment".into(),
+            detail: "refinement tried: ...".into(),
+            findings: vec!["F4.0".into()],
+            replication: None,
+        };
+        let stored = serde_json::to_value(&narrowed).unwrap();
+        assert_eq!(stored["outcome"], "narrowed");
+        assert_eq!(stored["stratum"], "MSS");
+        assert_eq!(
+            serde_json::from_value::<Refinement>(stored).unwrap(),
+            narrowed
+        );
+        assert_eq!(narrowed.headline(), "narrowed to MSS (MSI_status)");
+        // Scores stored before refinements existed read back without one.
+        let old: ScoreBreakdown = serde_json::from_str(
+            r#"{"significance":1,"effect":1,"consistency":1,"reliability":1,"novelty":0.5,
+                "clinical_relevance":0.5,"replication":1,"total":0.8,"novelty_reason":""}"#,
+        )
+        .unwrap();
+        assert!(old.refinement.is_none());
+    }
+
+    #[test]
     fn mentions_read_back_as_written() {
         for text in [
             "gene:TP53",
