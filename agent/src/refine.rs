@@ -114,9 +114,13 @@ pub fn refine(
         fmt_p(threshold)
     );
     let findings: Vec<String> = strata.iter().map(|s| s.finding.clone()).collect();
-    let best = strata
+    let holding: Vec<&StratumRow<'_>> = strata
         .iter()
         .filter(|s| s.row.p < threshold && s.row.effect.signum() == sign)
+        .collect();
+    let best = holding
+        .iter()
+        .copied()
         .min_by(|a, b| a.row.p.total_cmp(&b.row.p));
     let Some(best) = best else {
         return Some(Refined {
@@ -168,8 +172,10 @@ pub fn refine(
             },
             trigger,
             detail: format!(
-                "refinement tried: {what}; holds within {} ({}): {numbers}",
-                best.level, best.by
+                "refinement tried: {what}; holds within {} ({}): {numbers}{also}",
+                best.level,
+                best.by,
+                also = also_holds(&holding, best),
             ),
             findings,
             replication: Some(replication),
@@ -177,6 +183,21 @@ pub fn refine(
         statement: Some(statement),
         evidence: evidence(ledger, best.index, best.row_index, EvidenceRole::Adjusted),
     })
+}
+
+/// The other strata where the effect holds too: narrowing names the strongest, and the reader
+/// must know it is not the only one.
+fn also_holds(holding: &[&StratumRow<'_>], best: &StratumRow<'_>) -> String {
+    let others: Vec<String> = holding
+        .iter()
+        .filter(|s| !std::ptr::eq(**s, best))
+        .map(|s| format!("{}={}", s.by, s.level))
+        .collect();
+    if others.is_empty() {
+        String::new()
+    } else {
+        format!(" (it also holds within {})", others.join(", "))
+    }
 }
 
 /// The stratified re-tests of `primary` (same grouping, layer, feature and contrast) in the
