@@ -18,6 +18,9 @@ pub struct BeyondTheCut {
     pub rank: usize,
     pub total: f64,
     pub contradictions: Vec<Contradiction>,
+    /// What refining it tried (`refine.rs`), when it failed adjustment or replication.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refinement: Option<graph::Refinement>,
 }
 
 /// Nominal threshold for a follow-up to count as a detected change.

@@ -3,7 +3,7 @@
 //! report and the dashboard both show of a hypothesis's score (its knowledge badge, why it
 //! matters, its contradictions) are written here once.
 
-use graph::{KnowledgeStatus, ScoreBreakdown};
+use graph::{Contradiction, KnowledgeStatus, Refinement, ScoreBreakdown};
 
 /// Escapes text for XML and HTML, in element content and in quoted attributes alike. Gene names,
 /// clinical levels (`<50`, `A&B`) and file names all reach the report through this.
@@ -85,8 +85,12 @@ pub fn knowledge_note(score: &ScoreBreakdown) -> String {
 
 /// The contradictions of one hypothesis as list items: kind, then the finding in words.
 pub fn contradiction_items(score: &ScoreBreakdown) -> String {
-    score
-        .contradictions
+    contradiction_list(&score.contradictions)
+}
+
+/// Contradictions as list items (also of hypotheses below the cut, which carry no score here).
+pub fn contradiction_list(contradictions: &[Contradiction]) -> String {
+    contradictions
         .iter()
         .map(|c| {
             format!(
@@ -101,6 +105,33 @@ pub fn contradiction_items(score: &ScoreBreakdown) -> String {
             )
         })
         .collect()
+}
+
+/// A refinement (`agent::refine`) as a paragraph: narrowed to a stratum or tried and not held,
+/// what triggered it, what each stratum showed, the narrowed claim's held-out re-test and the
+/// stratified findings. Empty when the hypothesis needed none.
+pub fn refinement_note(refinement: Option<&Refinement>) -> String {
+    let Some(r) = refinement else {
+        return String::new();
+    };
+    let held_out = r.replication.as_ref().map_or_else(String::new, |rep| {
+        format!(
+            " Re-tested on {}: {}.",
+            escape(&rep.cohort),
+            escape(&rep.detail)
+        )
+    });
+    let findings = if r.findings.is_empty() {
+        String::new()
+    } else {
+        format!(" <code>{}</code>", escape(&r.findings.join(", ")))
+    };
+    format!(
+        "<p class=\"refinement\"><span class=\"badge refinement\">{}</span> after it {}: {}.{held_out}{findings}</p>",
+        escape(&r.headline()),
+        escape(&r.trigger),
+        escape(&r.detail),
+    )
 }
 
 #[cfg(test)]

@@ -31,6 +31,7 @@ pub mod plots;
 pub mod profile;
 pub mod question;
 pub mod record;
+pub mod refine;
 pub mod report;
 pub mod run;
 mod score;

@@ -74,6 +74,7 @@ pub fn hypotheses_json(result: &RunResult) -> serde_json::Value {
         "summary": result.summary,
         "hypotheses": result.hypotheses,
         "contradictions": contradictions(result),
+        "beyond_the_cut": result.contradicted_beyond_the_cut,
     })
 }
 
@@ -111,6 +112,9 @@ pub fn contradictions(result: &RunResult) -> Vec<serde_json::Value> {
 pub struct HypothesesFile {
     pub study: String,
     pub hypotheses: Vec<crate::hypothesis::Hypothesis>,
+    /// Contradicted hypotheses below the cut (absent in files written before the list was).
+    #[serde(default)]
+    pub beyond_the_cut: Vec<crate::contradictions::BeyondTheCut>,
 }
 
 /// Reads a run's hypotheses.json back into typed hypotheses.

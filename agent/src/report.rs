@@ -366,6 +366,7 @@ fn hypothesis_card(out: &mut String, h: &Hypothesis, plot: Option<(&RunResult, &
             contradiction_items(sc)
         );
     }
+    out.push_str(&crate::html::refinement_note(sc.refinement.as_deref()));
     if let Some(chain) = &h.chain {
         let _ = write!(
             out,
@@ -416,9 +417,10 @@ fn contradictions_section(out: &mut String, result: &RunResult) {
     for h in with {
         let _ = write!(
             out,
-            "<div class=\"contradiction\"><p><a href=\"#{id}\">{id}</a> {}</p><ul>{}</ul></div>",
+            "<div class=\"contradiction\"><p><a href=\"#{id}\">{id}</a> {}</p><ul>{}</ul>{}</div>",
             escape(&h.statement),
             contradiction_items(&h.score),
+            crate::html::refinement_note(h.score.refinement.as_deref()),
             id = escape(&h.id),
         );
     }
@@ -438,9 +440,10 @@ fn contradictions_section(out: &mut String, result: &RunResult) {
             .collect();
         let _ = write!(
             out,
-            "<div class=\"contradiction\"><p>rank {} {}</p><ul>{items}</ul></div>",
+            "<div class=\"contradiction\"><p>rank {} {}</p><ul>{items}</ul>{}</div>",
             h.rank,
             escape(&h.statement),
+            crate::html::refinement_note(h.refinement.as_ref()),
         );
     }
     out.push_str("</section>");

@@ -6,13 +6,15 @@
 //! (`contradictions.rs`) demote it, each with its reason. Every component is kept so a reader can
 //! see why one hypothesis outranks another.
 
-use crate::contradictions::contradictions;
 use crate::grounding::ground;
 use crate::hypothesis::Validated;
 use crate::knowledge::Knowledge;
 use crate::ledger::Ledger;
 use crate::validate::ReplicationStatus;
-use graph::{ContradictionKind, EvidenceRole, Grounding, KnowledgeStatus, ScoreBreakdown};
+use graph::{
+    Contradiction, ContradictionKind, EvidenceRole, Grounding, KnowledgeStatus, Refinement,
+    RefinementOutcome, ScoreBreakdown,
+};
 
 /// Taken from the total per contradiction other than a failed replication (which already
 /// weighs in reliability).
@@ -45,8 +47,17 @@ fn from_knowledge(grounding: &Grounding) -> (f64, f64, String) {
     }
 }
 
-/// The third stage of a hypothesis: the score of a validated candidate.
-pub fn score(validated: &Validated, ledger: &Ledger, knowledge: &Knowledge) -> ScoreBreakdown {
+/// The third stage of a hypothesis: the score of a validated candidate, demoted by the findings
+/// that disagree with it (`contradictions.rs`) unless a refinement narrowed it to a stratum where
+/// the effect holds (`refine.rs`): then the adjustment no longer speaks against the narrowed
+/// claim, and its held-out re-test is the validated replication.
+pub fn score(
+    validated: &Validated,
+    ledger: &Ledger,
+    knowledge: &Knowledge,
+    contradictions: Vec<Contradiction>,
+    refinement: Option<Refinement>,
+) -> ScoreBreakdown {
     let h = &validated.candidate;
     let primary = h
         .evidence
@@ -109,11 +120,18 @@ pub fn score(validated: &Validated, ledger: &Ledger, knowledge: &Knowledge) -> S
         (open, grounded_reason)
     };
     let clinical = h.kind.clinical_relevance(h);
-    let contradictions = contradictions(validated, ledger);
+    let narrowed = refinement
+        .as_ref()
+        .is_some_and(|r| matches!(r.outcome, RefinementOutcome::Narrowed { .. }));
     let demotion = DEMOTION
         * contradictions
             .iter()
-            .filter(|c| c.kind != ContradictionKind::FailedReplication)
+            .filter(|c| match c.kind {
+                ContradictionKind::FailedReplication => false,
+                ContradictionKind::VanishesAfterAdjustment
+                | ContradictionKind::ReversesAfterAdjustment => !narrowed,
+                ContradictionKind::OppositeLayers => true,
+            })
             .count() as f64;
     let total = (0.5 * reliability + 0.15 * plausibility + 0.15 * novelty + 0.20 * clinical
         - demotion)
@@ -131,5 +149,6 @@ pub fn score(validated: &Validated, ledger: &Ledger, knowledge: &Knowledge) -> S
         plausibility,
         knowledge: Box::new(knowledge_grounding),
         contradictions,
+        refinement: refinement.map(Box::new),
     }
 }

@@ -39,8 +39,8 @@ pub use model::{
 pub use model::{ChainLink, LinkDirection, LinkFinding, MechanismChain};
 pub use model::{
     Contradiction, ContradictionKind, EvidenceRole, Grounding, HypothesisScore, KnowledgeStatus,
-    Mention, Relation, Replication, ReplicationStatus, RunProgress, ScoreBreakdown,
-    StatementSource, TestKind,
+    Mention, Refinement, RefinementOutcome, Relation, Replication, ReplicationStatus, RunProgress,
+    ScoreBreakdown, StatementSource, TestKind,
 };
 pub use query::Scope;
 pub use query::findings::{FindingOrder, FindingQuery};

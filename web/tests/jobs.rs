@@ -712,3 +712,87 @@ async fn llm_jobs_without_a_model_fail_with_the_setting_to_fix() {
         "{end}"
     );
 }
+
+/// The run page's Contradictions section also lists the contradicted hypotheses below the run's
+/// cut, which are not in the graph store but in the hypotheses.json the job wrote: one is added
+/// to the job's file (a two-step run rarely has any of its own) and the page must show it, with
+/// its rank, marked below the top N.
+#[tokio::test]
+async fn the_run_page_lists_contradictions_below_the_cut() {
+    let server = serve(Options {
+        workers: 1,
+        ..Options::default()
+    })
+    .await;
+    let (status, body) = post_json(
+        server.addr,
+        "/api/jobs",
+        json!({"study": "demo", "spec": small_spec()}),
+        Some(TOKEN),
+    )
+    .await;
+    assert_eq!(status, 202, "{body}");
+    let job = body["job"]["id"].as_i64().expect("job id");
+    let events = follow(server.addr, job, |_| false).await;
+    let (_, end) = events.last().expect("end");
+    assert_eq!(end["job"]["state"], "done", "{end}");
+    let run = end["job"]["run"].as_i64().expect("run id");
+    let path = server
+        ._workspace
+        .path()
+        .join(format!("runs/job-{job}/hypotheses.json"));
+    let mut file: Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("hypotheses.json"))
+            .expect("json");
+    assert!(file["beyond_the_cut"].is_array(), "the list is written");
+    let presented = file["hypotheses"].as_array().expect("hypotheses").len();
+    file["beyond_the_cut"] = json!([{
+        "statement": "Below-cut <hypothesis> of PTEN",
+        "rank": presented + 7,
+        "total": 0.12,
+        "contradictions": [{
+            "kind": "vanishes_after_adjustment",
+            "detail": "proteome PTEN: no longer detected after adjustment for purity",
+            "findings": ["F9.1"]
+        }],
+        "refinement": {
+            "outcome": "not_held",
+            "trigger": "vanishes after adjustment",
+            "detail": "refinement tried: re-tested within each level of MSI_status; did not hold in any stratum"
+        }
+    }]);
+    std::fs::write(&path, file.to_string()).expect("write");
+    let html = client()
+        .get(url(server.addr, &format!("/runs/{run}")))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    let section = html
+        .split("<h2 id=\"contradictions\">")
+        .nth(1)
+        .expect("contradictions section");
+    assert!(
+        section.contains(&format!("Below the top {presented}</h3>")),
+        "{section}"
+    );
+    assert!(
+        section.contains(&format!(
+            "rank {} · below the top {presented}",
+            presented + 7
+        )),
+        "{section}"
+    );
+    assert!(
+        section.contains("Below-cut &lt;hypothesis&gt; of PTEN"),
+        "{section}"
+    );
+    assert!(section.contains("no longer detected after adjustment for purity"));
+    assert!(
+        section.contains("refinement tried, did not hold"),
+        "{section}"
+    );
+    assert!(!section.contains("No finding contradicts a hypothesis shown."));
+}

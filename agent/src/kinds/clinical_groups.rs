@@ -2,7 +2,7 @@
 //! contrasted, ordinal variables are also tested for trend.
 
 use super::adjusted_groups::AdjustedGroups;
-use super::follow::{FollowUpContext, confounders, enrichment, phospho_beyond_protein};
+use super::follow::{FollowUpContext, confounders, enrichment, phospho_beyond_protein, stratified};
 use super::novelty::{clinical_link, clinical_variables_relevance};
 use super::priors::{clinical_relevance, layer_weight, screen_layers, two_group_power};
 use super::relations::{DirectionClasses, claim, feature_entity, features, sign_relation};
@@ -73,12 +73,13 @@ impl QuestionKind for ClinicalGroups {
                     variable: variable.clone(),
                     layer: layer.clone(),
                     features: opened.features.clone(),
-                    covariates,
+                    covariates: covariates.clone(),
                 }
                 .into(),
                 why,
             ));
         }
+        out.extend(stratified(opened, variable, layer, &covariates));
         out.extend(enrichment(
             opened,
             &format!("{layer} differing by {variable}"),

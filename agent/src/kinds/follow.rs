@@ -4,6 +4,7 @@
 use super::Question;
 use super::enrichment::{Enrichment, Ranking, RankingGroups, Scores};
 use super::phospho_adjusted::PhosphoAdjusted;
+use super::stratified::Stratified;
 use crate::confounders::{Tested, dominant_axes};
 use crate::ledger::{AnalysisRecord, Ledger, Q_STRONG, TestRow};
 use datasets::Study;
@@ -59,6 +60,49 @@ impl<'a> FollowUpContext<'a> {
 /// hypermutation axis (`confounders.rs`), read on the analysis's own (discovery) samples.
 pub fn confounders(opened: &FollowUpContext<'_>, tested: Tested<'_>) -> Vec<String> {
     dominant_axes(opened.study, &opened.record.samples, tested)
+}
+
+/// The stratified re-test of a group difference (`stratified.rs`): within each level of the
+/// categorical confounders among `covariates` (the hypermutation and expression axes; batch is
+/// left to the adjustment). `None` when no confounder has levels.
+pub fn stratified(
+    opened: &FollowUpContext<'_>,
+    variable: &str,
+    layer: &str,
+    covariates: &[String],
+) -> Option<(Question, String)> {
+    let by: Vec<String> = covariates
+        .iter()
+        .filter(|c| !c.to_ascii_lowercase().contains("batch"))
+        .filter(|c| {
+            opened.study.clinical.variable(c).is_some_and(|v| {
+                matches!(
+                    v.kind,
+                    VariableKind::Categorical(_) | VariableKind::Binary(_)
+                )
+            })
+        })
+        .cloned()
+        .collect();
+    if by.is_empty() {
+        return None;
+    }
+    let why = format!(
+        "{}: does it hold within each level of {}?",
+        opened.why,
+        by.join(", ")
+    );
+    Some((
+        Stratified {
+            variable: variable.to_owned(),
+            layer: layer.to_owned(),
+            features: opened.features.clone(),
+            covariates: covariates.to_vec(),
+            by,
+        }
+        .into(),
+        why,
+    ))
 }
 
 /// Stage and grade: what a prognostic marker must be independent of.

@@ -92,6 +92,7 @@ pub mod plot;
 pub mod priors;
 mod registry;
 pub mod relations;
+pub mod stratified;
 pub mod subtypes;
 pub mod survival;
 pub mod truth;

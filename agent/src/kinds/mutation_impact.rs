@@ -1,7 +1,7 @@
 //! Mutated vs wild-type carriers of one gene across a layer.
 
 use super::adjusted_groups::AdjustedGroups;
-use super::follow::{FollowUpContext, confounders, enrichment, phospho_beyond_protein};
+use super::follow::{FollowUpContext, confounders, enrichment, phospho_beyond_protein, stratified};
 use super::mutation_mechanism::MutationMechanism;
 use super::priors::{layer_weight, screen_layers, two_group_power};
 use super::relations::{DirectionClasses, claim, feature_entity, features, sign_relation};
@@ -85,12 +85,18 @@ impl QuestionKind for MutationImpact {
                     variable: format!("{gene} mutation"),
                     layer: layer.clone(),
                     features: opened.features.clone(),
-                    covariates,
+                    covariates: covariates.clone(),
                 }
                 .into(),
                 why,
             ));
         }
+        out.extend(stratified(
+            opened,
+            &format!("{gene} mutation"),
+            layer,
+            &covariates,
+        ));
         out.extend(enrichment(
             opened,
             &format!("{layer} changed with {gene} mutation"),

@@ -6,8 +6,8 @@
 use super::{
     DirectionClasses, FollowUpContext, PlotKind, Proposal, QuestionKind, adjusted_groups,
     adjusted_survival, cis, clinical_groups, clinical_numeric, enrichment, modules,
-    mutation_impact, mutation_mechanism, pathway_scores, phospho_adjusted, subtypes, survival,
-    tumor_vs_normal,
+    mutation_impact, mutation_mechanism, pathway_scores, phospho_adjusted, stratified, subtypes,
+    survival, tumor_vs_normal,
 };
 use crate::execute::{Context, ExecError, Produced};
 use crate::hypothesis::{Candidate, Draft, ValidationKey};
@@ -162,6 +162,8 @@ question_kinds! {
     AdjustedSurvival => adjusted_survival::AdjustedSurvival,
     /// Follow-up: do group differences hold after adjusting for purity and batch?
     AdjustedGroups => adjusted_groups::AdjustedGroups,
+    /// Follow-up: does a group difference hold within each level of a categorical confounder?
+    Stratified => stratified::Stratified,
     /// Follow-up: is a phosphosite's change phosphorylation beyond its protein's abundance?
     PhosphoAdjusted => phospho_adjusted::PhosphoAdjusted,
 }
@@ -309,6 +311,17 @@ mod tests {
                 r#"{"type":"adjusted_groups","variable":"PTEN mutation","layer":"rna","features":["A"],"covariates":["Purity"]}"#,
             ),
             (
+                stratified::Stratified {
+                    variable: "PTEN mutation".into(),
+                    layer: "rna".into(),
+                    features: list(&["A"]),
+                    covariates: list(&["Purity", "MSI"]),
+                    by: list(&["MSI"]),
+                }
+                .into(),
+                r#"{"type":"stratified","variable":"PTEN mutation","layer":"rna","features":["A"],"covariates":["Purity","MSI"],"by":["MSI"]}"#,
+            ),
+            (
                 phospho_adjusted::PhosphoAdjusted {
                     source_step: 4,
                     variable: "PTEN mutation".into(),
@@ -357,6 +370,7 @@ mod tests {
                 Kind::Enrichment,
                 Kind::AdjustedSurvival,
                 Kind::AdjustedGroups,
+                Kind::Stratified,
                 Kind::PhosphoAdjusted
             ]
         );

@@ -30,10 +30,24 @@ pub(super) fn conclude(
         gene_sets: &knowledge.gene_sets,
         seed: config.seed,
     };
-    let mut hypotheses: Vec<Hypothesis> = validate(candidates, &ctx, "held-out samples")
+    let cohort = "held-out samples";
+    let mut held_out = crate::validate::Retester::new(&ctx, cohort);
+    let mut hypotheses: Vec<Hypothesis> = validate(candidates, &ctx, cohort)
         .into_iter()
-        .map(|v| {
-            let score = crate::score::score(&v, ledger, knowledge);
+        .map(|mut v| {
+            let contradictions = crate::contradictions::contradictions(&v, ledger);
+            let refined = crate::refine::refine(&v, &contradictions, ledger, &mut held_out);
+            let refinement = refined.map(|r| {
+                if let Some(statement) = r.statement {
+                    v.candidate.statement = statement;
+                }
+                v.candidate.evidence.extend(r.evidence);
+                if let Some(replication) = &r.refinement.replication {
+                    v.replication = replication.clone();
+                }
+                r.refinement
+            });
+            let score = crate::score::score(&v, ledger, knowledge, contradictions, refinement);
             Hypothesis::scored(v, score)
         })
         .collect();
@@ -61,6 +75,7 @@ pub(super) fn conclude(
             rank: i + 1,
             total: h.score.total,
             contradictions: h.score.contradictions.clone(),
+            refinement: h.score.refinement.as_deref().cloned(),
         })
         .collect();
     hypotheses.truncate(config.max_hypotheses);

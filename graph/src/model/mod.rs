@@ -20,6 +20,6 @@ pub use progress::RunProgress;
 pub use study_profile::StudyProfile;
 pub use vocab::{
     BadMention, Contradiction, ContradictionKind, EvidenceRole, Grounding, HypothesisScore,
-    KnowledgeStatus, Mention, Relation, Replication, ReplicationStatus, ScoreBreakdown,
-    StatementSource, TestKind,
+    KnowledgeStatus, Mention, Refinement, RefinementOutcome, Relation, Replication,
+    ReplicationStatus, ScoreBreakdown, StatementSource, TestKind,
 };

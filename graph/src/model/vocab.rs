@@ -282,6 +282,11 @@ pub struct ScoreBreakdown {
     /// Findings that disagree with the hypothesis; each one demotes it, with its reason.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub contradictions: Vec<Contradiction>,
+    /// What was tried when the hypothesis failed adjustment or replication: narrowed to a
+    /// stratum of a confounder where the effect still holds, or tried and not held (boxed, as
+    /// `knowledge`: graph nodes stay small).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refinement: Option<Box<Refinement>>,
 }
 
 /// Whether prior knowledge states a relation (`graph::knowledge::Explanation`, as recorded).
@@ -361,6 +366,49 @@ pub struct Contradiction {
     pub findings: Vec<String>,
 }
 
+/// How refining a hypothesis that failed adjustment or replication ended.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum RefinementOutcome {
+    /// The effect holds, with the same sign, within one level (`stratum`) of a confounder
+    /// (`variable`): the hypothesis is restated for that stratum.
+    Narrowed { variable: String, stratum: String },
+    /// No stratum showed the effect: the demotion stands.
+    NotHeld,
+}
+
+/// A hypothesis re-tested within the strata of a confounder on the discovery samples (each
+/// stratified test is a ledger row, cited in `findings`), and, when narrowed, the narrowed claim
+/// re-tested on the held-out samples of the same stratum.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Refinement {
+    #[serde(flatten)]
+    pub outcome: RefinementOutcome,
+    /// Why refinement was tried: the adjustment or replication the claim failed.
+    pub trigger: String,
+    /// What was tried and what each stratum showed, in words with its numbers.
+    pub detail: String,
+    /// The stratified re-tests (`F<step>.<row>`) on the discovery samples.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<String>,
+    /// The narrowed claim's re-test on held-out samples of its stratum (narrowed only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replication: Option<Replication>,
+}
+
+impl Refinement {
+    /// One line a reader sees: `narrowed to MSS (MSI_status)` or `refinement tried: ..., did
+    /// not hold`.
+    pub fn headline(&self) -> String {
+        match &self.outcome {
+            RefinementOutcome::Narrowed { variable, stratum } => {
+                format!("narrowed to {stratum} ({variable})")
+            }
+            RefinementOutcome::NotHeld => "refinement tried, did not hold".to_owned(),
+        }
+    }
+}
+
 /// What the graph keeps of a hypothesis's standing in its run: its id and rank in the run's
 /// outputs, the kind of question it answers, its score and its replication.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -387,6 +435,35 @@ impl HypothesisScore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refinement_is_stored_flat_with_its_outcome() {
+        let narrowed = Refinement {
+            outcome: RefinementOutcome::Narrowed {
+                variable: "MSI_status".into(),
+                stratum: "MSS".into(),
+            },
+            trigger: "vanishes after adjustment".into(),
+            detail: "refinement tried: ...".into(),
+            findings: vec!["F4.0".into()],
+            replication: None,
+        };
+        let stored = serde_json::to_value(&narrowed).unwrap();
+        assert_eq!(stored["outcome"], "narrowed");
+        assert_eq!(stored["stratum"], "MSS");
+        assert_eq!(
+            serde_json::from_value::<Refinement>(stored).unwrap(),
+            narrowed
+        );
+        assert_eq!(narrowed.headline(), "narrowed to MSS (MSI_status)");
+        // Scores stored before refinements existed read back without one.
+        let old: ScoreBreakdown = serde_json::from_str(
+            r#"{"significance":1,"effect":1,"consistency":1,"reliability":1,"novelty":0.5,
+                "clinical_relevance":0.5,"replication":1,"total":0.8,"novelty_reason":""}"#,
+        )
+        .unwrap();
+        assert!(old.refinement.is_none());
+    }
 
     #[test]
     fn mentions_read_back_as_written() {

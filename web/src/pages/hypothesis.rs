@@ -83,6 +83,12 @@ fn head(id: HypothesisId, h: &Hypothesis, chain: &EvidenceChain) -> String {
             agent::html::contradiction_items(&s.score)
         ));
     }
+    if let Some(refinement) = s.score.refinement.as_deref() {
+        body.push_str(&format!(
+            "<h2>Refinement</h2>{}",
+            agent::html::refinement_note(Some(refinement))
+        ));
+    }
     if let Some(mechanism) = &s.chain {
         body.push_str(&format!(
             "<h2>Mechanism chain</h2>{}",

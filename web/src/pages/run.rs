@@ -79,7 +79,8 @@ pub async fn page(
         ));
     }
     body.push_str("</tbody></table>");
-    body.push_str(&contradictions_section(&rows));
+    let below = below_the_cut(&state, run).await;
+    body.push_str(&contradictions_section(&rows, below.as_ref()));
     body.push_str(SEARCH_JS);
     drop(graph);
     // A reader of this page opens a hypothesis next, whose plots need the study's data: start
@@ -117,9 +118,37 @@ fn filter_form(min_score: Option<f64>, status: Option<HypothesisStatus>) -> Stri
     )
 }
 
+/// Contradicted hypotheses ranked below the run's cut, with the number presented: they are not in
+/// the graph store, only in the run's hypotheses.json, which the job that recorded the run wrote
+/// into its folder. `None` for a run no job of this store recorded (started from the command
+/// line) or whose file is gone or unreadable.
+async fn below_the_cut(state: &AppState, run: graph::RunId) -> Option<BelowTheCut> {
+    let control = state.control().ok()?;
+    let job = control.with(|c| c.job_of_run(run)).ok()??;
+    let path = job.out_dir?.join("hypotheses.json");
+    let file = tokio::task::spawn_blocking(move || agent::output::read_hypotheses(&path))
+        .await
+        .ok()?
+        .ok()?;
+    Some(BelowTheCut {
+        presented: file.hypotheses.len(),
+        hypotheses: file.beyond_the_cut,
+    })
+}
+
+/// What [`below_the_cut`] read: the run's cut and the contradicted hypotheses below it.
+struct BelowTheCut {
+    presented: usize,
+    hypotheses: Vec<agent::contradictions::BeyondTheCut>,
+}
+
 /// The run's hypotheses that some finding disagrees with, each with its contradictions: they stay
-/// in the ranking, demoted, and are listed together here.
-fn contradictions_section(rows: &[(graph::HypothesisId, &graph::Hypothesis)]) -> String {
+/// in the ranking, demoted, and are listed together here, followed by those below the run's cut
+/// (by rank, marked as such) so a reviewer does not lose them to the cut.
+fn contradictions_section(
+    rows: &[(graph::HypothesisId, &graph::Hypothesis)],
+    below: Option<&BelowTheCut>,
+) -> String {
     let mut out = String::from(
         "<h2 id=\"contradictions\">Contradictions</h2><p class=\"muted\">Findings that disagree \
          with a hypothesis: opposite directions in two layers, an effect that vanishes or \
@@ -132,11 +161,31 @@ fn contradictions_section(rows: &[(graph::HypothesisId, &graph::Hypothesis)]) ->
         }
         any = true;
         out.push_str(&format!(
-            "<div class=\"contradiction-entry\"><p><a href=\"/hypotheses/{}\">{}</a></p><ul>{}</ul></div>",
+            "<div class=\"contradiction-entry\"><p><a href=\"/hypotheses/{}\">{}</a></p><ul>{}</ul>{}</div>",
             id.node().get(),
             escape(&h.statement),
-            agent::html::contradiction_items(&h.score.score)
+            agent::html::contradiction_items(&h.score.score),
+            agent::html::refinement_note(h.score.score.refinement.as_deref()),
         ));
+    }
+    if let Some(below) = below.filter(|b| !b.hypotheses.is_empty()) {
+        any = true;
+        out.push_str(&format!(
+            "<h3 id=\"below-the-cut\">Below the top {}</h3><p class=\"muted\">Hypotheses ranked \
+             below the run's cut, not recorded as hypotheses, that findings disagree with.</p>",
+            below.presented
+        ));
+        for h in &below.hypotheses {
+            out.push_str(&format!(
+                "<div class=\"contradiction-entry below-the-cut\"><p><span class=\"badge\">rank \
+                 {} · below the top {}</span> {}</p><ul>{}</ul>{}</div>",
+                h.rank,
+                below.presented,
+                escape(&h.statement),
+                agent::html::contradiction_list(&h.contradictions),
+                agent::html::refinement_note(h.refinement.as_ref()),
+            ));
+        }
     }
     if !any {
         out.push_str("<p class=\"muted\">No finding contradicts a hypothesis shown.</p>");

@@ -1,0 +1,260 @@
+//! Refinement before demotion: a hypothesis whose effect vanishes or reverses after adjustment
+//! for a confounder, or that the held-out half did not confirm, is looked at within each level of
+//! the study's categorical confounders (the stratified follow-up, `kinds/stratified.rs`, run on
+//! the discovery samples during exploration, so its tests are in the ledger and the run's error
+//! control counts them). When a stratum still shows the effect with the same sign, the hypothesis
+//! is restated for that stratum with the stratum's numbers, and the narrowed claim is re-tested on
+//! the held-out samples of the same stratum; when none does, the demotion stands and the
+//! hypothesis says what was tried.
+
+use crate::hypothesis::{Evidence, Validated, ValidationKey, evidence, fmt_effect, fmt_p};
+use crate::kinds::Question;
+use crate::kinds::stratified::{Stratified, stratum_of};
+use crate::ledger::{Ledger, TestRow};
+use crate::validate::Retester;
+use graph::{Contradiction, ContradictionKind, EvidenceRole, Refinement, RefinementOutcome};
+
+/// Family-wise level over the strata of one hypothesis: a stratum holds when its p is below
+/// this divided by the number of strata tested (Bonferroni), so picking the best of several
+/// strata is not a second chance at chance.
+const STRATUM_ALPHA: f64 = 0.05;
+
+/// A refinement, and the restated hypothesis when it was narrowed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Refined {
+    pub refinement: Refinement,
+    /// The statement narrowed to the stratum (narrowed only).
+    pub statement: Option<String>,
+    /// The stratum's re-test, cited as the narrowed hypothesis's adjusted evidence (narrowed
+    /// only), so its numbers are a cited finding's.
+    pub evidence: Option<Evidence>,
+}
+
+/// One stratified re-test of the primary finding found in the ledger.
+struct StratumRow<'l> {
+    /// The analysis's index in the ledger and the row's index in it.
+    index: usize,
+    row_index: usize,
+    finding: String,
+    question: &'l Stratified,
+    by: &'l str,
+    level: &'l str,
+    row: &'l TestRow,
+}
+
+/// Refines `validated` when `contradictions` say it failed adjustment or replication; `None`
+/// when it failed neither, or no stratified re-test of its primary finding ran.
+/// `held_out` re-asks questions on the held-out samples.
+pub fn refine(
+    validated: &Validated,
+    contradictions: &[Contradiction],
+    ledger: &Ledger,
+    held_out: &mut Retester<'_, '_>,
+) -> Option<Refined> {
+    let failed: Vec<&Contradiction> = contradictions
+        .iter()
+        .filter(|c| {
+            matches!(
+                c.kind,
+                ContradictionKind::VanishesAfterAdjustment
+                    | ContradictionKind::ReversesAfterAdjustment
+                    | ContradictionKind::FailedReplication
+            )
+        })
+        .collect();
+    if failed.is_empty() {
+        return None;
+    }
+    let h = &validated.candidate;
+    let primary = h
+        .evidence
+        .iter()
+        .find(|e| e.role == EvidenceRole::Primary)?;
+    let index = ledger.index_of(primary.step)?;
+    let analysis = ledger.analyses().get(index)?;
+    let row = analysis.rows.get(primary.row)?;
+    let (variable, layer) = analysis.direction.question.adjusted_grouping()?;
+    let strata = stratum_rows(ledger, &variable, layer, row);
+    if strata.is_empty() {
+        return None;
+    }
+    let trigger = failed
+        .iter()
+        .map(|c| c.kind.label())
+        .collect::<Vec<_>>()
+        .join("; ");
+    let sign = row.effect.signum();
+    let threshold = STRATUM_ALPHA / strata.len() as f64;
+    let tried: Vec<String> = strata
+        .iter()
+        .map(|s| {
+            format!(
+                "{}={}: difference {} [{}, {}], p={}, n={}",
+                s.by,
+                s.level,
+                fmt_effect(s.row.effect),
+                fmt_effect(s.row.ci_low),
+                fmt_effect(s.row.ci_high),
+                fmt_p(s.row.p),
+                s.row.n
+            )
+        })
+        .collect();
+    let mut bys: Vec<&str> = Vec::new();
+    for s in &strata {
+        if !bys.contains(&s.by) {
+            bys.push(s.by);
+        }
+    }
+    let what = format!(
+        "re-tested within each level of {} on the discovery samples ({}; a stratum holds at \
+         p<{} with the same sign)",
+        bys.join(", "),
+        tried.join("; "),
+        fmt_p(threshold)
+    );
+    let findings: Vec<String> = strata.iter().map(|s| s.finding.clone()).collect();
+    let holding: Vec<&StratumRow<'_>> = strata
+        .iter()
+        .filter(|s| s.row.p < threshold && s.row.effect.signum() == sign)
+        .collect();
+    let best = holding
+        .iter()
+        .copied()
+        .min_by(|a, b| a.row.p.total_cmp(&b.row.p));
+    let Some(best) = best else {
+        return Some(Refined {
+            refinement: Refinement {
+                outcome: RefinementOutcome::NotHeld,
+                trigger,
+                detail: format!("refinement tried: {what}; did not hold in any stratum"),
+                findings,
+                replication: None,
+            },
+            statement: None,
+            evidence: None,
+        });
+    };
+    let replication = held_out_retest(best, sign, held_out);
+    let numbers = format!(
+        "difference {} [{}, {}], p={}, n={}",
+        fmt_effect(best.row.effect),
+        fmt_effect(best.row.ci_low),
+        fmt_effect(best.row.ci_high),
+        fmt_p(best.row.p),
+        best.row.n
+    );
+    let held = match (replication.effect, replication.p, replication.n) {
+        (Some(effect), Some(p), Some(n)) => format!(
+            "difference {}, p={}, n={} ({})",
+            fmt_effect(effect),
+            fmt_p(p),
+            n,
+            match replication.status {
+                graph::ReplicationStatus::Replicated => "confirmed",
+                _ => "not confirmed",
+            }
+        ),
+        _ => replication.detail.clone(),
+    };
+    let statement = format!(
+        "Within {level} ({by}): {statement}; within {level} alone on the discovery samples: \
+         {numbers}; on held-out {level} samples: {held}",
+        level = best.level,
+        by = best.by,
+        statement = h.statement.trim_end_matches('.'),
+    );
+    Some(Refined {
+        refinement: Refinement {
+            outcome: RefinementOutcome::Narrowed {
+                variable: best.by.to_owned(),
+                stratum: best.level.to_owned(),
+            },
+            trigger,
+            detail: format!(
+                "refinement tried: {what}; holds within {} ({}): {numbers}{also}",
+                best.level,
+                best.by,
+                also = also_holds(&holding, best),
+            ),
+            findings,
+            replication: Some(replication),
+        },
+        statement: Some(statement),
+        evidence: evidence(ledger, best.index, best.row_index, EvidenceRole::Adjusted),
+    })
+}
+
+/// The other strata where the effect holds too: narrowing names the strongest, and the reader
+/// must know it is not the only one.
+fn also_holds(holding: &[&StratumRow<'_>], best: &StratumRow<'_>) -> String {
+    let others: Vec<String> = holding
+        .iter()
+        .filter(|s| !std::ptr::eq(**s, best))
+        .map(|s| format!("{}={}", s.by, s.level))
+        .collect();
+    if others.is_empty() {
+        String::new()
+    } else {
+        format!(" (it also holds within {})", others.join(", "))
+    }
+}
+
+/// The stratified re-tests of `primary` (same grouping, layer, feature and contrast) in the
+/// ledger, in ledger order.
+fn stratum_rows<'l>(
+    ledger: &'l Ledger,
+    variable: &str,
+    layer: &str,
+    primary: &TestRow,
+) -> Vec<StratumRow<'l>> {
+    let mut out = Vec::new();
+    for (index, a) in ledger.analyses().iter().enumerate() {
+        let Question::Stratified(q) = &a.direction.question else {
+            continue;
+        };
+        if q.variable != variable || q.layer != layer {
+            continue;
+        }
+        for (r, row) in a.rows.iter().enumerate() {
+            if row.feature != primary.feature || row.p.is_nan() {
+                continue;
+            }
+            if let Some((by, level)) = stratum_of(&row.contrast, &primary.contrast) {
+                out.push(StratumRow {
+                    index,
+                    row_index: r,
+                    finding: crate::hypothesis::finding_id(a.step, r),
+                    question: q,
+                    by,
+                    level,
+                    row,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The narrowed claim asked again on the held-out samples: the same stratified test, of this
+/// feature within this one confounder's levels, looked up in the same stratum.
+fn held_out_retest(
+    stratum: &StratumRow<'_>,
+    sign: f64,
+    held_out: &mut Retester<'_, '_>,
+) -> graph::Replication {
+    let question = Stratified {
+        features: vec![stratum.row.feature.clone()],
+        by: vec![stratum.by.to_owned()],
+        ..stratum.question.clone()
+    };
+    let key = ValidationKey {
+        question: question.into(),
+        feature: stratum.row.feature.clone(),
+        contrast: stratum.row.contrast.clone(),
+        effect_sign: sign,
+    };
+    let mut replication = held_out.key(&key);
+    replication.cohort = format!("{} ({} only)", replication.cohort, stratum.level);
+    replication
+}
