@@ -1,23 +1,29 @@
 //! Refinement before demotion: a hypothesis whose effect vanishes or reverses after adjustment
-//! for a confounder, or that the held-out half did not confirm, is looked at within each level of
-//! the study's categorical confounders (the stratified follow-up, `kinds/stratified.rs`, run on
-//! the discovery samples during exploration, so its tests are in the ledger and the run's error
-//! control counts them). When a stratum still shows the effect with the same sign, the hypothesis
+//! for a confounder, or that the held-out half did not confirm, is looked at within each stratum
+//! of the study's confounders: each level of a categorical one, each half of a numeric one (the
+//! stratified follow-up, `kinds/stratified.rs`, run on the discovery samples during exploration,
+//! so its tests are in the ledger and the run's error control counts them). When a stratum still shows the effect with the same sign, the hypothesis
 //! is restated for that stratum with the stratum's numbers, and the narrowed claim is re-tested on
 //! the held-out samples of the same stratum; when none does, the demotion stands and the
 //! hypothesis says what was tried.
 
 use crate::hypothesis::{Evidence, Validated, ValidationKey, evidence, fmt_effect, fmt_p};
 use crate::kinds::Question;
-use crate::kinds::stratified::{Stratified, stratum_of};
+use crate::kinds::stratified::{Stratified, stratum_of, stratum_phrase};
 use crate::ledger::{Ledger, TestRow};
 use crate::validate::Retester;
+use analysis::heterogeneity::{Homogeneity, cochran_q};
 use graph::{Contradiction, ContradictionKind, EvidenceRole, Refinement, RefinementOutcome};
 
 /// Family-wise level over the strata of one hypothesis: a stratum holds when its p is below
 /// this divided by the number of strata tested (Bonferroni), so picking the best of several
 /// strata is not a second chance at chance.
 const STRATUM_ALPHA: f64 = 0.05;
+
+/// Level of Cochran's Q test that the strata of one confounder differ (`analysis::heterogeneity`):
+/// narrowing to a stratum needs the strata to differ, not only one of them to reach significance
+/// while smaller others do not (a difference in significance is not a significant difference).
+const HETEROGENEITY_ALPHA: f64 = 0.05;
 
 /// A refinement, and the restated hypothesis when it was narrowed.
 #[derive(Clone, Debug, PartialEq)]
@@ -107,7 +113,7 @@ pub fn refine(
         }
     }
     let what = format!(
-        "re-tested within each level of {} on the discovery samples ({}; a stratum holds at \
+        "re-tested within each stratum of {} on the discovery samples ({}; a stratum holds at \
          p<{} with the same sign)",
         bys.join(", "),
         tried.join("; "),
@@ -118,11 +124,7 @@ pub fn refine(
         .iter()
         .filter(|s| s.row.p < threshold && s.row.effect.signum() == sign)
         .collect();
-    let best = holding
-        .iter()
-        .copied()
-        .min_by(|a, b| a.row.p.total_cmp(&b.row.p));
-    let Some(best) = best else {
+    if holding.is_empty() {
         return Some(Refined {
             refinement: Refinement {
                 outcome: RefinementOutcome::NotHeld,
@@ -134,7 +136,60 @@ pub fn refine(
             statement: None,
             evidence: None,
         });
+    }
+    // A stratum is a place the effect lives only if the strata of its confounder differ.
+    let heterogeneity: Vec<(&str, Option<Homogeneity>)> = bys
+        .iter()
+        .map(|by| (*by, homogeneity(&strata, by)))
+        .collect();
+    let differs = |by: &str| {
+        heterogeneity
+            .iter()
+            .any(|(b, h)| *b == by && h.is_some_and(|h| h.p < HETEROGENEITY_ALPHA))
     };
+    let best = holding
+        .iter()
+        .copied()
+        .filter(|s| differs(s.by))
+        .min_by(|a, b| a.row.p.total_cmp(&b.row.p));
+    let Some(best) = best else {
+        let tests: Vec<String> = heterogeneity
+            .iter()
+            .filter_map(|(by, h)| h.map(|h| format!("{by}: {}", fmt_homogeneity(&h))))
+            .collect();
+        return Some(Refined {
+            refinement: Refinement {
+                outcome: RefinementOutcome::Uniform,
+                trigger,
+                detail: format!(
+                    "refinement tried: {what}; it holds within {}, but the strata do not differ \
+                     ({}), so no stratum is where the effect lives and the demotion stands",
+                    holding
+                        .iter()
+                        .map(|s| stratum_phrase(s.by, s.level))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    tests.join("; ")
+                ),
+                findings,
+                replication: None,
+            },
+            statement: None,
+            evidence: None,
+        });
+    };
+    let differ = heterogeneity
+        .iter()
+        .find(|(b, _)| *b == best.by)
+        .and_then(|(_, h)| *h)
+        .map(|h| {
+            format!(
+                "; the strata of {} differ ({})",
+                best.by,
+                fmt_homogeneity(&h)
+            )
+        })
+        .unwrap_or_default();
     let replication = held_out_retest(best, sign, held_out);
     let numbers = format!(
         "difference {} [{}, {}], p={}, n={}",
@@ -157,11 +212,10 @@ pub fn refine(
         ),
         _ => replication.detail.clone(),
     };
+    let stratum = stratum_phrase(best.by, best.level);
     let statement = format!(
-        "Within {level} ({by}): {statement}; within {level} alone on the discovery samples: \
-         {numbers}; on held-out {level} samples: {held}",
-        level = best.level,
-        by = best.by,
+        "Within {stratum}: {statement}; within {stratum} alone on the discovery samples: \
+         {numbers}; on held-out samples of {stratum}: {held}",
         statement = h.statement.trim_end_matches('.'),
     );
     Some(Refined {
@@ -172,9 +226,7 @@ pub fn refine(
             },
             trigger,
             detail: format!(
-                "refinement tried: {what}; holds within {} ({}): {numbers}{also}",
-                best.level,
-                best.by,
+                "refinement tried: {what}; holds within {stratum}: {numbers}{also}{differ}",
                 also = also_holds(&holding, best),
             ),
             findings,
@@ -255,6 +307,25 @@ fn held_out_retest(
         effect_sign: sign,
     };
     let mut replication = held_out.key(&key);
-    replication.cohort = format!("{} ({} only)", replication.cohort, stratum.level);
+    replication.cohort = format!(
+        "{} ({} only)",
+        replication.cohort,
+        stratum_phrase(stratum.by, stratum.level)
+    );
     replication
+}
+
+/// Cochran's Q over the strata of `by`, each stratum's standard error read off its OLS row
+/// (effect / t).
+fn homogeneity(strata: &[StratumRow<'_>], by: &str) -> Option<Homogeneity> {
+    let (estimates, std_errors): (Vec<f64>, Vec<f64>) = strata
+        .iter()
+        .filter(|s| s.by == by)
+        .map(|s| (s.row.effect, (s.row.effect / s.row.statistic).abs()))
+        .unzip();
+    cochran_q(&estimates, &std_errors)
+}
+
+fn fmt_homogeneity(h: &Homogeneity) -> String {
+    format!("Cochran's Q={:.2} on {} df, p={}", h.q, h.df, fmt_p(h.p))
 }

@@ -14,6 +14,7 @@ pub mod enrichment;
 pub mod equivalence;
 pub mod gmt;
 pub mod groups;
+pub mod heterogeneity;
 pub mod logistic;
 pub mod moderated;
 pub mod modules;

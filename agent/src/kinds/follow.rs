@@ -5,7 +5,7 @@ use super::Question;
 use super::enrichment::{Enrichment, Ranking, RankingGroups, Scores};
 use super::phospho_adjusted::PhosphoAdjusted;
 use super::stratified::Stratified;
-use crate::confounders::{Tested, dominant_axes};
+use crate::confounders::{MUTATION_BURDEN, Tested, dominant_axes};
 use crate::ledger::{AnalysisRecord, Ledger, Q_STRONG, TestRow};
 use datasets::Study;
 use datasets::clinical::VariableKind;
@@ -63,8 +63,9 @@ pub fn confounders(opened: &FollowUpContext<'_>, tested: Tested<'_>) -> Vec<Stri
 }
 
 /// The stratified re-test of a group difference (`stratified.rs`): within each level of the
-/// categorical confounders among `covariates` (the hypermutation and expression axes; batch is
-/// left to the adjustment). `None` when no confounder has levels.
+/// categorical confounders among `covariates` (the hypermutation and expression axes), and within
+/// each half of the numeric ones (purity, mutation burden: an effect may hold only in purer or in
+/// hypermutated tumours); batch is left to the adjustment. `None` when no confounder can be split.
 pub fn stratified(
     opened: &FollowUpContext<'_>,
     variable: &str,
@@ -74,13 +75,16 @@ pub fn stratified(
     let by: Vec<String> = covariates
         .iter()
         .filter(|c| !c.to_ascii_lowercase().contains("batch"))
-        .filter(|c| {
-            opened.study.clinical.variable(c).is_some_and(|v| {
-                matches!(
-                    v.kind,
-                    VariableKind::Categorical(_) | VariableKind::Binary(_)
-                )
-            })
+        .filter(|c| match opened.study.clinical.variable(c) {
+            Some(v) => matches!(
+                v.kind,
+                VariableKind::Categorical(_)
+                    | VariableKind::Binary(_)
+                    | VariableKind::Ordinal(_)
+                    | VariableKind::Numeric(_)
+            ),
+            // The burden computed from the mutation layer (`confounders.rs`).
+            None => *c == MUTATION_BURDEN && opened.study.mutation_layer().is_some(),
         })
         .cloned()
         .collect();
@@ -88,7 +92,7 @@ pub fn stratified(
         return None;
     }
     let why = format!(
-        "{}: does it hold within each level of {}?",
+        "{}: does it hold within each stratum of {}?",
         opened.why,
         by.join(", ")
     );

@@ -162,7 +162,7 @@ question_kinds! {
     AdjustedSurvival => adjusted_survival::AdjustedSurvival,
     /// Follow-up: do group differences hold after adjusting for purity and batch?
     AdjustedGroups => adjusted_groups::AdjustedGroups,
-    /// Follow-up: does a group difference hold within each level of a categorical confounder?
+    /// Follow-up: does a group difference hold within each stratum of a confounder?
     Stratified => stratified::Stratified,
     /// Follow-up: is a phosphosite's change phosphorylation beyond its protein's abundance?
     PhosphoAdjusted => phospho_adjusted::PhosphoAdjusted,

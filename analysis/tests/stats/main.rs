@@ -10,6 +10,7 @@ mod degenerate;
 mod enrichment;
 mod equivalence;
 mod gene_sets;
+mod heterogeneity;
 mod logistic;
 mod moderated;
 mod multiple_testing;

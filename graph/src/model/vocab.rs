@@ -375,6 +375,9 @@ pub enum RefinementOutcome {
     Narrowed { variable: String, stratum: String },
     /// No stratum showed the effect: the demotion stands.
     NotHeld,
+    /// Some strata showed the effect, but the strata do not differ (Cochran's Q): no stratum
+    /// explains the failure, and the demotion stands.
+    Uniform,
 }
 
 /// A hypothesis re-tested within the strata of a confounder on the discovery samples (each
@@ -405,6 +408,7 @@ impl Refinement {
                 format!("narrowed to {stratum} ({variable})")
             }
             RefinementOutcome::NotHeld => "refinement tried, did not hold".to_owned(),
+            RefinementOutcome::Uniform => "refinement tried, the same in every stratum".to_owned(),
         }
     }
 }
