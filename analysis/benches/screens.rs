@@ -5,8 +5,8 @@
 //!
 //! Run with `cargo bench -p hypomics-analysis`. The data folder defaults to
 //! `../shared/data` beside the workspace; set `HYPOMICS_BENCH_DATA` to point elsewhere. Without
-//! the data the bench prints why and exits successfully. `HYPOMICS_BENCH_ONLY=<substring>` times
-//! only the steps whose name contains it.
+//! the data the bench prints why and exits successfully. `HYPOMICS_BENCH_ONLY=<a>,<b>` times
+//! only the steps whose name contains one of the substrings (`bench_peer.py` reads it too).
 //!
 //! The bench reads the raw gzipped TSVs itself rather than through `datasets::Study::load`, so
 //! that both implementations test byte-identical inputs (the study loader filters sparse features
@@ -71,11 +71,11 @@ struct Row {
     min: Duration,
 }
 
-/// Times `f`, unless `HYPOMICS_BENCH_ONLY` is set and names none of `step` (a substring, to
-/// re-measure or profile one step without the others).
+/// Times `f`, unless `HYPOMICS_BENCH_ONLY` is set and names none of `step` (comma-separated
+/// substrings, to re-measure or profile some steps without the others).
 fn time<T>(rows: &mut Vec<Row>, step: &str, input: String, reps: usize, mut f: impl FnMut() -> T) {
     if let Some(only) = std::env::var_os("HYPOMICS_BENCH_ONLY")
-        && !step.contains(only.to_string_lossy().as_ref())
+        && !only.to_string_lossy().split(',').any(|o| step.contains(o))
     {
         return;
     }

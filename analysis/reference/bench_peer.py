@@ -31,6 +31,8 @@ the Schoenfeld step fits lifelines CoxPHFitter + proportional_hazard_test on the
 first `--ols-sites` sites (default 3000, scaled).
 
 Run:  python3 analysis/reference/bench_peer.py [--data /work/shared/data]
+HYPOMICS_BENCH_ONLY="GSEA,CAMERA" times only the steps whose names contain one of the substrings,
+like the Rust bench.
 """
 
 import argparse
@@ -299,6 +301,11 @@ def firth_layer(layer, time_, event, limit):
 
 
 def timed(rows, step, size, reps, fn, scale=1.0, note=""):
+    """Times fn, unless HYPOMICS_BENCH_ONLY (comma-separated substrings, as in screens.rs) names
+    none of step; then returns None."""
+    only = os.environ.get("HYPOMICS_BENCH_ONLY")
+    if only and not any(o in step for o in only.split(",")):
+        return None
     times, result = [], None
     for _ in range(reps):
         start = time.perf_counter()
@@ -351,9 +358,10 @@ def main():
     rows = []
     phospho_p = None
     for name, layer, reps in [("proteome", proteome, 5), ("RNA", rna, 5), ("phosphosites", phospho, 3)]:
-        p, _ = timed(rows, f"Welch + Mann-Whitney, {name}", shape(layer), reps, lambda l=layer: welch_mwu(l, tumor, normal))
-        if name == "phosphosites":
-            phospho_p = p
+        tested = timed(rows, f"Welch + Mann-Whitney, {name}", shape(layer), reps,
+                       lambda l=layer: welch_mwu(l, tumor, normal))
+        if name == "phosphosites" and tested is not None:
+            phospho_p = tested[0]
     limma = inmoose_limma()
     lim = args.limma_features if 0 < args.limma_features < proteome.shape[0] else None
     lscale = proteome.shape[0] / lim if lim else 1.0
@@ -389,14 +397,15 @@ def main():
     timed(rows, "univariate Cox, proteome (synthetic follow-up)", shape(proteome), 1,
           lambda: cox_layer(proteome, t_syn, e_syn, limit), scale=scale, note=note)
 
-    p = phospho_p[~np.isnan(phospho_p)]
-    timed(rows, "Benjamini-Hochberg, phosphosite Welch p", f"{len(phospho_p)} p-values", 20,
-          lambda: multipletests(p, method="fdr_bh"))
-    sys.path.insert(0, HERE)
-    from make_storey_smoother_fixtures import case as storey_case
+    if phospho_p is not None:
+        p = phospho_p[~np.isnan(phospho_p)]
+        timed(rows, "Benjamini-Hochberg, phosphosite Welch p", f"{len(phospho_p)} p-values", 20,
+              lambda: multipletests(p, method="fdr_bh"))
+        sys.path.insert(0, HERE)
+        from make_storey_smoother_fixtures import case as storey_case
 
-    timed(rows, "Storey q (qvalue smoother), phosphosite Welch p", f"{len(phospho_p)} p-values", 3,
-          lambda: storey_case(phospho_p))
+        timed(rows, "Storey q (qvalue smoother), phosphosite Welch p", f"{len(phospho_p)} p-values", 3,
+              lambda: storey_case(phospho_p))
 
     import gseapy
 
