@@ -13,7 +13,7 @@ use crate::llm::{
     Claims, Fact, LlmClient, LlmConfig, StructuredRequest, check_numbers, numbers_in,
 };
 use crate::planner::{Choice, OfflinePlanner, PlanContext, Planner};
-use crate::question::{Direction, Kind};
+use crate::question::{Kind, PlannedDirection};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -245,7 +245,7 @@ pub fn allowed_numbers(h: &Hypothesis, ledger: &Ledger) -> Vec<f64> {
 }
 
 impl Planner for LlmPlanner {
-    fn choose(&mut self, open: &[Direction], context: &PlanContext<'_>) -> Choice {
+    fn choose(&mut self, open: &[PlannedDirection], context: &PlanContext<'_>) -> Choice {
         let Some(offline_pick) = self.offline.choose(open) else {
             return Choice::default();
         };

@@ -9,7 +9,7 @@
 
 use agent::knowledge::Knowledge;
 use agent::planner::{Choice, PlanContext, Planner};
-use agent::question::{Direction, Kind};
+use agent::question::{Kind, PlannedDirection};
 use agent::run::{Budget, RunConfig, RunResult, run};
 use graph::{KnowledgeStatus, Mention};
 use std::path::PathBuf;
@@ -21,7 +21,7 @@ struct Scripted {
 }
 
 impl Planner for Scripted {
-    fn choose(&mut self, open: &[Direction], _context: &PlanContext<'_>) -> Choice {
+    fn choose(&mut self, open: &[PlannedDirection], _context: &PlanContext<'_>) -> Choice {
         Choice {
             index: open.iter().position(|d| {
                 d.question.kind().is_follow_up() || self.wanted.contains(&d.question.describe())

@@ -22,7 +22,7 @@ use agent::ledger::Ledger;
 use agent::llm::{LlmConfig, check_numbers};
 use agent::llm_planner::{LlmPlanner, allowed_numbers};
 use agent::planner::{Choice, OfflinePlanner, PlanContext, Planner};
-use agent::question::{Direction, Kind};
+use agent::question::{Kind, PlannedDirection};
 use agent::run::{Budget, Event, RunConfig, RunResult, run};
 use datasets::Study;
 use graph::StatementSource;
@@ -100,7 +100,7 @@ struct Watched<P> {
 }
 
 impl<P: Planner> Planner for Watched<P> {
-    fn choose(&mut self, open: &[Direction], context: &PlanContext<'_>) -> Choice {
+    fn choose(&mut self, open: &[PlannedDirection], context: &PlanContext<'_>) -> Choice {
         let offline = self.shadow.choose(open).map(|i| open[i].id);
         let choice = self.inner.choose(open, context);
         self.decisions.push(Decision {

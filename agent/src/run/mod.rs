@@ -24,7 +24,7 @@ use crate::knowledge::Knowledge;
 use crate::ledger::{AnalysisRecord, Ledger, Q_STRONG};
 use crate::planner::{PlanContext, Planner};
 use crate::profile::{StudyProfile, profile};
-use crate::question::{Direction, Kind, initial_directions};
+use crate::question::{Kind, PlannedDirection, initial_directions};
 use crate::record::GraphRecorder;
 use crate::split::Split;
 use crate::validate::{ReplicationStatus, validate};
@@ -126,7 +126,7 @@ pub enum Event<'a> {
     },
     Step {
         step: usize,
-        direction: &'a Direction,
+        direction: &'a PlannedDirection,
         tests: usize,
         strong: usize,
         opened: usize,
@@ -134,7 +134,7 @@ pub enum Event<'a> {
     },
     StepFailed {
         step: usize,
-        direction: &'a Direction,
+        direction: &'a PlannedDirection,
         reason: &'a str,
     },
     /// The LLM planner could not decide a step and the offline rule did.
