@@ -214,3 +214,28 @@ macro_rules! on_both_backends {
         }
     )*};
 }
+
+/// A registered study's profile: one numeric clinical variable whose range holds `low`, so a
+/// test can check that numbers survive the store (and a copy between backends) bit for bit.
+pub fn profile(low: f64) -> datasets::summary::StudySummary {
+    datasets::summary::StudySummary {
+        name: "demo".into(),
+        root: String::new(),
+        clinical_file: "clinical.txt".into(),
+        samples: 3,
+        tumor_samples: None,
+        normal_samples: None,
+        layers: Vec::new(),
+        clinical_variables: vec![datasets::summary::VariableSummary {
+            name: "Purity".into(),
+            display_name: None,
+            kind: "numeric",
+            observed: 3,
+            levels: Vec::new(),
+            range: Some((low, 0.1)),
+        }],
+        survival: Vec::new(),
+        files: Vec::new(),
+        warnings: Vec::new(),
+    }
+}
