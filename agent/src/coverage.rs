@@ -12,7 +12,7 @@
 //! for follow-ups, and what still goes unexplored is listed with the reason.
 
 use crate::profile::StudyProfile;
-use crate::question::Direction;
+use crate::question::PlannedDirection;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -91,7 +91,7 @@ pub struct Coverage {
 
 impl Coverage {
     /// The subjects of `profile` that some open direction asks about.
-    pub fn new(profile: &StudyProfile, open: &[Direction]) -> Self {
+    pub fn new(profile: &StudyProfile, open: &[PlannedDirection]) -> Self {
         let asked: BTreeSet<Subject> = open.iter().filter_map(|d| d.question.subject()).collect();
         Self {
             wanted: subjects(profile)
@@ -111,7 +111,7 @@ impl Coverage {
     /// Indexes of the open directions that would give a subject its first screen; empty once
     /// every subject with an open direction has had one or has failed one (then any direction
     /// may be chosen).
-    pub fn first_screens(&self, open: &[Direction]) -> Vec<usize> {
+    pub fn first_screens(&self, open: &[PlannedDirection]) -> Vec<usize> {
         open.iter()
             .enumerate()
             .filter(|(_, d)| {
@@ -129,7 +129,7 @@ impl Coverage {
     /// samples per level in the discovery half, usually the same on every layer) ends the
     /// subject's priority, so one rare variable does not spend the budget layer by layer. Its
     /// other directions stay open for the planner.
-    pub fn record(&mut self, direction: &Direction, failure: Option<&str>) {
+    pub fn record(&mut self, direction: &PlannedDirection, failure: Option<&str>) {
         let Some(subject) = direction.question.subject() else {
             return;
         };
@@ -163,7 +163,7 @@ impl Coverage {
 
 /// The most valuable first screen by prior alone (lowest id on ties): what is run when the
 /// planner would stop while subjects still lack a screen.
-pub fn by_priority(open: &[Direction], candidates: &[usize]) -> Option<usize> {
+pub fn by_priority(open: &[PlannedDirection], candidates: &[usize]) -> Option<usize> {
     candidates.iter().copied().min_by(|&a, &b| {
         open[b]
             .priority

@@ -97,7 +97,7 @@ fn relation_kind(p: &PlantedRelation) -> String {
 fn about_nuisance(h: &Hypothesis, nuisance: &[Nuisance]) -> bool {
     nuisance.iter().any(|n| {
         let Nuisance::BatchEffect { variable, .. } = n;
-        h.entities.iter().any(|e| match e {
+        h.model.entities.iter().any(|e| match e {
             Mention::Clinical(v) => v.eq_ignore_ascii_case(variable),
             Mention::ClinicalLevel { variable: v, .. } => v.eq_ignore_ascii_case(variable),
             _ => false,
@@ -108,7 +108,7 @@ fn about_nuisance(h: &Hypothesis, nuisance: &[Nuisance]) -> bool {
 /// Whether the hypothesis states a confounded mutation effect: it names one of the mutations and
 /// its feature (or, for a module, at least half of its members) is among the confounded features.
 fn states_confounded(h: &Hypothesis, c: &Confounded) -> bool {
-    let mutation = h.entities.iter().any(|e| match e {
+    let mutation = h.model.entities.iter().any(|e| match e {
         Mention::Mutation(g) => c.mutations.iter().any(|m| m == g),
         _ => false,
     });
@@ -137,7 +137,7 @@ pub fn evaluate(truth: &Truth, hypotheses: &[Hypothesis], study: &Study) -> Eval
             let by: Vec<String> = hypotheses
                 .iter()
                 .filter(|h| matches(study, h, &p.relation))
-                .map(|h| h.id.clone())
+                .map(|h| h.model.id.clone())
                 .collect();
             RelationRecall {
                 id: p.id.clone(),
@@ -159,7 +159,7 @@ pub fn evaluate(truth: &Truth, hypotheses: &[Hypothesis], study: &Study) -> Eval
     let mut confounded_hypotheses = Vec::new();
     let mut nuisance_found = 0;
     for h in hypotheses {
-        let kind = h.kind.name();
+        let kind = h.model.kind.clone();
         let e = by_kind.entry(kind.clone()).or_default();
         e.kind = kind;
         let planted = truth.planted.iter().any(|p| matches(study, h, &p.relation));
@@ -172,10 +172,10 @@ pub fn evaluate(truth: &Truth, hypotheses: &[Hypothesis], study: &Study) -> Eval
             continue;
         }
         e.not_planted += 1;
-        unmatched.push(format!("{}: {}", h.id, h.statement));
+        unmatched.push(format!("{}: {}", h.model.id, h.model.statement));
         if truth.confounded.iter().any(|c| states_confounded(h, c)) {
             e.confounded += 1;
-            confounded_hypotheses.push(format!("{}: {}", h.id, h.statement));
+            confounded_hypotheses.push(format!("{}: {}", h.model.id, h.model.statement));
         }
     }
     let recovered = relations.iter().filter(|r| r.recovered).count();

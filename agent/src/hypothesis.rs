@@ -1,23 +1,17 @@
-//! What a hypothesis is, and the pieces its statement is built from: evidence entries citing
+//! How a hypothesis is built, and the pieces its statement is built from: evidence entries citing
 //! ledger rows, numbers formatted for prose, and the [`Draft`] a kind fills in. Assembly is in
 //! `assemble.rs`, each kind's wording in its module under `kinds/`. Statements are built only
-//! from numbers in the ledger.
+//! from numbers in the ledger. What a hypothesis is, once scored, is the graph's model
+//! ([`graph::Hypothesis`]); the agent adds only the question validation re-asks.
 
 use crate::kinds::{Kind, Question};
 use crate::ledger::{Ledger, TestRow};
 use graph::{EvidenceRole, Mention, Relation, StatementSource, TestKind};
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Evidence {
-    /// `F<step>.<row>`: the finding's id in findings.tsv and the graph.
-    pub finding: String,
-    pub step: usize,
-    pub row: usize,
-    pub role: EvidenceRole,
-    /// What this piece of evidence says, in words with its numbers.
-    pub summary: String,
-}
+/// A finding a hypothesis cites: the graph's citation type, so hypotheses.json, the report and
+/// the store cite findings alike.
+pub use graph::Evidence;
 
 /// A hypothesis is built in stages, each a type: a [`Candidate`] assembled from the ledger, a
 /// [`Validated`] candidate with its re-test on held-out samples, and a scored, ranked
@@ -45,32 +39,16 @@ pub struct Validated {
     pub chain: Option<graph::MechanismChain>,
 }
 
-/// A validated, scored hypothesis: what hypotheses.json, the report and the graph receive.
+/// A validated, scored hypothesis as the run keeps it: the graph's model (what hypotheses.json,
+/// the report and the store show) and the question to re-ask on held-out samples, which only
+/// the agent can read (an external cohort re-asks it). Flattened, so hypotheses.json keeps its
+/// fields at the top level as before the model moved to the graph.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Hypothesis {
-    pub id: String,
-    pub rank: usize,
-    pub kind: Kind,
-    pub statement: String,
-    /// Built from the findings, or prose from a language model whose numbers were checked.
-    #[serde(default = "template_source")]
-    pub statement_source: StatementSource,
-    /// The template statement, kept when an LLM rewrote it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub template_statement: Option<String>,
-    pub entities: Vec<Mention>,
-    pub relations: Vec<Relation>,
-    pub evidence: Vec<Evidence>,
-    pub score: graph::ScoreBreakdown,
-    pub replication: graph::Replication,
-    /// Re-test on an external cohort (`--validate-with`), when one was given.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub external_replication: Option<graph::Replication>,
+    #[serde(flatten)]
+    pub model: graph::Hypothesis,
     /// The question to re-ask on held-out samples, and the feature/contrast to look up.
     pub validation: ValidationKey,
-    /// The mechanism chain, link by link: each link's finding and its held-out re-test.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub chain: Option<graph::MechanismChain>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -91,26 +69,30 @@ impl Hypothesis {
             chain,
         } = validated;
         Self {
-            id: String::new(),
-            rank: 0,
-            kind: candidate.kind,
-            statement: candidate.statement,
-            statement_source: StatementSource::Template,
-            template_statement: None,
-            entities: candidate.entities,
-            relations: candidate.relations,
-            evidence: candidate.evidence,
-            score,
-            replication,
-            external_replication: None,
+            model: graph::Hypothesis {
+                id: String::new(),
+                rank: 0,
+                kind: candidate.kind.name(),
+                statement: candidate.statement,
+                statement_source: StatementSource::Template,
+                template_statement: None,
+                entities: candidate.entities,
+                relations: candidate.relations,
+                evidence: candidate.evidence,
+                score,
+                replication,
+                external_replication: None,
+                chain,
+            },
             validation: candidate.validation,
-            chain,
         }
     }
-}
 
-pub(crate) fn template_source() -> StatementSource {
-    StatementSource::Template
+    /// The kind of question it answers, read from the name the model keeps (`None` only for a
+    /// hypotheses.json naming a kind this build does not know).
+    pub fn kind(&self) -> Option<Kind> {
+        Kind::from_name(&self.model.kind)
+    }
 }
 
 pub fn finding_id(step: usize, row: usize) -> String {

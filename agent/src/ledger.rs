@@ -14,7 +14,7 @@
 //! `Q_STRONG` over the tests so far; q-values for quoting are the smallest level at which the
 //! p-filter claims a row, computed when first asked for after the ledger changed.
 
-use crate::question::Direction;
+use crate::question::PlannedDirection;
 use analysis::p_filter::{PFilter, Partition};
 use datasets::SampleId;
 use graph::TestKind;
@@ -94,7 +94,7 @@ impl TestRow {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct AnalysisRecord {
     pub step: usize,
-    pub direction: Direction,
+    pub direction: PlannedDirection,
     pub module: String,
     pub params: serde_json::Value,
     pub layers: Vec<String>,

@@ -13,7 +13,7 @@ use crate::llm::{
     Claims, Fact, LlmClient, LlmConfig, StructuredRequest, check_numbers, numbers_in,
 };
 use crate::planner::{Choice, OfflinePlanner, PlanContext, Planner};
-use crate::question::{Direction, Kind};
+use crate::question::{Kind, PlannedDirection};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -177,11 +177,11 @@ fn prompt_claims(prompt: &str, facts: Vec<Fact>) -> Claims {
 /// direction of every cited finding.
 pub fn statement_claims(h: &Hypothesis, ledger: &Ledger) -> Claims {
     let mut claims = Claims::new();
-    claims.allow_text(&h.statement);
-    if let Some(t) = &h.template_statement {
+    claims.allow_text(&h.model.statement);
+    if let Some(t) = &h.model.template_statement {
         claims.allow_text(t);
     }
-    for e in &h.evidence {
+    for e in &h.model.evidence {
         claims.allow_text(&e.summary);
         let Some(i) = ledger.index_of(e.step) else {
             continue;
@@ -192,7 +192,7 @@ pub fn statement_claims(h: &Hypothesis, ledger: &Ledger) -> Claims {
             claims.fact(Fact::new(&row.gene, row.effect, &row.contrast));
         }
     }
-    if let Some(chain) = &h.chain {
+    if let Some(chain) = &h.model.chain {
         for l in &chain.links {
             claims.allow_text(&l.discovery.summary);
         }
@@ -203,7 +203,7 @@ pub fn statement_claims(h: &Hypothesis, ledger: &Ledger) -> Claims {
 /// Every value a hypothesis's evidence carries, on every scale its prose may use.
 pub fn allowed_numbers(h: &Hypothesis, ledger: &Ledger) -> Vec<f64> {
     let mut out = vec![0.05, 95.0];
-    for e in &h.evidence {
+    for e in &h.model.evidence {
         let Some(i) = ledger.index_of(e.step) else {
             continue;
         };
@@ -227,7 +227,7 @@ pub fn allowed_numbers(h: &Hypothesis, ledger: &Ledger) -> Vec<f64> {
         }
     }
     // A chain's pre-specified checks (equivalence tests) and their margin.
-    if let Some(chain) = &h.chain {
+    if let Some(chain) = &h.model.chain {
         out.push(crate::chain::check::MARGIN_SD);
         for l in &chain.links {
             let d = &l.discovery;
@@ -245,7 +245,7 @@ pub fn allowed_numbers(h: &Hypothesis, ledger: &Ledger) -> Vec<f64> {
 }
 
 impl Planner for LlmPlanner {
-    fn choose(&mut self, open: &[Direction], context: &PlanContext<'_>) -> Choice {
+    fn choose(&mut self, open: &[PlannedDirection], context: &PlanContext<'_>) -> Choice {
         let Some(offline_pick) = self.offline.choose(open) else {
             return Choice::default();
         };
@@ -397,11 +397,11 @@ impl Planner for LlmPlanner {
         }
         let allowed = allowed_numbers(h, ledger);
         let claims = statement_claims(h, ledger);
-        let mut user = format!("Hypothesis (template): {}\nEvidence:\n", h.statement);
-        for e in &h.evidence {
+        let mut user = format!("Hypothesis (template): {}\nEvidence:\n", h.model.statement);
+        for e in &h.model.evidence {
             user.push_str(&format!("- {} [{}]: {}\n", e.finding, e.role, e.summary));
         }
-        if let Some(chain) = &h.chain {
+        if let Some(chain) = &h.model.chain {
             user.push_str(&format!("Mechanism chain. {}\n", chain.prediction));
             for l in &chain.links {
                 user.push_str(&format!("- link: {}\n", l.discovery.summary));

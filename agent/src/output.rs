@@ -94,10 +94,11 @@ pub fn contradictions(result: &RunResult) -> Vec<serde_json::Value> {
         })
     };
     let presented = result.hypotheses.iter().flat_map(|h| {
-        h.score
+        h.model
+            .score
             .contradictions
             .iter()
-            .map(|c| item(Some(&h.id), h.rank, &h.statement, c))
+            .map(|c| item(Some(&h.model.id), h.model.rank, &h.model.statement, c))
     });
     let cut = result.contradicted_beyond_the_cut.iter().flat_map(|h| {
         h.contradictions
@@ -193,7 +194,7 @@ pub fn text_summary(result: &RunResult, out_dir: &Path) -> String {
     let external: Vec<_> = result
         .hypotheses
         .iter()
-        .filter_map(|h| h.external_replication.as_ref())
+        .filter_map(|h| h.model.external_replication.as_ref())
         .collect();
     if let Some(first) = external.first() {
         let replicated = external
@@ -210,15 +211,15 @@ pub fn text_summary(result: &RunResult, out_dir: &Path) -> String {
     for h in result.hypotheses.iter().take(10) {
         t.push_str(&format!(
             "{:>3}. [{:.2}] {} ({}; {})\n",
-            h.rank,
-            h.score.total,
-            h.statement,
-            match h.replication.status {
+            h.model.rank,
+            h.model.score.total,
+            h.model.statement,
+            match h.model.replication.status {
                 crate::validate::ReplicationStatus::Replicated => "replicated".to_owned(),
                 crate::validate::ReplicationStatus::NotReplicated => "not replicated".to_owned(),
                 crate::validate::ReplicationStatus::NotTested => "not re-testable".to_owned(),
             },
-            h.score.knowledge.status.badge()
+            h.model.score.knowledge.status.badge()
         ));
     }
     t.push_str(&format!(

@@ -6,7 +6,7 @@
 
 use crate::ledger::Ledger;
 use crate::profile::StudyProfile;
-use crate::question::{Direction, Kind};
+use crate::question::{Kind, PlannedDirection};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -30,7 +30,7 @@ pub struct Choice {
 /// Chooses directions and, optionally, writes hypothesis prose. Implemented offline (the
 /// default) and by an LLM planner that falls back to the offline rules step by step.
 pub trait Planner {
-    fn choose(&mut self, open: &[Direction], context: &PlanContext<'_>) -> Choice;
+    fn choose(&mut self, open: &[PlannedDirection], context: &PlanContext<'_>) -> Choice;
     fn update(&mut self, kind: Kind, success: bool);
     /// Per-kind statistics and, for LLM planners, calls, fallbacks and tokens.
     fn report(&self) -> serde_json::Value;
@@ -82,7 +82,7 @@ impl ReplayKinds {
 }
 
 impl Planner for ReplayKinds {
-    fn choose(&mut self, open: &[Direction], context: &PlanContext<'_>) -> Choice {
+    fn choose(&mut self, open: &[PlannedDirection], context: &PlanContext<'_>) -> Choice {
         let Some(&kind) = self.kinds.get(context.step) else {
             return Choice::default();
         };
@@ -124,7 +124,7 @@ pub struct OfflinePlanner {
 pub const MIN_VALUE: f64 = 0.05;
 
 impl OfflinePlanner {
-    pub fn value(&self, d: &Direction) -> f64 {
+    pub fn value(&self, d: &PlannedDirection) -> f64 {
         let kind = d.question.kind();
         let arm = self.arms.get(&kind).copied().unwrap_or_default();
         let mean = (f64::from(arm.successes) + 1.0) / (f64::from(arm.tries) + 2.0);
@@ -135,7 +135,7 @@ impl OfflinePlanner {
     }
 
     /// Index of the most valuable open direction, if any is worth running.
-    pub fn choose(&self, open: &[Direction]) -> Option<usize> {
+    pub fn choose(&self, open: &[PlannedDirection]) -> Option<usize> {
         let mut best: Option<(usize, f64)> = None;
         for (i, d) in open.iter().enumerate() {
             let v = self.value(d);
@@ -163,7 +163,7 @@ impl OfflinePlanner {
 }
 
 impl Planner for OfflinePlanner {
-    fn choose(&mut self, open: &[Direction], _context: &PlanContext<'_>) -> Choice {
+    fn choose(&mut self, open: &[PlannedDirection], _context: &PlanContext<'_>) -> Choice {
         Choice {
             index: OfflinePlanner::choose(self, open),
             ..Choice::default()
@@ -186,8 +186,8 @@ mod tests {
     use crate::kinds::survival::Survival;
     use crate::question::Question;
 
-    fn direction(id: usize, question: Question, priority: f64) -> Direction {
-        Direction {
+    fn direction(id: usize, question: Question, priority: f64) -> PlannedDirection {
+        PlannedDirection {
             id,
             question,
             priority,

@@ -8,9 +8,12 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::kinds::{Kind, Question};
 
-/// A question with the planner's bookkeeping.
+/// A direction in the planner's queue: a question with its priority, the step that opened it
+/// and why. Once the planner picks it and it runs, it is recorded in the graph as a
+/// [`graph::Direction`] (the question in words, its entity classes and the rationale). Journals
+/// store it under the field name `direction`, so the name of this type is free to say what it is.
 #[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Direction {
+pub struct PlannedDirection {
     pub id: usize,
     pub question: Question,
     /// Prior value in [0, 1]: statistical power given group sizes, times clinical relevance.
@@ -23,11 +26,11 @@ pub struct Direction {
 
 /// The initial directions for a study profile: every registered kind's proposals, layer by
 /// layer, numbered in that order.
-pub fn initial_directions(profile: &StudyProfile) -> Vec<Direction> {
+pub fn initial_directions(profile: &StudyProfile) -> Vec<PlannedDirection> {
     crate::kinds::proposals(profile)
         .into_iter()
         .enumerate()
-        .map(|(id, p)| Direction {
+        .map(|(id, p)| PlannedDirection {
             id,
             question: p.question,
             priority: p.priority.clamp(0.0, 1.0),

@@ -10,8 +10,8 @@ use crate::question::Question;
 use crate::validate::ReplicationStatus;
 use datasets::{FeatureId, Study};
 use graph::{
-    AnalysisId, EvidenceRole, FindingId, GraphError, HypothesisScore, HypothesisStatus, InputFile,
-    Mention, NewAnalysis, NewDirection, NewFinding, NewHypothesis, ResearchGraph, RunId,
+    AnalysisId, EvidenceRole, FindingId, GraphError, HypothesisStatus, InputFile, Mention,
+    NewAnalysis, NewDirection, NewFinding, NewHypothesis, ResearchGraph, RunId,
 };
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -258,7 +258,7 @@ impl GraphRecorder {
     /// Records the run's hypotheses with the findings behind them, each once: a resumed run
     /// skips those recorded before the interruption (one transaction each).
     pub fn record_hypotheses(&mut self, hypotheses: &[Hypothesis]) -> Result<(), GraphError> {
-        for h in hypotheses {
+        for h in hypotheses.iter().map(|h| &h.model) {
             if self.graph.find_hypothesis(self.run, &h.statement).is_some() {
                 continue;
             }
@@ -297,15 +297,7 @@ impl GraphRecorder {
             };
             self.graph.add_hypothesis(NewHypothesis {
                 run: self.run,
-                statement: h.statement.clone(),
-                score: HypothesisScore {
-                    id: h.id.clone(),
-                    rank: h.rank,
-                    kind: h.kind.name().to_owned(),
-                    score: h.score.clone(),
-                    replication: h.replication.clone(),
-                    chain: h.chain.clone(),
-                },
+                hypothesis: h.clone(),
                 status,
                 supported_by,
                 contradicted_by,

@@ -13,7 +13,6 @@ use crate::hypothesis::Hypothesis;
 use crate::ledger::Q_STRONG;
 use crate::plots::{BarChart, BarSeries, bar_chart, escape};
 use crate::profile::StudyProfile;
-use crate::question::Kind;
 use crate::run::{Calibration, RunResult};
 use crate::validate::{Replication, ReplicationStatus};
 use datasets::Study;
@@ -60,7 +59,7 @@ pub fn report_html(result: &RunResult, study: &Study) -> String {
 fn nav(out: &mut String, result: &RunResult) {
     out.push_str("<nav><a href=\"#summary\">Summary</a> · <a href=\"#calibration\">Calibration</a> · <a href=\"#profile\">Profile</a> · <a href=\"#hypotheses\">Hypotheses</a>");
     for h in &result.hypotheses {
-        let _ = write!(out, " <a href=\"#{id}\">{id}</a>", id = escape(&h.id));
+        let _ = write!(out, " <a href=\"#{id}\">{id}</a>", id = escape(&h.model.id));
     }
     out.push_str(
         " · <a href=\"#contradictions\">Contradictions</a> · <a href=\"#analyses\">Analyses</a> · <a href=\"#provenance\">Provenance</a></nav>",
@@ -291,8 +290,9 @@ fn serde_label<T: serde::Serialize>(value: &T) -> String {
     }
 }
 
-fn kind_label(kind: Kind) -> String {
-    serde_label(&kind).replace('_', " ")
+/// A kind's stored name in words (`clinical_numeric` -> `clinical numeric`).
+fn kind_label(kind: &str) -> String {
+    kind.replace('_', " ")
 }
 
 /// CSS class and words for a replication status.
@@ -333,17 +333,17 @@ fn hypothesis_card(out: &mut String, h: &Hypothesis, plot: Option<(&RunResult, &
     let _ = write!(
         out,
         "<section class=\"hyp\" id=\"{id}\"><h3><span class=\"rank\">{id}</span>{statement}</h3><p><span class=\"badge\">{kind}</span> {knowledge}</p>{note}",
-        id = escape(&h.id),
-        statement = escape(&h.statement),
-        kind = escape(&kind_label(h.kind)),
-        knowledge = knowledge_badge(&h.score),
-        note = knowledge_note(&h.score),
+        id = escape(&h.model.id),
+        statement = escape(&h.model.statement),
+        kind = escape(&kind_label(&h.model.kind)),
+        knowledge = knowledge_badge(&h.model.score),
+        note = knowledge_note(&h.model.score),
     );
-    replication_line(out, "", &h.replication);
-    if let Some(external) = &h.external_replication {
+    replication_line(out, "", &h.model.replication);
+    if let Some(external) = &h.model.external_replication {
         replication_line(out, &format!("{}: ", external.cohort), external);
     }
-    let sc = &h.score;
+    let sc = &h.model.score;
     let _ = write!(
         out,
         "<table class=\"score\"><tr><th>total</th><th>reliability</th><th>plausibility</th><th>novelty</th><th>clinical relevance</th><th>replication</th></tr><tr><td class=\"num\"><b>{:.2}</b></td><td class=\"num\">{:.2}</td><td class=\"num\">{:.2}</td><td class=\"num\">{:.2}</td><td class=\"num\">{:.2}</td><td class=\"num\">{:.2}</td></tr></table><p class=\"muted\">Reliability from significance {:.2}, effect size {:.2}, consistency of follow-ups {:.2} and replication {:.2}. Novelty: {}.</p>",
@@ -367,7 +367,7 @@ fn hypothesis_card(out: &mut String, h: &Hypothesis, plot: Option<(&RunResult, &
         );
     }
     out.push_str(&crate::html::refinement_note(sc.refinement.as_deref()));
-    if let Some(chain) = &h.chain {
+    if let Some(chain) = &h.model.chain {
         let _ = write!(
             out,
             "<h4>Mechanism chain ({} links)</h4>{}",
@@ -376,7 +376,7 @@ fn hypothesis_card(out: &mut String, h: &Hypothesis, plot: Option<(&RunResult, &
         );
     }
     out.push_str("<h4>Evidence chain</h4><ol class=\"evidence\">");
-    for e in &h.evidence {
+    for e in &h.model.evidence {
         let _ = write!(
             out,
             "<li><a href=\"#A{}\"><code>{}</code></a> <span class=\"role\">{}</span>: {}</li>",
@@ -409,7 +409,7 @@ fn contradictions_section(out: &mut String, result: &RunResult) {
     let with: Vec<&Hypothesis> = result
         .hypotheses
         .iter()
-        .filter(|h| !h.score.contradictions.is_empty())
+        .filter(|h| !h.model.score.contradictions.is_empty())
         .collect();
     if with.is_empty() {
         out.push_str("<p class=\"muted\">No finding contradicts a reported hypothesis.</p>");
@@ -418,10 +418,10 @@ fn contradictions_section(out: &mut String, result: &RunResult) {
         let _ = write!(
             out,
             "<div class=\"contradiction\"><p><a href=\"#{id}\">{id}</a> {}</p><ul>{}</ul>{}</div>",
-            escape(&h.statement),
-            contradiction_items(&h.score),
-            crate::html::refinement_note(h.score.refinement.as_deref()),
-            id = escape(&h.id),
+            escape(&h.model.statement),
+            contradiction_items(&h.model.score),
+            crate::html::refinement_note(h.model.score.refinement.as_deref()),
+            id = escape(&h.model.id),
         );
     }
     let cut = &result.contradicted_beyond_the_cut;
@@ -506,6 +506,7 @@ fn provenance_section(out: &mut String, study: &Study) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::question::Kind;
 
     #[test]
     fn percent_formats_rates() {
@@ -515,7 +516,10 @@ mod tests {
 
     #[test]
     fn labels_come_from_serde_names() {
-        assert_eq!(kind_label(Kind::ClinicalNumeric), "clinical numeric");
+        assert_eq!(
+            kind_label(&Kind::ClinicalNumeric.name()),
+            "clinical numeric"
+        );
         assert_eq!(serde_label(&datasets::LayerKind::CopyNumber), "copy_number");
     }
 

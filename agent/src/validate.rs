@@ -31,7 +31,7 @@ pub fn validate_external(
     let keys: Vec<&ValidationKey> = hypotheses.iter().map(|h| &h.validation).collect();
     let replications = retest(&keys, &ctx, &other.name);
     for (h, r) in hypotheses.iter_mut().zip(replications) {
-        h.external_replication = Some(r);
+        h.model.external_replication = Some(r);
     }
 }
 

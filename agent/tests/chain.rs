@@ -59,7 +59,8 @@ fn chain_config(seed: u64) -> SynthConfig {
 }
 
 fn names(h: &Hypothesis, gene: &str) -> bool {
-    h.entities
+    h.model
+        .entities
         .iter()
         .any(|e| matches!(e, Mention::Gene(g) if g == gene))
 }
@@ -75,7 +76,7 @@ fn a_planted_chain_comes_back_as_one_hypothesis() {
         .hypotheses
         .iter()
         .filter(|h| {
-            h.chain.as_ref().is_some_and(|c| {
+            h.model.chain.as_ref().is_some_and(|c| {
                 let ends: Vec<String> = c.nodes().iter().map(|m| m.to_string()).collect();
                 ends.iter().any(|e| e == "mutation:MLH1")
                     && ends
@@ -88,11 +89,11 @@ fn a_planted_chain_comes_back_as_one_hypothesis() {
     let listing: Vec<String> = result
         .hypotheses
         .iter()
-        .map(|h| format!("{}: {}", h.id, h.statement))
+        .map(|h| format!("{}: {}", h.model.id, h.model.statement))
         .collect();
     assert_eq!(chains.len(), 1, "one chain hypothesis: {listing:#?}");
     let h = chains[0];
-    let chain = h.chain.as_ref().unwrap();
+    let chain = h.model.chain.as_ref().unwrap();
     for l in &chain.links {
         println!(
             "{} -> {} {:?}: {} | {}",
@@ -103,7 +104,7 @@ fn a_planted_chain_comes_back_as_one_hypothesis() {
     let about_pms2 = result
         .hypotheses
         .iter()
-        .filter(|o| names(o, "PMS2") || o.statement.contains("PMS2"))
+        .filter(|o| names(o, "PMS2") || o.model.statement.contains("PMS2"))
         .count();
     assert_eq!(about_pms2, 1, "{listing:#?}");
     // Links: mutation -> MLH1 protein (down), MLH1 protein -> PMS2 protein (with it).
@@ -146,7 +147,7 @@ fn a_planted_chain_comes_back_as_one_hypothesis() {
         .iter()
         .find(|r| r.kind == "mutation_chain")
         .expect("planted chain");
-    assert!(planted.by.contains(&h.id), "{report:#?}");
+    assert!(planted.by.contains(&h.model.id), "{report:#?}");
     // hypotheses.json carries the chain.
     let json = serde_json::to_value(h).unwrap();
     assert!(json["chain"]["links"].as_array().unwrap().len() >= 2);
@@ -160,11 +161,11 @@ fn demo_top_hypotheses_include_chains_with_predictions() {
     let chains: Vec<&Hypothesis> = top
         .iter()
         .copied()
-        .filter(|h| h.chain.as_ref().is_some_and(|c| c.nodes().len() >= 3))
+        .filter(|h| h.model.chain.as_ref().is_some_and(|c| c.nodes().len() >= 3))
         .collect();
     let listing: Vec<String> = top
         .iter()
-        .map(|h| format!("{}: {}", h.id, h.statement))
+        .map(|h| format!("{}: {}", h.model.id, h.model.statement))
         .collect();
     assert!(
         chains.len() >= 5,
@@ -172,10 +173,10 @@ fn demo_top_hypotheses_include_chains_with_predictions() {
         chains.len()
     );
     for h in chains {
-        let c = h.chain.as_ref().unwrap();
+        let c = h.model.chain.as_ref().unwrap();
         assert!(c.links.len() >= 2);
         assert!(c.prediction.starts_with("Predicted:"), "{}", c.prediction);
-        assert!(!c.refutation.is_empty(), "{}: no refutation", h.id);
+        assert!(!c.refutation.is_empty(), "{}: no refutation", h.model.id);
         for l in &c.links {
             assert!(l.discovery.p.is_finite() && l.discovery.n > 0, "{l:?}");
             assert!(!l.validation.detail.is_empty(), "{l:?}");

@@ -9,7 +9,7 @@
 
 use agent::knowledge::Knowledge;
 use agent::planner::{Choice, PlanContext, Planner};
-use agent::question::{Direction, Kind};
+use agent::question::{Kind, PlannedDirection};
 use agent::run::{Budget, RunConfig, RunResult, run};
 use graph::{KnowledgeStatus, Mention};
 use std::path::PathBuf;
@@ -21,7 +21,7 @@ struct Scripted {
 }
 
 impl Planner for Scripted {
-    fn choose(&mut self, open: &[Direction], _context: &PlanContext<'_>) -> Choice {
+    fn choose(&mut self, open: &[PlannedDirection], _context: &PlanContext<'_>) -> Choice {
         Choice {
             index: open.iter().position(|d| {
                 d.question.kind().is_follow_up() || self.wanted.contains(&d.question.describe())
@@ -135,9 +135,9 @@ fn check_textbook(result: &RunResult, expected: &[Textbook]) {
         .map(|h| {
             format!(
                 "{} [{}: {}]",
-                h.statement,
-                h.score.knowledge.status.badge(),
-                h.score.knowledge.reason
+                h.model.statement,
+                h.model.score.knowledge.status.badge(),
+                h.model.score.knowledge.reason
             )
         })
         .collect();
@@ -145,13 +145,14 @@ fn check_textbook(result: &RunResult, expected: &[Textbook]) {
     for t in expected {
         let (gene, layer, grouping, words) = (t.gene, t.layer, (t.grouping)(), t.words);
         let found = result.hypotheses.iter().find(|h| {
-            h.entities.contains(&Mention::feature(layer, gene)) && h.entities.contains(&grouping)
+            h.model.entities.contains(&Mention::feature(layer, gene))
+                && h.model.entities.contains(&grouping)
         });
         let Some(h) = found else {
             missing.push(format!("{layer} {gene} with {grouping}: no hypothesis"));
             continue;
         };
-        let k = &h.score.knowledge;
+        let k = &h.model.score.knowledge;
         if k.status != KnowledgeStatus::Known
             || !words.split('|').any(|w| k.reason.contains(w))
             || k.source.is_empty()
@@ -163,17 +164,22 @@ fn check_textbook(result: &RunResult, expected: &[Textbook]) {
             continue;
         }
         // Known relations are not sold as new, and knowledge support raises plausibility.
-        assert!(h.score.novelty <= 0.2, "{}: {:?}", h.statement, h.score);
-        assert_eq!(h.score.plausibility, 1.0, "{}", h.statement);
         assert!(
-            h.score.novelty_reason.starts_with("known: "),
+            h.model.score.novelty <= 0.2,
+            "{}: {:?}",
+            h.model.statement,
+            h.model.score
+        );
+        assert_eq!(h.model.score.plausibility, 1.0, "{}", h.model.statement);
+        assert!(
+            h.model.score.novelty_reason.starts_with("known: "),
             "{:?}",
-            h.score
+            h.model.score
         );
         assert!(
             !k.why_it_matters.is_empty(),
             "{}: no why-it-matters line",
-            h.statement
+            h.model.statement
         );
     }
     assert!(
@@ -185,22 +191,25 @@ fn check_textbook(result: &RunResult, expected: &[Textbook]) {
         .hypotheses
         .iter()
         .find(|h| {
-            h.entities.contains(&Mention::Gene("MLH1".into()))
-                && h.entities.contains(&Mention::Clinical("MSI_status".into()))
+            h.model.entities.contains(&Mention::Gene("MLH1".into()))
+                && h.model
+                    .entities
+                    .contains(&Mention::Clinical("MSI_status".into()))
         })
         .unwrap();
     assert!(
-        mlh1.statement
+        mlh1.model
+            .statement
             .starts_with("MSI-H tumours (MSI_status) have lower MLH1"),
         "{}",
-        mlh1.statement
+        mlh1.model.statement
     );
     // Mutation effects are adjusted for the hypermutation axis found from the data (the
     // grouping explaining most of the mutation burden, or the burden itself), and say so.
     let pten: Vec<_> = result
         .hypotheses
         .iter()
-        .filter(|h| h.entities.contains(&Mention::Mutation("PTEN".into())))
+        .filter(|h| h.model.entities.contains(&Mention::Mutation("PTEN".into())))
         .collect();
     assert!(
         !pten.is_empty(),
@@ -208,21 +217,26 @@ fn check_textbook(result: &RunResult, expected: &[Textbook]) {
     );
     for h in pten {
         assert!(
-            h.evidence
+            h.model
+                .evidence
                 .iter()
                 .any(|e| e.role == graph::EvidenceRole::Adjusted
                     && (e.summary.contains("subtype") || e.summary.contains("mutation burden"))),
             "{}: {:#?}",
-            h.statement,
-            h.evidence
+            h.model.statement,
+            h.model.evidence
         );
-        assert!(h.statement.contains("adjustment for"), "{}", h.statement);
+        assert!(
+            h.model.statement.contains("adjustment for"),
+            "{}",
+            h.model.statement
+        );
     }
     // Unexplained is not rewarded as new: no hypothesis outscores the known ones on novelty
     // alone, and nothing unexplained claims more novelty than 0.5.
     for h in &result.hypotheses {
-        if h.score.knowledge.status == KnowledgeStatus::Unexplained {
-            assert!(h.score.novelty <= 0.5, "{:?}", h.score);
+        if h.model.score.knowledge.status == KnowledgeStatus::Unexplained {
+            assert!(h.model.score.novelty <= 0.5, "{:?}", h.model.score);
         }
     }
 }

@@ -22,7 +22,7 @@ use agent::ledger::Ledger;
 use agent::llm::{LlmConfig, check_numbers};
 use agent::llm_planner::{LlmPlanner, allowed_numbers};
 use agent::planner::{Choice, OfflinePlanner, PlanContext, Planner};
-use agent::question::{Direction, Kind};
+use agent::question::{Kind, PlannedDirection};
 use agent::run::{Budget, Event, RunConfig, RunResult, run};
 use datasets::Study;
 use graph::StatementSource;
@@ -100,7 +100,7 @@ struct Watched<P> {
 }
 
 impl<P: Planner> Planner for Watched<P> {
-    fn choose(&mut self, open: &[Direction], context: &PlanContext<'_>) -> Choice {
+    fn choose(&mut self, open: &[PlannedDirection], context: &PlanContext<'_>) -> Choice {
         let offline = self.shadow.choose(open).map(|i| open[i].id);
         let choice = self.inner.choose(open, context);
         self.decisions.push(Decision {
@@ -281,7 +281,7 @@ fn of_kind(requests: &[Value], name: &str) -> Vec<Value> {
 
 /// Prose that cites only the primary finding's sample count, effect size and p-value.
 fn prose_from_evidence(h: &Hypothesis, ledger: &Ledger) -> String {
-    let primary = &h.evidence[0];
+    let primary = &h.model.evidence[0];
     let index = ledger.index_of(primary.step).unwrap();
     let row = &ledger.analyses()[index].rows[primary.row];
     let mut text = format!(
@@ -378,7 +378,10 @@ fn unusable_direction_replies_fall_back_to_the_offline_choice_at_every_step() {
     assert_eq!(outcome.stat("statements_kept_as_template"), PROSE as u64);
     assert_eq!(outcome.stat("statements_written"), 0);
     let statements = |r: &RunResult| -> Vec<String> {
-        r.hypotheses.iter().map(|h| h.statement.clone()).collect()
+        r.hypotheses
+            .iter()
+            .map(|h| h.model.statement.clone())
+            .collect()
     };
     assert_eq!(statements(&outcome.result), statements(reference));
     assert!(
@@ -386,8 +389,8 @@ fn unusable_direction_replies_fall_back_to_the_offline_choice_at_every_step() {
             .result
             .hypotheses
             .iter()
-            .all(|h| h.statement_source == StatementSource::Template
-                && h.template_statement.is_none())
+            .all(|h| h.model.statement_source == StatementSource::Template
+                && h.model.template_statement.is_none())
     );
     // Every reply was charged (10 + 5 tokens each), the rejected ones included.
     assert_eq!(outcome.tokens_spent(), 15 * requests.len() as u64);
@@ -447,7 +450,7 @@ fn a_valid_choice_runs_the_candidate_the_model_named() {
             .result
             .hypotheses
             .iter()
-            .all(|h| h.statement_source == StatementSource::Template)
+            .all(|h| h.model.statement_source == StatementSource::Template)
     );
     assert_eq!(outcome.tokens_spent(), 15 * ANALYSES as u64);
 }
@@ -562,11 +565,11 @@ fn prose_that_keeps_inventing_numbers_leaves_the_template_statement() {
         assert!(
             check_numbers(INVENTED, &allowed_numbers(h, &outcome.result.ledger)).is_err(),
             "the invented prose must break the numbers rule for {}",
-            h.id
+            h.model.id
         );
-        assert_eq!(h.statement, offline_h.statement);
-        assert_eq!(h.statement_source, StatementSource::Template);
-        assert_eq!(h.template_statement, None);
+        assert_eq!(h.model.statement, offline_h.model.statement);
+        assert_eq!(h.model.statement_source, StatementSource::Template);
+        assert_eq!(h.model.template_statement, None);
     }
     assert_eq!(outcome.result.hypotheses.len(), reference.hypotheses.len());
     assert_eq!(outcome.stat("statements_kept_as_template"), PROSE as u64);
@@ -601,7 +604,7 @@ fn prose_citing_the_evidence_is_accepted_after_an_invented_number_is_rejected() 
         let prose = prose_from_evidence(h, &reference.ledger);
         check_numbers(&prose, &allowed_numbers(h, &reference.ledger))
             .unwrap_or_else(|bad| panic!("test prose {prose:?} cites {bad:?}"));
-        expected.insert(h.statement.clone(), prose);
+        expected.insert(h.model.statement.clone(), prose);
     }
     let answers = expected.clone();
     let fake = scripted(move |body| match schema_name(body) {
@@ -623,20 +626,33 @@ fn prose_citing_the_evidence_is_accepted_after_an_invented_number_is_rejected() 
         .zip(&reference.hypotheses)
         .enumerate()
     {
-        assert_eq!(h.id, offline_h.id);
-        assert_eq!(h.evidence, offline_h.evidence);
+        assert_eq!(h.model.id, offline_h.model.id);
+        assert_eq!(h.model.evidence, offline_h.model.evidence);
         if k < PROSE {
-            assert_eq!(h.statement_source, StatementSource::Llm, "{}", h.id);
-            assert_eq!(h.statement, expected[&offline_h.statement]);
             assert_eq!(
-                h.template_statement.as_deref(),
-                Some(offline_h.statement.as_str())
+                h.model.statement_source,
+                StatementSource::Llm,
+                "{}",
+                h.model.id
             );
-            check_numbers(&h.statement, &allowed_numbers(h, &outcome.result.ledger))
-                .unwrap_or_else(|bad| panic!("{} cites {bad:?}", h.id));
+            assert_eq!(h.model.statement, expected[&offline_h.model.statement]);
+            assert_eq!(
+                h.model.template_statement.as_deref(),
+                Some(offline_h.model.statement.as_str())
+            );
+            check_numbers(
+                &h.model.statement,
+                &allowed_numbers(h, &outcome.result.ledger),
+            )
+            .unwrap_or_else(|bad| panic!("{} cites {bad:?}", h.model.id));
         } else {
-            assert_eq!(h.statement_source, StatementSource::Template, "{}", h.id);
-            assert_eq!(h.statement, offline_h.statement);
+            assert_eq!(
+                h.model.statement_source,
+                StatementSource::Template,
+                "{}",
+                h.model.id
+            );
+            assert_eq!(h.model.statement, offline_h.model.statement);
         }
     }
     assert_eq!(outcome.stat("statements_written"), PROSE as u64);
@@ -721,7 +737,7 @@ fn an_exhausted_token_budget_falls_back_without_calling_the_server() {
             .result
             .hypotheses
             .iter()
-            .all(|h| h.statement_source == StatementSource::Template)
+            .all(|h| h.model.statement_source == StatementSource::Template)
     );
 }
 
@@ -806,38 +822,50 @@ fn a_real_model_plans_a_run_and_its_prose_cites_only_the_evidence() {
     let written: Vec<&Hypothesis> = result
         .hypotheses
         .iter()
-        .filter(|h| h.statement_source == StatementSource::Llm)
+        .filter(|h| h.model.statement_source == StatementSource::Llm)
         .collect();
     assert_eq!(written.len() as u64, outcome.stat("statements_written"));
     for h in &written {
-        assert!(h.rank <= 2, "{} was rewritten beyond max_prose", h.id);
-        check_numbers(&h.statement, &allowed_numbers(h, &result.ledger))
-            .unwrap_or_else(|bad| panic!("{}: {:?} cites {bad:?}", h.id, h.statement));
-        let template = h.template_statement.as_deref().unwrap_or_default();
-        assert!(!template.is_empty(), "{} lost its template statement", h.id);
+        assert!(
+            h.model.rank <= 2,
+            "{} was rewritten beyond max_prose",
+            h.model.id
+        );
+        check_numbers(&h.model.statement, &allowed_numbers(h, &result.ledger))
+            .unwrap_or_else(|bad| panic!("{}: {:?} cites {bad:?}", h.model.id, h.model.statement));
+        let template = h.model.template_statement.as_deref().unwrap_or_default();
+        assert!(
+            !template.is_empty(),
+            "{} lost its template statement",
+            h.model.id
+        );
     }
     for h in result
         .hypotheses
         .iter()
-        .filter(|h| h.statement_source != StatementSource::Llm)
+        .filter(|h| h.model.statement_source != StatementSource::Llm)
     {
-        assert_eq!(h.statement_source, StatementSource::Template);
-        assert!(h.template_statement.is_none());
+        assert_eq!(h.model.statement_source, StatementSource::Template);
+        assert!(h.model.template_statement.is_none());
     }
 
     // Still ranked hypotheses whose evidence points at real findings.
     assert!(!result.hypotheses.is_empty());
     for (k, h) in result.hypotheses.iter().enumerate() {
-        assert_eq!(h.rank, k + 1);
-        assert_eq!(h.id, format!("H{}", k + 1));
-        assert!(!h.evidence.is_empty(), "{} has no evidence", h.id);
-        for e in &h.evidence {
+        assert_eq!(h.model.rank, k + 1);
+        assert_eq!(h.model.id, format!("H{}", k + 1));
+        assert!(
+            !h.model.evidence.is_empty(),
+            "{} has no evidence",
+            h.model.id
+        );
+        for e in &h.model.evidence {
             let index = result.ledger.index_of(e.step).unwrap();
             assert!(e.row < result.ledger.analyses()[index].rows.len());
         }
     }
     for pair in result.hypotheses.windows(2) {
-        assert!(pair[0].score.total >= pair[1].score.total);
+        assert!(pair[0].model.score.total >= pair[1].model.score.total);
     }
 
     println!(
@@ -855,7 +883,7 @@ fn a_real_model_plans_a_run_and_its_prose_cites_only_the_evidence() {
         println!("  fallback at step {step}: {reason}");
     }
     for h in &written {
-        println!("  {} (llm): {}", h.id, h.statement);
+        println!("  {} (llm): {}", h.model.id, h.model.statement);
     }
     println!("  last errors: {:?}", outcome.last_errors());
 }

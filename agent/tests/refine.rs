@@ -151,7 +151,12 @@ fn an_effect_inside_one_stratum_is_narrowed_and_a_confounded_one_is_not() {
     let listing: Vec<String> = result
         .hypotheses
         .iter()
-        .map(|h| format!("{}: {} | {:?}", h.id, h.statement, h.score.refinement))
+        .map(|h| {
+            format!(
+                "{}: {} | {:?}",
+                h.model.id, h.model.statement, h.model.score.refinement
+            )
+        })
         .collect();
 
     // The stratified re-tests ran during exploration and are ordinary ledger rows.
@@ -168,6 +173,7 @@ fn an_effect_inside_one_stratum_is_narrowed_and_a_confounded_one_is_not() {
     // TGT1: the cohort-wide difference is explained by MSI status, but it holds within MSS.
     let tgt = about(&result, "TGT1").unwrap_or_else(|| panic!("{listing:#?}"));
     let refinement = tgt
+        .model
         .score
         .refinement
         .as_ref()
@@ -181,9 +187,9 @@ fn an_effect_inside_one_stratum_is_narrowed_and_a_confounded_one_is_not() {
         "{listing:#?}"
     );
     assert!(
-        tgt.statement.starts_with("Within MSS (msi_status): "),
+        tgt.model.statement.starts_with("Within MSS (msi_status): "),
         "{}",
-        tgt.statement
+        tgt.model.statement
     );
     // The stratum's numbers are a ledger row's: the MSS re-test of TGT1, cited by id.
     let (index, row) = result
@@ -210,30 +216,32 @@ fn an_effect_inside_one_stratum_is_narrowed_and_a_confounded_one_is_not() {
     );
     // ...and cited as the narrowed hypothesis's evidence.
     assert!(
-        tgt.evidence
+        tgt.model
+            .evidence
             .iter()
             .any(|e| e.finding == agent::hypothesis::finding_id(a.step, row)),
         "{:?}",
-        tgt.evidence
+        tgt.model.evidence
     );
     let quoted = format!("difference {}", agent::hypothesis::fmt_effect(mss.effect));
     assert!(
-        tgt.statement.contains(&quoted),
+        tgt.model.statement.contains(&quoted),
         "{} / {quoted}",
-        tgt.statement
+        tgt.model.statement
     );
     // The narrowed claim was re-tested on held-out MSS samples, and that is its replication.
     let held_out = refinement.replication.as_ref().expect("held-out re-test");
     assert_eq!(held_out.cohort, "held-out samples (MSS (msi_status) only)");
-    assert_eq!(&tgt.replication, held_out);
+    assert_eq!(&tgt.model.replication, held_out);
     // Refined, not demoted for the adjustment it failed.
     assert!(
-        tgt.score
+        tgt.model
+            .score
             .contradictions
             .iter()
             .any(|c| c.kind == ContradictionKind::VanishesAfterAdjustment),
         "{:?}",
-        tgt.score.contradictions
+        tgt.model.score.contradictions
     );
 
     // A protein shifted only by MSI status: nothing holds inside a stratum, the demotion stays.
@@ -242,7 +250,8 @@ fn an_effect_inside_one_stratum_is_narrowed_and_a_confounded_one_is_not() {
         .iter()
         .filter(|h| h.validation.feature.starts_with("MSI"))
         .filter(|h| {
-            h.score
+            h.model
+                .score
                 .contradictions
                 .iter()
                 .any(|c| c.kind == ContradictionKind::VanishesAfterAdjustment)
@@ -251,7 +260,7 @@ fn an_effect_inside_one_stratum_is_narrowed_and_a_confounded_one_is_not() {
     assert!(!confounded.is_empty(), "{listing:#?}");
     let not_held = confounded
         .iter()
-        .filter_map(|h| h.score.refinement.as_ref())
+        .filter_map(|h| h.model.score.refinement.as_ref())
         .find(|r| r.outcome == RefinementOutcome::NotHeld)
         .unwrap_or_else(|| panic!("no NotHeld refinement: {listing:#?}"));
     assert!(
@@ -271,7 +280,7 @@ fn an_effect_inside_one_stratum_is_narrowed_and_a_confounded_one_is_not() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|h| h["id"] == tgt.id.as_str())
+        .find(|h| h["id"] == tgt.model.id.as_str())
         .unwrap();
     assert_eq!(stored["score"]["refinement"]["outcome"], "narrowed");
     assert_eq!(stored["score"]["refinement"]["stratum"], "MSS");
@@ -288,7 +297,7 @@ fn on_the_demo_a_claim_is_narrowed_only_where_its_strata_differ() {
     let refined: Vec<(&Hypothesis, &graph::Refinement)> = result
         .hypotheses
         .iter()
-        .filter_map(|h| h.score.refinement.as_deref().map(|r| (h, r)))
+        .filter_map(|h| h.model.score.refinement.as_deref().map(|r| (h, r)))
         .collect();
     let mut uniform = 0;
     for (h, r) in &refined {
@@ -300,7 +309,11 @@ fn on_the_demo_a_claim_is_narrowed_only_where_its_strata_differ() {
                     "{}",
                     r.detail
                 );
-                assert!(h.statement.starts_with("Within "), "{}", h.statement);
+                assert!(
+                    h.model.statement.starts_with("Within "),
+                    "{}",
+                    h.model.statement
+                );
             }
             RefinementOutcome::Uniform => {
                 uniform += 1;
@@ -309,7 +322,11 @@ fn on_the_demo_a_claim_is_narrowed_only_where_its_strata_differ() {
                     "{}",
                     r.detail
                 );
-                assert!(!h.statement.starts_with("Within "), "{}", h.statement);
+                assert!(
+                    !h.model.statement.starts_with("Within "),
+                    "{}",
+                    h.model.statement
+                );
                 assert!(r.replication.is_none());
             }
             RefinementOutcome::NotHeld => {}

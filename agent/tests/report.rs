@@ -188,48 +188,62 @@ fn demo_report_is_complete_well_formed_and_offline() {
     for h in result
         .hypotheses
         .iter()
-        .filter(|h| !h.score.contradictions.is_empty())
+        .filter(|h| !h.model.score.contradictions.is_empty())
     {
-        assert!(section.contains(&format!("href=\"#{}\"", h.id)), "{}", h.id);
+        assert!(
+            section.contains(&format!("href=\"#{}\"", h.model.id)),
+            "{}",
+            h.model.id
+        );
     }
 
     // Every hypothesis with its statement and evidence; the top ones with real figures.
     for (i, h) in result.hypotheses.iter().enumerate() {
-        let card = card(&html, &h.id);
-        assert!(card.contains(&escape(&h.statement)), "{} statement", h.id);
+        let card = card(&html, &h.model.id);
+        assert!(
+            card.contains(&escape(&h.model.statement)),
+            "{} statement",
+            h.model.id
+        );
         // What knowledge says, as a badge with its reason, and every contradiction.
         assert!(
-            card.contains(&format!(">{}</span>", h.score.knowledge.status.badge()))
-                && card.contains("badge knowledge"),
+            card.contains(&format!(
+                ">{}</span>",
+                h.model.score.knowledge.status.badge()
+            )) && card.contains("badge knowledge"),
             "{} knowledge badge",
-            h.id
+            h.model.id
         );
-        for c in &h.score.contradictions {
-            assert!(card.contains(&escape(&c.detail)), "{} contradiction", h.id);
+        for c in &h.model.score.contradictions {
+            assert!(
+                card.contains(&escape(&c.detail)),
+                "{} contradiction",
+                h.model.id
+            );
         }
-        for e in &h.evidence {
+        for e in &h.model.evidence {
             assert!(card.contains(&escape(&e.finding)) && card.contains(&escape(&e.summary)));
         }
         // A chain is drawn as a chain (boxes and arrows), for every chain hypothesis.
         let (chains, plots): (Vec<&str>, Vec<&str>) = svgs(card)
             .into_iter()
             .partition(|svg| svg.starts_with("<svg class=\"chain\""));
-        match &h.chain {
+        match &h.model.chain {
             Some(chain) => {
-                assert_eq!(chains.len(), 1, "{} chain diagram", h.id);
+                assert_eq!(chains.len(), 1, "{} chain diagram", h.model.id);
                 assert_eq!(chains[0].matches("<line").count(), chain.links.len());
                 assert!(
                     card.contains(&escape(&chain.refutation)),
                     "{} refutation",
-                    h.id
+                    h.model.id
                 );
             }
-            None => assert!(chains.is_empty(), "{} is not a chain", h.id),
+            None => assert!(chains.is_empty(), "{} is not a chain", h.model.id),
         }
         if i < PLOTTED_HYPOTHESES {
             // A per-sample figure (none yet for the data-driven kinds: subtypes and co-expression
             // modules) and the volcano of the primary analysis, all with data.
-            let expected = if matches!(h.kind, Kind::Subtypes | Kind::Modules) {
+            let expected = if matches!(h.kind(), Some(Kind::Subtypes | Kind::Modules)) {
                 1
             } else {
                 2
@@ -237,19 +251,23 @@ fn demo_report_is_complete_well_formed_and_offline() {
             assert!(
                 plots.len() >= expected,
                 "{} has {} figures",
-                h.id,
+                h.model.id,
                 plots.len()
             );
             for svg in &plots {
                 assert!(
                     svg.contains("<circle") || svg.contains("<path"),
                     "{} figure without marks",
-                    h.id
+                    h.model.id
                 );
-                assert!(!svg.contains("no data"), "{} figure is a placeholder", h.id);
+                assert!(
+                    !svg.contains("no data"),
+                    "{} figure is a placeholder",
+                    h.model.id
+                );
             }
         } else {
-            assert!(plots.is_empty(), "{} is beyond the plotted top", h.id);
+            assert!(plots.is_empty(), "{} is beyond the plotted top", h.model.id);
         }
     }
 }
@@ -289,13 +307,13 @@ fn contradictions_below_the_cut_are_reported() {
     let contradicted: Vec<&agent::hypothesis::Hypothesis> = all
         .hypotheses
         .iter()
-        .filter(|h| !h.score.contradictions.is_empty())
+        .filter(|h| !h.model.score.contradictions.is_empty())
         .collect();
     let last = contradicted
         .last()
         .expect("the demo run has contradicted hypotheses");
     // Cut just above the last contradicted hypothesis.
-    let cut = last.rank - 1;
+    let cut = last.model.rank - 1;
     let result = run_with(cut);
     assert_eq!(result.hypotheses.len(), cut);
     let below: Vec<(usize, &str)> = result
@@ -305,8 +323,8 @@ fn contradictions_below_the_cut_are_reported() {
         .collect();
     let expected: Vec<(usize, &str)> = contradicted
         .iter()
-        .filter(|h| h.rank > cut)
-        .map(|h| (h.rank, h.statement.as_str()))
+        .filter(|h| h.model.rank > cut)
+        .map(|h| (h.model.rank, h.model.statement.as_str()))
         .collect();
     assert_eq!(below, expected);
     let html = report_html(&result, &study);
@@ -314,15 +332,15 @@ fn contradictions_below_the_cut_are_reported() {
         .find("<section id=\"contradictions\">")
         .expect("section")..];
     assert!(section.contains(&format!("Below the top {cut}")));
-    assert!(section.contains(&escape(&last.statement)));
-    for c in &last.score.contradictions {
+    assert!(section.contains(&escape(&last.model.statement)));
+    for c in &last.model.score.contradictions {
         assert!(section.contains(&escape(&c.detail)));
     }
     let listed = agent::output::contradictions(&result);
     assert!(
         listed
             .iter()
-            .any(|c| c["beyond_the_cut"] == true && c["statement"] == last.statement.as_str()),
+            .any(|c| c["beyond_the_cut"] == true && c["statement"] == last.model.statement.as_str()),
         "{listed:?}"
     );
 }

@@ -21,7 +21,7 @@ use agent::kinds::pathway_scores::PathwayScores;
 use agent::kinds::phospho_adjusted::{BEYOND_PROTEIN, PhosphoAdjusted};
 use agent::kinds::{FollowUpContext, Question};
 use agent::ledger::{AnalysisRecord, Ledger, TestRow};
-use agent::question::Direction;
+use agent::question::PlannedDirection;
 use analysis::gmt::GeneSet;
 use datasets::synth::{PlantedRelation, SynthConfig, SynthLayer, Truth, write_synthetic_study};
 use datasets::{FeatureId, Matrix, SampleId, Study};
@@ -61,7 +61,7 @@ fn push(ledger: &mut Ledger, ctx: &Context<'_>, step: usize, question: Question)
     let produced = question.execute(ctx).expect("the analysis runs");
     ledger.push(AnalysisRecord {
         step,
-        direction: Direction {
+        direction: PlannedDirection {
             id: step,
             question,
             priority: 1.0,

@@ -33,13 +33,13 @@ pub use ids::{AnalysisId, DirectionId, EdgeId, EntityId, FindingId, HypothesisId
 pub use knowledge::{Explanation, GeneIndex, KnowledgeSelection, Knowledgebase};
 pub use model::{
     Analysis, Direction, Edge, EdgeKind, EffectSign, Entity, EntityClass, EntityKind, EntityRef,
-    Finding, Hypothesis, HypothesisStatus, InputFile, KnowledgeSource, Node, NodeType, ProcessKind,
-    RelationKind, Run, Stance,
+    Evidence, Finding, Hypothesis, HypothesisRecord, HypothesisStatus, InputFile, KnowledgeSource,
+    Node, NodeType, ProcessKind, RelationKind, Run, Stance,
 };
 pub use model::{ChainLink, LinkDirection, LinkFinding, MechanismChain};
 pub use model::{
-    Contradiction, ContradictionKind, EvidenceRole, Grounding, HypothesisScore, KnowledgeStatus,
-    Mention, Refinement, RefinementOutcome, Relation, Replication, ReplicationStatus, RunProgress,
+    Contradiction, ContradictionKind, EvidenceRole, Grounding, KnowledgeStatus, Mention,
+    Refinement, RefinementOutcome, Relation, Replication, ReplicationStatus, RunProgress,
     ScoreBreakdown, StatementSource, TestKind,
 };
 pub use query::Scope;

@@ -155,7 +155,7 @@ impl MemGraph {
                     ..
                 }) => {
                     h.status = update.status;
-                    h.score = update.score;
+                    *h.hypothesis = update.hypothesis;
                     h.updated_at = update.updated_at;
                 }
                 _ => {

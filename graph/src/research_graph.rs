@@ -8,8 +8,8 @@ use crate::ids::{
 use crate::knowledge::GeneIndex;
 use crate::memory::MemGraph;
 use crate::model::{
-    Analysis, Direction, Edge, EdgeKind, Entity, EntityKind, EntityRef, Finding, Hypothesis, Node,
-    NodeType, Run,
+    Analysis, Direction, Edge, EdgeKind, Entity, EntityKind, EntityRef, Finding, HypothesisRecord,
+    Node, NodeType, Run,
 };
 use crate::resolve::canonicalize;
 use crate::sql::StoreLocation;
@@ -215,7 +215,7 @@ impl ResearchGraph {
         self.mem.finding(id)
     }
 
-    pub fn hypothesis(&self, id: HypothesisId) -> Option<&Hypothesis> {
+    pub fn hypothesis(&self, id: HypothesisId) -> Option<&HypothesisRecord> {
         match self.node(id.node()) {
             Some(Node::Hypothesis(h)) => Some(h),
             _ => None,
@@ -344,7 +344,7 @@ impl ResearchGraph {
             .g
             .node_weights()
             .filter_map(|slot| match &slot.node {
-                Node::Hypothesis(h) if h.run == run && h.statement == statement => {
+                Node::Hypothesis(h) if h.run == run && h.hypothesis.statement == statement => {
                     Some(HypothesisId::from_node(slot.id))
                 }
                 _ => None,

@@ -11,7 +11,7 @@ use crate::knowledge::GeneIndex;
 use crate::model::vocab::TestKind;
 use crate::model::{
     Analysis, Direction, EdgeKind, EffectSign, EntityClass, EntityRef, Finding, Hypothesis,
-    HypothesisStatus, InputFile, Node, ProcessKind, RelationKind, Stance,
+    HypothesisRecord, HypothesisStatus, InputFile, Node, ProcessKind, RelationKind, Stance,
 };
 use crate::research_graph::ResearchGraph;
 use crate::resolve::ResolutionNote;
@@ -133,8 +133,8 @@ pub struct RecordedAnalysis {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct NewHypothesis {
     pub run: RunId,
-    pub statement: String,
-    pub score: crate::model::HypothesisScore,
+    /// The hypothesis as the agent stated, scored and ranked it; stored whole.
+    pub hypothesis: Hypothesis,
     pub status: HypothesisStatus,
     pub supported_by: Vec<FindingId>,
     pub contradicted_by: Vec<FindingId>,
@@ -351,13 +351,12 @@ impl ResearchGraph {
             .map(|e| st.entity(e))
             .collect::<Result<Vec<_>>>()?;
         let now = Timestamp::now();
-        let id = st.add_node(Node::Hypothesis(Hypothesis {
+        let id = st.add_node(Node::Hypothesis(HypothesisRecord {
             run: hypothesis.run,
-            statement: hypothesis.statement,
-            score: hypothesis.score,
             status: hypothesis.status,
             created_at: now,
             updated_at: now,
+            hypothesis: Box::new(hypothesis.hypothesis),
         }));
         let process = |k| EdgeKind::Process(k);
         for f in &hypothesis.supported_by {
@@ -375,12 +374,12 @@ impl ResearchGraph {
         Ok((st.finish().0, HypothesisId::from_node(id)))
     }
 
-    /// Changes a hypothesis' status and score.
+    /// Changes a hypothesis' status and content (its score, replication, ...).
     pub fn update_hypothesis(
         &mut self,
         id: HypothesisId,
         status: HypothesisStatus,
-        score: crate::model::HypothesisScore,
+        hypothesis: Hypothesis,
     ) -> Result<()> {
         self.write(|g| {
             g.hypothesis_id(id.node())?;
@@ -388,7 +387,7 @@ impl ResearchGraph {
                 hypothesis_updates: vec![HypothesisUpdate {
                     id,
                     status,
-                    score,
+                    hypothesis,
                     updated_at: Timestamp::now(),
                 }],
                 ..ChangeSet::default()

@@ -24,7 +24,7 @@ fn store_with_study(scratch: &ScratchStore) -> (ControlStore, graph::control::St
                 name: "demo".into(),
                 source: StudySource::Demo,
                 path: None,
-                profile: Some(serde_json::json!({"layers": 3})),
+                profile: Some(common::profile(0.05)),
             },
             t(0),
         )
@@ -67,7 +67,9 @@ fn studies_are_unique_by_name_and_ensure_is_idempotent(scratch: &ScratchStore) {
         )
         .expect("ensure");
     assert_eq!(ensured.id, study.id);
-    assert_eq!(ensured.profile, Some(serde_json::json!({"layers": 3})));
+    assert_eq!(ensured.profile, study.profile);
+    let stored = graph::model::StudyProfile::from_stored(ensured.profile.as_ref());
+    assert_eq!(stored.clinical_variables[0].range, Some((0.05, 0.1)));
     assert_eq!(store.studies().expect("list").len(), 1);
 }
 

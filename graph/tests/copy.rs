@@ -37,7 +37,7 @@ fn fill(store: &ScratchStore) {
                 name: "demo".into(),
                 source: StudySource::Demo,
                 path: None,
-                profile: Some(json!({"layers": 3, "p": 1e-300, "ratio": 0.1})),
+                profile: Some(common::profile(1e-300)),
             },
             t(0),
         )

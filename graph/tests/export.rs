@@ -15,7 +15,7 @@ fn graph_with_awkward_text() -> ResearchGraph {
     g.import_knowledge(KnowledgeSelection::pathways()).unwrap();
     let story = write_story(&mut g, "export <run> & \"quotes\"", "cptac-ucec");
     let mut h = hypothesis(story.run, vec![story.first.findings[2]]);
-    h.statement = "CCN2 > 2× in stage=III & IV <tumours> \u{1} 'quoted'\ttab".into();
+    h.hypothesis.statement = "CCN2 > 2× in stage=III & IV <tumours> \u{1} 'quoted'\ttab".into();
     h.concerns = vec![EntityRef::clinical_level("stage", "III & IV")];
     g.add_hypothesis(h).unwrap();
     g

@@ -4,7 +4,7 @@
 #[macro_use]
 mod common;
 
-use common::{analysis, de_finding, write_story};
+use common::{analysis, de_finding, scored, write_story};
 use graph::sql::scratch::ScratchStore;
 use graph::store::schema;
 use graph::{
@@ -30,7 +30,8 @@ fn reopening_rebuilds_an_identical_graph(store: &ScratchStore) {
     // Spot checks that the content, not just its shape, survived.
     let h = g.hypothesis(story_hypothesis).unwrap();
     assert_eq!(h.status, graph::HypothesisStatus::Supported);
-    assert_eq!(h.score.score.total, 0.85);
+    assert_eq!(h.hypothesis.score.total, 0.85);
+    assert_eq!(h.hypothesis.entities, scored(0.85).entities);
     assert_eq!(stats.nodes["analysis"], 2);
     assert_eq!(stats.nodes["finding"], 6);
     assert_eq!(stats.edges["produced"], 6);
@@ -339,6 +340,67 @@ fn a_finding_keeps_its_warning_and_test(store: &ScratchStore) {
     );
 }
 
+/// The store keeps a hypothesis whole (statement, entities, evidence, score, chain), and a row
+/// written before it did, whose JSON held only the score (`id`, `rank`, `kind`, `score`,
+/// `replication`), still reads: its statement from its column, the newer fields empty.
+fn a_hypothesis_is_stored_whole_and_old_rows_still_read(store: &ScratchStore) {
+    let path = store.location().clone();
+    let mut whole = scored(0.7);
+    whole.statement = "PTEN protein is lower in tumours, as a chain".into();
+    whole.evidence = vec![graph::Evidence {
+        finding: "F1.0".into(),
+        step: 1,
+        row: 0,
+        role: graph::EvidenceRole::Primary,
+        summary: "proteome PTEN (Tumor vs Normal): difference -1.00".into(),
+    }];
+    whole.statement_source = graph::StatementSource::Llm;
+    whole.template_statement = Some("PTEN protein is lower in tumours".into());
+    let id = {
+        let mut g = ResearchGraph::open(&path).unwrap();
+        let run = g.start_run("whole", None).unwrap();
+        g.add_hypothesis(graph::NewHypothesis {
+            run,
+            hypothesis: whole.clone(),
+            status: graph::HypothesisStatus::Proposed,
+            supported_by: Vec::new(),
+            contradicted_by: Vec::new(),
+            derived_from: Vec::new(),
+            concerns: Vec::new(),
+        })
+        .unwrap()
+    };
+    let g = ResearchGraph::open_read_only(&path).unwrap();
+    assert_eq!(*g.hypothesis(id).unwrap().hypothesis, whole);
+    drop(g);
+
+    let old = r#"{"id":"H3","rank":3,"kind":"survival","score":{"significance":1,"effect":1,
+        "consistency":1,"reliability":1,"novelty":0.5,"clinical_relevance":0.5,"replication":1,
+        "total":0.6,"novelty_reason":""},"replication":{"status":"not_tested","cohort":"",
+        "effect":null,"p":null,"n":null,"detail":""}}"#;
+    let mut db = graph::sql::connect(&path).unwrap();
+    db.execute(
+        "UPDATE hypotheses SET score = ?2, statement = ?3 WHERE node_id = ?1",
+        &[
+            graph::sql::Arg::Int(id.node().get()),
+            graph::sql::Arg::Text(old.into()),
+            graph::sql::Arg::Text("MYC predicts survival".into()),
+        ],
+    )
+    .unwrap();
+    drop(db);
+    let g = ResearchGraph::open_read_only(&path).unwrap();
+    let h = &g.hypothesis(id).unwrap().hypothesis;
+    assert_eq!(
+        (h.id.as_str(), h.rank, h.kind.as_str()),
+        ("H3", 3, "survival")
+    );
+    assert_eq!(h.statement, "MYC predicts survival");
+    assert_eq!(h.score.total, 0.6);
+    assert_eq!(h.statement_source, graph::StatementSource::Template);
+    assert!(h.evidence.is_empty() && h.entities.is_empty() && h.template_statement.is_none());
+}
+
 /// The in-memory store keeps a finding's warning too.
 #[test]
 fn an_in_memory_store_keeps_a_finding_s_warning() {
@@ -366,6 +428,7 @@ fn an_in_memory_store_keeps_a_finding_s_warning() {
 
 on_both_backends!(
     a_finding_keeps_its_warning_and_test,
+    a_hypothesis_is_stored_whole_and_old_rows_still_read,
     schema_is_versioned_and_newer_stores_are_refused,
     a_store_of_the_previous_version_is_migrated_with_its_rows,
     reopening_rebuilds_an_identical_graph,

@@ -10,6 +10,7 @@ use crate::state::AppState;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{Method, Uri};
+use datasets::summary::StudySummary;
 use graph::control::{ControlStore, NewStudy, StudySource};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -280,7 +281,7 @@ async fn prepare_workspace(
         // Loading the demo parses its tables: off the async threads.
         let profile = tokio::task::spawn_blocking(|| {
             datasets::demo::load()
-                .map(|s| crate::jobs::study::profile_json(&s))
+                .map(|s| StudySummary::of(&s))
                 .map_err(|e| e.to_string())
         })
         .await

@@ -215,7 +215,7 @@ struct PreferCis(agent::planner::OfflinePlanner);
 impl agent::planner::Planner for PreferCis {
     fn choose(
         &mut self,
-        open: &[agent::question::Direction],
+        open: &[agent::question::PlannedDirection],
         context: &agent::planner::PlanContext<'_>,
     ) -> agent::planner::Choice {
         match open

@@ -53,12 +53,12 @@ async fn dashboard_and_api_read_a_postgres_store() {
     let best = recorded
         .hypotheses
         .iter()
-        .min_by_key(|h| h.rank)
+        .min_by_key(|h| h.model.rank)
         .expect("best");
-    assert_eq!(listed[0]["statement"], best.statement.as_str());
+    assert_eq!(listed[0]["statement"], best.model.statement.as_str());
     let id = listed[0]["id"].as_i64().expect("id");
     let detail = ok_json(addr, &format!("/api/hypotheses/{id}")).await;
-    assert_eq!(detail["statement"], best.statement.as_str());
+    assert_eq!(detail["statement"], best.model.statement.as_str());
     let findings = ok_json(addr, &format!("/api/findings?run={run}&limit=5")).await;
     assert!(
         !findings["findings"]
@@ -77,7 +77,7 @@ async fn dashboard_and_api_read_a_postgres_store() {
         assert!(reply.content_type.starts_with("text/html"), "{page}");
     }
     let run_page = get(addr, &format!("/runs/{run}")).await.body;
-    let escaped = agent::html::escape(&best.statement);
+    let escaped = agent::html::escape(&best.model.statement);
     assert!(
         run_page.contains(&escaped),
         "the run page lists the best hypothesis"

@@ -3,7 +3,7 @@
 //! the path to a bad field, and the reader must name the field it cannot read.
 
 use crate::ledger::AnalysisRecord;
-use crate::question::Direction;
+use crate::question::PlannedDirection;
 use serde::{Deserialize, Serialize};
 
 /// Version of the journal layout, in every header. Bumped whenever an entry changes shape, so an
@@ -75,7 +75,7 @@ pub enum Outcome {
     /// A direction that could not be analysed (too few samples, missing data), with the reason.
     Failed {
         step: usize,
-        direction: Direction,
+        direction: PlannedDirection,
         reason: String,
     },
 }
@@ -88,7 +88,7 @@ impl Outcome {
         }
     }
 
-    pub fn direction(&self) -> &Direction {
+    pub fn direction(&self) -> &PlannedDirection {
         match self {
             Self::Analysis(r) => &r.direction,
             Self::Failed { direction, .. } => direction,

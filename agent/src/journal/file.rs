@@ -229,7 +229,7 @@ mod tests {
     use super::*;
     use crate::journal::entry::{Header, Outcome, Phase, Step};
     use crate::ledger::{AnalysisRecord, TestRow};
-    use crate::question::Direction;
+    use crate::question::PlannedDirection;
 
     fn header() -> Entry {
         Entry::Header(Header {
@@ -266,7 +266,7 @@ mod tests {
             seconds: 0.1 + 0.2,
             outcome: Outcome::Analysis(Box::new(AnalysisRecord {
                 step,
-                direction: Direction {
+                direction: PlannedDirection {
                     id: 3,
                     question: crate::kinds::enrichment::Enrichment {
                         source_step: 0,

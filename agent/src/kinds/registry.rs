@@ -176,6 +176,12 @@ impl Kind {
             .and_then(|v| v.as_str().map(str::to_owned))
             .unwrap_or_default()
     }
+
+    /// The kind a stored name stands for: the graph keeps a hypothesis's kind as its name, and
+    /// the agent reads the typed kind back from it rather than storing it twice.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|k| k.name() == name)
+    }
 }
 
 impl Question {
@@ -358,6 +364,10 @@ mod tests {
     fn kinds_know_their_names_and_roles() {
         assert_eq!(Kind::MutationImpact.name(), "mutation_impact");
         assert_eq!(Kind::Cis.name(), "cis");
+        for &kind in Kind::ALL {
+            assert_eq!(Kind::from_name(&kind.name()), Some(kind));
+        }
+        assert_eq!(Kind::from_name("no_such_kind"), None);
         let follow_ups: Vec<Kind> = Kind::ALL
             .iter()
             .copied()

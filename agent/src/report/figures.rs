@@ -24,10 +24,11 @@ struct Primary<'a> {
 
 fn primary<'a>(h: &'a Hypothesis, result: &'a RunResult) -> Option<Primary<'a>> {
     let evidence = h
+        .model
         .evidence
         .iter()
         .find(|e| e.role == EvidenceRole::Primary)
-        .or(h.evidence.first())?;
+        .or(h.model.evidence.first())?;
     locate(evidence, result)
 }
 
@@ -48,14 +49,15 @@ fn locate<'a>(evidence: &'a Evidence, result: &'a RunResult) -> Option<Primary<'
 pub fn hypothesis_figures(h: &Hypothesis, result: &RunResult, study: &Study) -> Vec<Figure> {
     let Some(p) = primary(h, result) else {
         return vec![Figure {
-            title: h.id.clone(),
-            svg: placeholder(&h.id, "the primary finding is not in the ledger"),
+            title: h.model.id.clone(),
+            svg: placeholder(&h.model.id, "the primary finding is not in the ledger"),
             caption: "No figure: the hypothesis's primary finding could not be found.".into(),
         }];
     };
     let mut figures = Vec::new();
     if let Some(primary_plot) = finding_plot(&p) {
         let cis: Vec<FindingPlot> = h
+            .model
             .evidence
             .iter()
             .filter(|e| e.role == EvidenceRole::Cis)

@@ -52,40 +52,43 @@ pub(super) fn conclude(
         })
         .collect();
     hypotheses.sort_by(|a, b| {
-        b.score
+        b.model
+            .score
             .total
-            .total_cmp(&a.score.total)
-            .then_with(|| a.statement.cmp(&b.statement))
+            .total_cmp(&a.model.score.total)
+            .then_with(|| a.model.statement.cmp(&b.model.statement))
     });
     let mut seen = HashSet::new();
-    hypotheses.retain(|h| seen.insert(h.statement.clone()));
+    hypotheses.retain(|h| seen.insert(h.model.statement.clone()));
     // Calibration compares everything the loop would claim, before the report's selection.
     let label_dependent_all = hypotheses.iter().filter(|h| label_dependent(h)).count();
     let label_dependent_replicated = hypotheses
         .iter()
-        .filter(|h| label_dependent(h) && h.replication.status == ReplicationStatus::Replicated)
+        .filter(|h| {
+            label_dependent(h) && h.model.replication.status == ReplicationStatus::Replicated
+        })
         .count();
     let contradicted_beyond_the_cut = hypotheses
         .iter()
         .enumerate()
         .skip(config.max_hypotheses)
-        .filter(|(_, h)| !h.score.contradictions.is_empty())
+        .filter(|(_, h)| !h.model.score.contradictions.is_empty())
         .map(|(i, h)| BeyondTheCut {
-            statement: h.statement.clone(),
+            statement: h.model.statement.clone(),
             rank: i + 1,
-            total: h.score.total,
-            contradictions: h.score.contradictions.clone(),
-            refinement: h.score.refinement.as_deref().cloned(),
+            total: h.model.score.total,
+            contradictions: h.model.score.contradictions.clone(),
+            refinement: h.model.score.refinement.as_deref().cloned(),
         })
         .collect();
     hypotheses.truncate(config.max_hypotheses);
     for (i, h) in hypotheses.iter_mut().enumerate() {
-        h.rank = i + 1;
-        h.id = format!("H{}", i + 1);
+        h.model.rank = i + 1;
+        h.model.id = format!("H{}", i + 1);
     }
     let replicated = hypotheses
         .iter()
-        .filter(|h| h.replication.status == ReplicationStatus::Replicated)
+        .filter(|h| h.model.replication.status == ReplicationStatus::Replicated)
         .count();
     Conclusion {
         hypotheses,
@@ -110,5 +113,5 @@ pub(super) struct Conclusion {
 /// Whether a hypothesis depends on sample labels (clinical data or mutations); cis dosage
 /// effects and tumour/normal contrasts survive shuffling by design and are not counted.
 fn label_dependent(h: &Hypothesis) -> bool {
-    h.kind.is_label_dependent()
+    h.kind().is_some_and(Kind::is_label_dependent)
 }

@@ -96,8 +96,8 @@ pub(super) fn explore(
                 } else {
                     coverage.first_screens(&open)
                 };
-                let offered: Vec<Direction>;
-                let menu: &[Direction] = if firsts.is_empty() {
+                let offered: Vec<PlannedDirection>;
+                let menu: &[PlannedDirection] = if firsts.is_empty() {
                     &open
                 } else {
                     offered = firsts.iter().map(|&i| open[i].clone()).collect();
@@ -176,7 +176,7 @@ pub(super) fn explore(
                 let mut new = 0;
                 for (question, rationale) in follow_ups(study, &ledger, index) {
                     if asked.insert(question.key()) {
-                        open.push(Direction {
+                        open.push(PlannedDirection {
                             id: next_id,
                             question,
                             priority: 0.9,

@@ -24,7 +24,7 @@ use crate::knowledge::Knowledge;
 use crate::ledger::{AnalysisRecord, Ledger, Q_STRONG};
 use crate::planner::{PlanContext, Planner};
 use crate::profile::{StudyProfile, profile};
-use crate::question::{Direction, Kind, initial_directions};
+use crate::question::{Kind, PlannedDirection, initial_directions};
 use crate::record::GraphRecorder;
 use crate::split::Split;
 use crate::validate::{ReplicationStatus, validate};
@@ -126,7 +126,7 @@ pub enum Event<'a> {
     },
     Step {
         step: usize,
-        direction: &'a Direction,
+        direction: &'a PlannedDirection,
         tests: usize,
         strong: usize,
         opened: usize,
@@ -134,7 +134,7 @@ pub enum Event<'a> {
     },
     StepFailed {
         step: usize,
-        direction: &'a Direction,
+        direction: &'a PlannedDirection,
         reason: &'a str,
     },
     /// The LLM planner could not decide a step and the offline rule did.
@@ -323,13 +323,13 @@ pub fn run(
     let mut hypotheses = conclusion.hypotheses;
     for h in hypotheses.iter_mut().take(config.max_prose) {
         // Prose is journaled like a step: a resume must not ask a model again and get other words.
-        let prose = match journal.as_ref().and_then(|j| j.prose(&h.id)) {
+        let prose = match journal.as_ref().and_then(|j| j.prose(&h.model.id)) {
             Some(recorded) => recorded.clone(),
             None => {
                 let prose = planner.write_statement(h, &exploration.ledger);
                 if let Some(j) = journal.as_mut() {
                     j.append_prose(Prose {
-                        hypothesis: h.id.clone(),
+                        hypothesis: h.model.id.clone(),
                         statement: prose.clone(),
                     })?;
                 }
@@ -337,8 +337,8 @@ pub fn run(
             }
         };
         if let Some(prose) = prose {
-            h.template_statement = Some(std::mem::replace(&mut h.statement, prose));
-            h.statement_source = graph::StatementSource::Llm;
+            h.model.template_statement = Some(std::mem::replace(&mut h.model.statement, prose));
+            h.model.statement_source = graph::StatementSource::Llm;
         }
     }
     let planner_report = planner.report();

@@ -28,7 +28,7 @@ pub(super) fn open_journal(
 pub(super) fn replayed_pick(
     entry: &Outcome,
     step: usize,
-    open: &[Direction],
+    open: &[PlannedDirection],
 ) -> Result<usize, AgentError> {
     let (s, d) = (entry.step(), entry.direction());
     let key = d.question.key();

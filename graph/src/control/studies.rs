@@ -1,12 +1,15 @@
 //! Registered studies: what the server may run. A study is a folder (under the server's data root,
 //! or one it received as an upload) or the bundled demo; its profile (layers, shapes, sample
-//! matching, clinical variables) is computed once at registration by the caller and kept as JSON.
+//! matching, clinical variables) is computed once at registration by the caller, handed over as
+//! the typed `datasets::summary::StudySummary` (what `hypomics inspect --json` prints) and kept
+//! as JSON: the store is where it becomes text. Readers see it through `model::StudyProfile`.
 
 use super::{ControlError, ControlResult, ControlStore, StudyId, json_column};
 use crate::error::StoreError;
 use crate::sql::{Lock, Row, args};
 use crate::text_enum::text_enum;
 use crate::time::Timestamp;
+use datasets::summary::StudySummary;
 use serde::Serialize;
 use std::path::PathBuf;
 
@@ -37,7 +40,8 @@ pub struct NewStudy {
     pub name: String,
     pub source: StudySource,
     pub path: Option<PathBuf>,
-    pub profile: Option<serde_json::Value>,
+    /// The study's profile, when it loaded.
+    pub profile: Option<StudySummary>,
 }
 
 const COLUMNS: &str = "id, name, source, path, profile, created_at";
@@ -77,8 +81,9 @@ impl ControlStore {
         let profile = study
             .profile
             .as_ref()
-            .map(serde_json::to_string)
+            .map(serde_json::to_value)
             .transpose()?;
+        let text = profile.as_ref().map(serde_json::to_string).transpose()?;
         let id = self.db().transaction(Lock::Control, |db| {
             let exists = db
                 .row(
@@ -98,7 +103,7 @@ impl ControlStore {
                         &study.name,
                         study.source.as_str(),
                         study.path.as_ref().map(|p| p.to_string_lossy().into_owned()),
-                        profile,
+                        text,
                         now.millis()
                     ],
                     |r| r.int(0),
@@ -111,7 +116,7 @@ impl ControlStore {
             name: study.name,
             source: study.source,
             path: study.path,
-            profile: study.profile,
+            profile,
             created_at: now,
         })
     }
@@ -133,11 +138,7 @@ impl ControlStore {
     }
 
     /// Replaces a study's stored profile (after its files changed).
-    pub fn set_study_profile(
-        &mut self,
-        id: StudyId,
-        profile: &serde_json::Value,
-    ) -> ControlResult<()> {
+    pub fn set_study_profile(&mut self, id: StudyId, profile: &StudySummary) -> ControlResult<()> {
         let n = self.db().execute(
             "UPDATE studies SET profile = ?2 WHERE id = ?1",
             &args![id.0, serde_json::to_string(profile)?],

@@ -8,8 +8,10 @@ use crate::research_graph::ResearchGraph;
 use serde_json::{Map, Value, json};
 use std::io::Write;
 
-/// Version of the export layout, bumped when fields change meaning.
-pub const JSON_EXPORT_VERSION: u32 = 1;
+/// Version of the export layout, bumped when fields change meaning. 2: a hypothesis node holds
+/// the whole hypothesis under `hypothesis` (statement, entities, evidence, score, replication,
+/// chain) instead of `statement` and `score` beside its status.
+pub const JSON_EXPORT_VERSION: u32 = 2;
 
 impl ResearchGraph {
     /// The selection as a JSON value.

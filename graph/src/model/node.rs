@@ -3,7 +3,7 @@
 
 use crate::ids::RunId;
 use crate::model::entity::Entity;
-use crate::model::process::{Analysis, Direction, Finding, Hypothesis};
+use crate::model::process::{Analysis, Direction, Finding, HypothesisRecord};
 use crate::text_enum::text_enum;
 use serde::{Deserialize, Serialize};
 
@@ -26,7 +26,7 @@ pub enum Node {
     Direction(Direction),
     Analysis(Analysis),
     Finding(Finding),
-    Hypothesis(Hypothesis),
+    Hypothesis(HypothesisRecord),
 }
 
 impl Node {
@@ -61,7 +61,7 @@ impl Node {
                 Some(c) => format!("{} ~ {} ({c})", f.feature, f.variable),
                 None => format!("{} ~ {}", f.feature, f.variable),
             },
-            Self::Hypothesis(h) => h.statement.clone(),
+            Self::Hypothesis(h) => h.hypothesis.statement.clone(),
         }
     }
 }

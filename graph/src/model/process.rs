@@ -4,6 +4,7 @@
 use crate::ids::{AnalysisId, DirectionId, EdgeId, EntityId, RunId};
 use crate::model::edge::RelationKind;
 use crate::model::entity::EntityClass;
+use crate::model::hypothesis::Hypothesis;
 use crate::model::vocab::TestKind;
 use crate::text_enum::text_enum;
 use crate::time::Timestamp;
@@ -139,16 +140,17 @@ text_enum! {
     }
 }
 
-/// A scored hypothesis.
+/// A hypothesis as the graph holds it: the whole [`Hypothesis`] the agent stated, with its life
+/// cycle in the store around it. Kept whole, not as a projection, so the dashboard reads the
+/// same evidence, entities and statement source as hypotheses.json.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Hypothesis {
+pub struct HypothesisRecord {
     pub run: RunId,
-    pub statement: String,
-    /// Rank, kind, score breakdown and replication as the agent's scorer produced them.
-    pub score: crate::model::vocab::HypothesisScore,
     pub status: HypothesisStatus,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// Boxed: it is most of the node's size, and graph nodes stay small.
+    pub hypothesis: Box<Hypothesis>,
 }
 
 text_enum! {

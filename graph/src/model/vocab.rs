@@ -1,6 +1,6 @@
 //! The typed vocabulary of what a run records about its hypotheses: the kind of test behind a
 //! finding, the entities a hypothesis names, the role each piece of evidence plays, the score
-//! breakdown and the replication. The agent produces these values, the store keeps them and the
+//! breakdown and the replication (the hypothesis they make up is `model/hypothesis.rs`). The agent produces these values, the store keeps them and the
 //! dashboard reads them back with the same types; JSON appears only at the storage and HTTP
 //! edges, so a field renamed here is renamed everywhere by the compiler.
 
@@ -83,6 +83,13 @@ text_enum! {
         Template => "template",
         /// Prose from a language model whose every number matched a cited finding.
         Llm => "llm",
+    }
+}
+
+/// Statements are the template's unless a language model's prose was checked and kept.
+impl Default for StatementSource {
+    fn default() -> Self {
+        Self::Template
     }
 }
 
@@ -410,29 +417,6 @@ impl Refinement {
             RefinementOutcome::NotHeld => "refinement tried, did not hold".to_owned(),
             RefinementOutcome::Uniform => "refinement tried, the same in every stratum".to_owned(),
         }
-    }
-}
-
-/// What the graph keeps of a hypothesis's standing in its run: its id and rank in the run's
-/// outputs, the kind of question it answers, its score and its replication.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct HypothesisScore {
-    /// `H1`, `H2`, ...: the id in the run's hypotheses.json and report.
-    pub id: String,
-    pub rank: usize,
-    /// The agent's name for the kind of question (`mutation_impact`, `cis`, ...).
-    pub kind: String,
-    pub score: ScoreBreakdown,
-    pub replication: Replication,
-    /// The mechanism chain the hypothesis states, link by link with each link's finding
-    /// (provenance) and held-out re-test; absent for single-finding hypotheses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub chain: Option<crate::model::chain::MechanismChain>,
-}
-
-impl HypothesisScore {
-    pub fn replicated(&self) -> bool {
-        self.replication.status == ReplicationStatus::Replicated
     }
 }
 

@@ -6,7 +6,7 @@
 use crate::error::{GraphError, Result};
 use crate::ids::{EntityId, FindingId, HypothesisId, RunId};
 use crate::model::{
-    EdgeKind, EntityRef, Finding, Hypothesis, Node, ProcessKind, ReplicationStatus,
+    EdgeKind, EntityRef, Finding, HypothesisRecord, Node, ProcessKind, ReplicationStatus,
 };
 use crate::research_graph::ResearchGraph;
 use crate::resolve::canonicalize;
@@ -78,20 +78,20 @@ type RankOrder = (bool, Option<u64>, HypothesisId);
 /// What the diff reads of one hypothesis.
 struct Side<'g> {
     id: HypothesisId,
-    h: &'g Hypothesis,
+    h: &'g HypothesisRecord,
     rank: Option<u64>,
     total: Option<f64>,
     replication: Option<ReplicationStatus>,
 }
 
 impl<'g> Side<'g> {
-    fn of(id: HypothesisId, h: &'g Hypothesis) -> Self {
+    fn of(id: HypothesisId, h: &'g HypothesisRecord) -> Self {
         Self {
             id,
             h,
-            rank: Some(h.score.rank as u64).filter(|&r| r > 0),
-            total: Some(h.score.score.total).filter(|t| t.is_finite()),
-            replication: Some(h.score.replication.status),
+            rank: Some(h.hypothesis.rank as u64).filter(|&r| r > 0),
+            total: Some(h.hypothesis.score.total).filter(|t| t.is_finite()),
+            replication: Some(h.hypothesis.replication.status),
         }
     }
 
@@ -105,8 +105,8 @@ impl<'g> Side<'g> {
     }
 }
 
-fn kind_of(h: &Hypothesis) -> Option<String> {
-    Some(h.score.kind.clone()).filter(|k| !k.is_empty())
+fn kind_of(h: &HypothesisRecord) -> Option<String> {
+    Some(h.hypothesis.kind.clone()).filter(|k| !k.is_empty())
 }
 
 fn change(key: &str, from: Option<&Side<'_>>, to: Option<&Side<'_>>) -> HypothesisChange {
@@ -114,7 +114,9 @@ fn change(key: &str, from: Option<&Side<'_>>, to: Option<&Side<'_>>) -> Hypothes
     HypothesisChange {
         key: key.to_owned(),
         kind: latest.and_then(|s| kind_of(s.h)),
-        statement: latest.map(|s| s.h.statement.clone()).unwrap_or_default(),
+        statement: latest
+            .map(|s| s.h.hypothesis.statement.clone())
+            .unwrap_or_default(),
         from_id: from.map(|s| s.id),
         to_id: to.map(|s| s.id),
         from_rank: from.and_then(|s| s.rank),
@@ -243,7 +245,10 @@ impl ResearchGraph {
         if !concerns.is_empty() {
             return Some(format!("{kind}|{}", concerns.join("+")));
         }
-        Some(format!("{kind}|statement:{}", h.statement.trim()))
+        Some(format!(
+            "{kind}|statement:{}",
+            h.hypothesis.statement.trim()
+        ))
     }
 
     /// Compares the hypotheses of two runs (normally of the same study, `from` the earlier).
@@ -430,11 +435,11 @@ mod tests {
     ) -> NewHypothesis {
         NewHypothesis {
             run,
-            statement: statement.into(),
-            score: crate::model::HypothesisScore {
+            hypothesis: crate::model::Hypothesis {
                 id: format!("H{rank}"),
                 rank: rank as usize,
                 kind: "mutation_impact".into(),
+                statement: statement.into(),
                 score: crate::model::ScoreBreakdown {
                     total,
                     ..Default::default()
@@ -443,7 +448,7 @@ mod tests {
                     status: serde_json::from_value(json!(replication)).unwrap(),
                     ..Default::default()
                 },
-                chain: None,
+                ..Default::default()
             },
             status: HypothesisStatus::Proposed,
             supported_by,
@@ -714,14 +719,14 @@ mod tests {
     fn diff_key_survives_missing_claims_aliases_and_cascade_order() {
         let mut g = ResearchGraph::open_in_memory().unwrap();
         let cis = |h: NewHypothesis| NewHypothesis {
-            score: crate::model::HypothesisScore {
+            hypothesis: crate::model::Hypothesis {
                 kind: "cis".into(),
                 rank: 1,
                 score: crate::model::ScoreBreakdown {
                     total: 0.5,
                     ..Default::default()
                 },
-                ..Default::default()
+                ..h.hypothesis
             },
             ..h
         };

@@ -45,7 +45,6 @@ pub struct EvidenceChain {
     pub hypothesis: HypothesisId,
     pub statement: String,
     pub status: HypothesisStatus,
-    pub score: crate::model::HypothesisScore,
     /// Supporting findings first, then contradicting, each in id order.
     pub links: Vec<EvidenceLink>,
 }
@@ -96,9 +95,8 @@ impl ResearchGraph {
         links.sort_by_key(|l| (l.stance, l.finding.id));
         Ok(EvidenceChain {
             hypothesis: id,
-            statement: hypothesis.statement.clone(),
+            statement: hypothesis.hypothesis.statement.clone(),
             status: hypothesis.status,
-            score: hypothesis.score.clone(),
             links,
         })
     }

@@ -56,12 +56,12 @@ pub struct EdgeRecord {
     pub weight: Option<f64>,
 }
 
-/// A change to a hypothesis after it was stated.
+/// A change to a hypothesis after it was stated: its status and its whole content.
 #[derive(Clone, Debug, PartialEq)]
 pub struct HypothesisUpdate {
     pub id: HypothesisId,
     pub status: HypothesisStatus,
-    pub score: crate::model::HypothesisScore,
+    pub hypothesis: crate::model::Hypothesis,
     pub updated_at: Timestamp,
 }
 

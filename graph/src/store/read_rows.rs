@@ -4,7 +4,9 @@
 
 use crate::error::StoreError;
 use crate::ids::{AnalysisId, DirectionId, EdgeId, EntityId, NodeId, RunId};
-use crate::model::{Analysis, Direction, Entity, Finding, Hypothesis, InputFile, Node, Run};
+use crate::model::{
+    Analysis, Direction, Entity, Finding, Hypothesis, HypothesisRecord, InputFile, Node, Run,
+};
 use crate::sql::{Db, Row};
 use crate::store::{ChangeSet, EdgeRecord, NodeRecord};
 use crate::time::Timestamp;
@@ -177,13 +179,12 @@ pub fn load_all(tx: &mut dyn Db) -> Result<ChangeSet, StoreError> {
         |r| {
             Ok(NodeRecord {
                 id: NodeId::new(r.int(0)?),
-                node: Node::Hypothesis(Hypothesis {
+                node: Node::Hypothesis(HypothesisRecord {
                     run: RunId::new(r.int(1)?),
-                    statement: r.text(2)?,
-                    score: json(r, 3)?,
                     status: parsed(r, 4)?,
                     created_at: time(r, 5)?,
                     updated_at: time(r, 6)?,
+                    hypothesis: Box::new(stored_hypothesis(r.text(2)?, json(r, 3)?)),
                 }),
             })
         },
@@ -208,4 +209,12 @@ pub fn load_all(tx: &mut dyn Db) -> Result<ChangeSet, StoreError> {
         },
     )?;
     Ok(cs)
+}
+
+/// A hypothesis from its row: the `score` column holds the whole [`Hypothesis`] as JSON (rows
+/// written before it did hold only its score, rank and replication, which read with the other
+/// fields empty), and the `statement` column, which lookups by statement use, is its statement.
+fn stored_hypothesis(statement: String, mut hypothesis: Hypothesis) -> Hypothesis {
+    hypothesis.statement = statement;
+    hypothesis
 }

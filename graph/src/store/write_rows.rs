@@ -123,12 +123,14 @@ pub fn write_all(tx: &mut dyn Db, cs: &ChangeSet) -> Result<(), StoreError> {
 
     for update in &cs.hypothesis_updates {
         let changed = tx.execute(
-            "UPDATE hypotheses SET status = ?2, score = ?3, updated_at = ?4 WHERE node_id = ?1",
+            "UPDATE hypotheses SET status = ?2, score = ?3, updated_at = ?4, statement = ?5 \
+             WHERE node_id = ?1",
             &args![
                 update.id.node().get(),
                 update.status.as_str(),
-                serde_json::to_string(&update.score)?,
-                update.updated_at.millis()
+                serde_json::to_string(&update.hypothesis)?,
+                update.updated_at.millis(),
+                &update.hypothesis.statement
             ],
         )?;
         if changed != 1 {
@@ -356,8 +358,8 @@ impl<'a> NodeWriter<'a> {
                 args![
                     id,
                     h.run.get(),
-                    &h.statement,
-                    serde_json::to_string(&h.score)?,
+                    &h.hypothesis.statement,
+                    serde_json::to_string(&h.hypothesis)?,
                     h.status.as_str(),
                     h.created_at.millis(),
                     h.updated_at.millis()

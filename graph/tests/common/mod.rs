@@ -107,12 +107,15 @@ pub fn direction(run: RunId) -> NewDirection {
     }
 }
 
-/// A recorded score with the given total (the other components do not matter to the store).
-pub fn score(total: f64) -> graph::HypothesisScore {
-    graph::HypothesisScore {
+/// The story's hypothesis scored with the given total (the other components do not matter to
+/// the store).
+pub fn scored(total: f64) -> graph::Hypothesis {
+    graph::Hypothesis {
         id: "H1".into(),
         rank: 1,
         kind: "mutation_impact".into(),
+        statement: "PTEN protein is lower in tumours".into(),
+        entities: vec![graph::Mention::feature("proteome", "PTEN")],
         score: graph::ScoreBreakdown {
             total,
             effect: 0.9,
@@ -120,15 +123,14 @@ pub fn score(total: f64) -> graph::HypothesisScore {
             ..Default::default()
         },
         replication: graph::Replication::default(),
-        chain: None,
+        ..Default::default()
     }
 }
 
 pub fn hypothesis(run: RunId, supported_by: Vec<graph::FindingId>) -> NewHypothesis {
     NewHypothesis {
         run,
-        statement: "PTEN protein is lower in tumours".into(),
-        score: score(0.8),
+        hypothesis: scored(0.8),
         status: HypothesisStatus::Proposed,
         supported_by,
         contradicted_by: Vec::new(),
@@ -179,7 +181,7 @@ pub fn write_story(g: &mut ResearchGraph, label: &str, study: &str) -> Story {
         .unwrap();
     g.add_hypothesis_evidence(hypothesis, second.findings[0], graph::Stance::Supports)
         .unwrap();
-    g.update_hypothesis(hypothesis, HypothesisStatus::Supported, score(0.85))
+    g.update_hypothesis(hypothesis, HypothesisStatus::Supported, scored(0.85))
         .unwrap();
     Story {
         run,
@@ -211,4 +213,29 @@ macro_rules! on_both_backends {
             }
         }
     )*};
+}
+
+/// A registered study's profile: one numeric clinical variable whose range holds `low`, so a
+/// test can check that numbers survive the store (and a copy between backends) bit for bit.
+pub fn profile(low: f64) -> datasets::summary::StudySummary {
+    datasets::summary::StudySummary {
+        name: "demo".into(),
+        root: String::new(),
+        clinical_file: "clinical.txt".into(),
+        samples: 3,
+        tumor_samples: None,
+        normal_samples: None,
+        layers: Vec::new(),
+        clinical_variables: vec![datasets::summary::VariableSummary {
+            name: "Purity".into(),
+            display_name: None,
+            kind: "numeric",
+            observed: 3,
+            levels: Vec::new(),
+            range: Some((low, 0.1)),
+        }],
+        survival: Vec::new(),
+        files: Vec::new(),
+        warnings: Vec::new(),
+    }
 }

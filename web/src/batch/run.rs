@@ -4,10 +4,11 @@
 
 use super::manifest::{Manifest, StudyEntry};
 use super::progress::{Progress, ProgressMode};
-use crate::jobs::study::{load_new_study, profile_json};
+use crate::jobs::study::load_new_study;
 use crate::jobs::webhook::Webhook;
 use crate::jobs::{Clock, Worker, WorkerConfig};
 use crate::schedule;
+use datasets::summary::StudySummary;
 use graph::RunId;
 use graph::control::{
     ControlError, ControlStore, Job, JobFilter, JobId, JobState, JobTrigger, NewJob, NewStudy,
@@ -247,7 +248,7 @@ fn ensure(
     // The profile is what the dashboard shows about a study. A folder that does not load is
     // still registered and queued: its job fails with the loader's message, and the other
     // studies of the batch run, rather than one bad folder stopping them all.
-    study.profile = load_new_study(&study).ok().map(|s| profile_json(&s));
+    study.profile = load_new_study(&study).ok().map(|s| StudySummary::of(&s));
     Ok(control.ensure_study(study, clock.now())?)
 }
 

@@ -63,8 +63,3 @@ pub fn input_hashes(study: &Study) -> BTreeMap<String, String> {
         .filter_map(|f| f.sha256.as_ref().map(|h| (f.name.clone(), h.clone())))
         .collect()
 }
-
-/// The profile kept with a registered study: layers, shapes, sample matching, clinical variables.
-pub fn profile_json(study: &Study) -> serde_json::Value {
-    serde_json::to_value(datasets::summary::StudySummary::of(study)).unwrap_or_default()
-}

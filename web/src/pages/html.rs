@@ -2,7 +2,7 @@
 //! [`escape`], since statements, gene names and clinical levels may contain markup characters),
 //! the page frame with its inline stylesheet, number formatting and badges.
 
-use graph::{HypothesisScore, ReplicationStatus};
+use graph::{Hypothesis, ReplicationStatus};
 
 /// Escapes text for HTML element content and quoted attribute values: the same escaping the
 /// plots and the run report use, so a page and its embedded SVG treat text alike.
@@ -81,19 +81,19 @@ pub fn replication_label(status: ReplicationStatus) -> (&'static str, &'static s
     }
 }
 
-/// The replication badge from the hypothesis's recorded score.
-pub fn replication_badge(score: &HypothesisScore) -> String {
-    let (class, label) = replication_label(score.replication.status);
+/// The replication badge from the hypothesis's recorded replication.
+pub fn replication_badge(h: &Hypothesis) -> String {
+    let (class, label) = replication_label(h.replication.status);
     format!(
         "<span class=\"badge {class}\" title=\"{}\">{label}</span>",
-        escape(&score.replication.detail)
+        escape(&h.replication.detail)
     )
 }
 
 /// The knowledge badge (known / partly known / new) with what knowledge says as its tooltip;
 /// shared with report.html.
-pub fn knowledge_badge(score: &HypothesisScore) -> String {
-    agent::html::knowledge_badge(&score.score)
+pub fn knowledge_badge(h: &Hypothesis) -> String {
+    agent::html::knowledge_badge(&h.score)
 }
 
 #[cfg(test)]
@@ -110,7 +110,7 @@ mod tests {
 
     #[test]
     fn badges_read_the_recorded_score() {
-        let score = HypothesisScore {
+        let score = Hypothesis {
             score: graph::ScoreBreakdown {
                 novelty: 0.9,
                 novelty_reason: "no <pathway>".into(),
@@ -127,7 +127,7 @@ mod tests {
         let knowledge = knowledge_badge(&score);
         assert!(knowledge.contains(">new<"), "{knowledge}");
         assert!(knowledge.contains("no &lt;pathway&gt;"), "{knowledge}");
-        assert!(replication_badge(&HypothesisScore::default()).contains("not re-testable"));
+        assert!(replication_badge(&Hypothesis::default()).contains("not re-testable"));
     }
 
     #[test]

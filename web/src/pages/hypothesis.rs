@@ -12,7 +12,7 @@ use agent::evidence_plots::{FindingPlot, supporting_plots};
 use agent::plots::{Volcano, VolcanoPoint, volcano_plot};
 use axum::extract::State;
 use axum::response::Html;
-use graph::model::Hypothesis;
+use graph::model::HypothesisRecord;
 use graph::model::Stance;
 use graph::query::evidence::{AnalysisProvenance, EvidenceChain, EvidenceLink};
 use graph::{AnalysisId, HypothesisId, InputFile, ResearchGraph, RunId};
@@ -44,8 +44,8 @@ pub async fn page(State(state): State<AppState>, PathParam(raw): PathParam) -> P
 }
 
 /// The hypothesis's statement, badges, score and evidence table.
-fn head(id: HypothesisId, h: &Hypothesis, chain: &EvidenceChain) -> String {
-    let s = &h.score;
+fn head(id: HypothesisId, h: &HypothesisRecord, chain: &EvidenceChain) -> String {
+    let s = &h.hypothesis;
     let mut body = format!(
         "<p><a href=\"/runs/{}\">← hypotheses of {}</a></p><h1>{}</h1><p>{}{} \
          <span class=\"muted\">rank {} · status {} · {}</span></p>",
@@ -376,14 +376,12 @@ mod tests {
         let h = g
             .add_hypothesis(NewHypothesis {
                 run,
-                statement: "PTEN protein is prognostic".into(),
-                score: graph::HypothesisScore {
+                hypothesis: graph::Hypothesis {
                     id: "H1".into(),
                     rank: 1,
                     kind: "survival".into(),
-                    score: graph::ScoreBreakdown::default(),
-                    replication: graph::Replication::default(),
-                    chain: None,
+                    statement: "PTEN protein is prognostic".into(),
+                    ..Default::default()
                 },
                 status: HypothesisStatus::Proposed,
                 supported_by: recorded.findings.clone(),

@@ -57,7 +57,7 @@ pub async fn page(
          <th>status</th><th>badges</th></tr></thead><tbody>",
     );
     for (id, h) in &rows {
-        let s = &h.score;
+        let s = &h.hypothesis;
         body.push_str(&format!(
             "<tr><td class=\"num\">{}</td><td><a href=\"/hypotheses/{}\">{}</a></td>\
              <td class=\"num\">{}</td><td class=\"num\">{}</td>\
@@ -65,7 +65,7 @@ pub async fn page(
              <td class=\"num\">{}</td><td>{}</td><td>{}{}{}</td></tr>",
             rank(h).map_or_else(|| "–".to_owned(), |r| r.to_string()),
             id.node().get(),
-            escape(&h.statement),
+            escape(&s.statement),
             score_bar(total(h)),
             num(Some(s.score.reliability), 2),
             escape(&s.score.novelty_reason),
@@ -146,7 +146,7 @@ struct BelowTheCut {
 /// in the ranking, demoted, and are listed together here, followed by those below the run's cut
 /// (by rank, marked as such) so a reviewer does not lose them to the cut.
 fn contradictions_section(
-    rows: &[(graph::HypothesisId, &graph::Hypothesis)],
+    rows: &[(graph::HypothesisId, &graph::HypothesisRecord)],
     below: Option<&BelowTheCut>,
 ) -> String {
     let mut out = String::from(
@@ -155,8 +155,8 @@ fn contradictions_section(
          reverses after adjustment, a failed replication.</p>",
     );
     let mut any = false;
-    for (id, h) in rows {
-        if h.score.score.contradictions.is_empty() {
+    for (id, h) in rows.iter().map(|(id, h)| (id, &h.hypothesis)) {
+        if h.score.contradictions.is_empty() {
             continue;
         }
         any = true;
@@ -164,8 +164,8 @@ fn contradictions_section(
             "<div class=\"contradiction-entry\"><p><a href=\"/hypotheses/{}\">{}</a></p><ul>{}</ul>{}</div>",
             id.node().get(),
             escape(&h.statement),
-            agent::html::contradiction_items(&h.score.score),
-            agent::html::refinement_note(h.score.score.refinement.as_deref()),
+            agent::html::contradiction_items(&h.score),
+            agent::html::refinement_note(h.score.refinement.as_deref()),
         ));
     }
     if let Some(below) = below.filter(|b| !b.hypotheses.is_empty()) {
@@ -194,8 +194,8 @@ fn contradictions_section(
 }
 
 /// "chain of N links" for a hypothesis that states a mechanism chain.
-fn chain_badge(score: &graph::HypothesisScore) -> String {
-    score.chain.as_ref().map_or_else(String::new, |c| {
+fn chain_badge(h: &graph::Hypothesis) -> String {
+    h.chain.as_ref().map_or_else(String::new, |c| {
         format!(
             " <span class=\"badge\" title=\"{}\">chain of {} links</span>",
             escape(&c.prediction),

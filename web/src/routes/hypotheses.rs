@@ -8,8 +8,8 @@ use axum::Json;
 use axum::extract::State;
 use graph::query::evidence::EvidenceChain;
 use graph::{
-    GraphError, Hypothesis, HypothesisId, HypothesisScore, HypothesisStatus, ResearchGraph, RunId,
-    Scope,
+    GraphError, Hypothesis, HypothesisId, HypothesisRecord, HypothesisStatus, MechanismChain,
+    Replication, ResearchGraph, RunId, Scope, ScoreBreakdown,
 };
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -25,21 +25,48 @@ struct RankedHypothesis<'a> {
     kind: Option<&'a str>,
     statement: &'a str,
     status: HypothesisStatus,
-    score: &'a HypothesisScore,
+    score: ScoreJson<'a>,
+}
+
+/// The API's `score` object: the part of the recorded hypothesis that ranks it (id, rank, kind,
+/// score components, replication, mechanism chain), in the shape the API has always returned;
+/// the statement and status sit beside it.
+#[derive(Serialize)]
+struct ScoreJson<'a> {
+    id: &'a str,
+    rank: usize,
+    kind: &'a str,
+    score: &'a ScoreBreakdown,
+    replication: &'a Replication,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    chain: Option<&'a MechanismChain>,
+}
+
+impl<'a> ScoreJson<'a> {
+    fn of(h: &'a Hypothesis) -> Self {
+        Self {
+            id: &h.id,
+            rank: h.rank,
+            kind: &h.kind,
+            score: &h.score,
+            replication: &h.replication,
+            chain: h.chain.as_ref(),
+        }
+    }
 }
 
 /// The agent's rank (1 = best); 0 (never given by the agent) reads as unranked.
-pub(crate) fn rank(h: &Hypothesis) -> Option<u64> {
-    Some(h.score.rank as u64).filter(|&r| r > 0)
+pub(crate) fn rank(h: &HypothesisRecord) -> Option<u64> {
+    Some(h.hypothesis.rank as u64).filter(|&r| r > 0)
 }
 
 /// The total score the agent recorded.
-pub(crate) fn total(h: &Hypothesis) -> Option<f64> {
-    Some(h.score.score.total).filter(|t| t.is_finite())
+pub(crate) fn total(h: &HypothesisRecord) -> Option<f64> {
+    Some(h.hypothesis.score.total).filter(|t| t.is_finite())
 }
 
 /// Hypotheses of a run, in id order.
-fn hypotheses_of(graph: &ResearchGraph, run: RunId) -> Vec<(HypothesisId, &Hypothesis)> {
+fn hypotheses_of(graph: &ResearchGraph, run: RunId) -> Vec<(HypothesisId, &HypothesisRecord)> {
     let selection = graph.subgraph(&Scope::run(run), false);
     graph
         .selection_nodes(&selection)
@@ -58,8 +85,8 @@ pub(crate) fn ranked(
     run: RunId,
     status: Option<HypothesisStatus>,
     min_score: Option<f64>,
-) -> Vec<(HypothesisId, &Hypothesis)> {
-    let mut rows: Vec<(HypothesisId, &Hypothesis)> = hypotheses_of(graph, run)
+) -> Vec<(HypothesisId, &HypothesisRecord)> {
+    let mut rows: Vec<(HypothesisId, &HypothesisRecord)> = hypotheses_of(graph, run)
         .into_iter()
         .filter(|(_, h)| status.is_none_or(|s| s == h.status))
         .filter(|(_, h)| min_score.is_none_or(|m| total(h).is_some_and(|t| t >= m)))
@@ -83,7 +110,7 @@ pub(crate) fn status_param(params: &Params) -> Result<Option<HypothesisStatus>, 
 pub(crate) fn lookup<'g>(
     graph: &'g ResearchGraph,
     raw: &str,
-) -> Result<(HypothesisId, &'g Hypothesis, EvidenceChain), ApiError> {
+) -> Result<(HypothesisId, &'g HypothesisRecord, EvidenceChain), ApiError> {
     let node = params::node_id("id", raw)?;
     let not_found = || ApiError::NotFound {
         what: "hypothesis",
@@ -114,10 +141,10 @@ pub async fn of_run(
             id,
             rank: rank(h),
             total: total(h),
-            kind: Some(h.score.kind.as_str()).filter(|k| !k.is_empty()),
-            statement: &h.statement,
+            kind: Some(h.hypothesis.kind.as_str()).filter(|k| !k.is_empty()),
+            statement: &h.hypothesis.statement,
             status: h.status,
-            score: &h.score,
+            score: ScoreJson::of(&h.hypothesis),
         })
         .collect();
     Ok(Json(json!({ "run": run, "hypotheses": rows })))
@@ -137,7 +164,7 @@ pub async fn detail(
         "rank": rank(hypothesis),
         "statement": chain.statement,
         "status": chain.status,
-        "score": chain.score,
+        "score": ScoreJson::of(&hypothesis.hypothesis),
         "created_at": hypothesis.created_at,
         "updated_at": hypothesis.updated_at,
         "evidence": chain.links,

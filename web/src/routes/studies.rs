@@ -6,12 +6,13 @@
 //! dashboard shows without loading it again.
 
 use crate::error::ApiError;
-use crate::jobs::study::{load_new_study, profile_json};
+use crate::jobs::study::load_new_study;
 use crate::params::{Params, PathParam};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
+use datasets::summary::StudySummary;
 use graph::control::{NewStudy, StudyId, StudyRecord, StudySource};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -100,7 +101,7 @@ async fn load_and_register(
         profile: None,
     };
     let (mut study, profile) = tokio::task::spawn_blocking(move || {
-        let profile = load_new_study(&study).map(|s| profile_json(&s));
+        let profile = load_new_study(&study).map(|s| StudySummary::of(&s));
         (study, profile)
     })
     .await

@@ -84,7 +84,7 @@ pub fn fixture() -> &'static Fixture {
         let mut hypotheses: Vec<(usize, String, f64)> = result
             .hypotheses
             .iter()
-            .map(|h| (h.rank, h.statement.clone(), h.score.total))
+            .map(|h| (h.model.rank, h.model.statement.clone(), h.model.score.total))
             .collect();
         hypotheses.sort_by_key(|h| h.0);
         assert!(
