@@ -14,6 +14,7 @@ use graph::control::{
     ControlError, ControlStore, Job, JobFilter, JobId, JobState, JobTrigger, NewJob, NewStudy,
     StudyRecord, StudySource,
 };
+use serde::Deserialize;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -304,7 +305,10 @@ fn summary_row(
         outcome,
         run: job.run,
         hypotheses: if ran {
-            job.result.as_ref().and_then(|r| r["hypotheses"].as_u64())
+            job.result
+                .as_ref()
+                .and_then(|r| RanResult::deserialize(r).ok())
+                .and_then(|r| r.hypotheses)
         } else {
             None
         },
@@ -529,4 +533,12 @@ fn work_until_final(
         (Err(BatchError::Worker(_)), Some(e)) => Err(BatchError::Worker(e)),
         (Err(e), _) => Err(e),
     }
+}
+
+/// What the batch summary reads of a job that ran: the run summary the worker stored as the
+/// job's result (`agent::output`'s summary, whose other fields the summary row does not need).
+#[derive(Deserialize)]
+struct RanResult {
+    #[serde(default)]
+    hypotheses: Option<u64>,
 }
