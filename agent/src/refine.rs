@@ -157,20 +157,37 @@ pub fn refine(
             .iter()
             .filter_map(|(by, h)| h.map(|h| format!("{by}: {}", fmt_homogeneity(&h))))
             .collect();
-        return Some(Refined {
-            refinement: Refinement {
-                outcome: RefinementOutcome::Uniform,
-                trigger,
-                detail: format!(
-                    "refinement tried: {what}; it holds within {}, but the strata do not differ \
-                     ({}), so no stratum is where the effect lives and the demotion stands",
-                    holding
-                        .iter()
-                        .map(|s| stratum_phrase(s.by, s.level))
-                        .collect::<Vec<_>>()
-                        .join(", "),
+        let within = holding
+            .iter()
+            .map(|s| stratum_phrase(s.by, s.level))
+            .collect::<Vec<_>>()
+            .join(", ");
+        // Strata that could not be compared (the other strata of the confounder were too
+        // small to test) say nothing either way: that is not "the same in every stratum".
+        let (outcome, detail) = if tests.is_empty() {
+            (
+                RefinementOutcome::Undecided,
+                format!(
+                    "refinement tried: {what}; it holds within {within}, but no other stratum of \
+                     its confounder could be tested, so whether the effect is confined there is \
+                     unknown and the demotion stands"
+                ),
+            )
+        } else {
+            (
+                RefinementOutcome::Uniform,
+                format!(
+                    "refinement tried: {what}; it holds within {within}, but the strata do not \
+                     differ ({}), so no stratum is where the effect lives and the demotion stands",
                     tests.join("; ")
                 ),
+            )
+        };
+        return Some(Refined {
+            refinement: Refinement {
+                outcome,
+                trigger,
+                detail,
                 findings,
                 replication: None,
             },

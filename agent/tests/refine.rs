@@ -329,8 +329,23 @@ fn on_the_demo_a_claim_is_narrowed_only_where_its_strata_differ() {
                 );
                 assert!(r.replication.is_none());
             }
+            RefinementOutcome::Undecided => {
+                assert!(
+                    r.detail
+                        .contains("no other stratum of its confounder could be tested"),
+                    "{}",
+                    r.detail
+                );
+                assert!(
+                    !h.model.statement.starts_with("Within "),
+                    "{}",
+                    h.model.statement
+                );
+            }
             RefinementOutcome::NotHeld => {}
         }
+        // Every comparison the detail mentions is one that was made.
+        assert!(!r.detail.contains("()"), "{}", r.detail);
     }
     assert!(
         uniform > 0,
@@ -339,5 +354,46 @@ fn on_the_demo_a_claim_is_narrowed_only_where_its_strata_differ() {
             .iter()
             .map(|(_, r)| r.headline())
             .collect::<Vec<_>>()
+    );
+}
+
+/// On TCGA-ACC (a small real cohort of another layout), a failed claim's purity halves often
+/// cannot both be tested: the one that holds is then compared with nothing, and the refinement
+/// says so (`Undecided`) instead of calling the strata alike or narrowing to the one tested.
+#[test]
+fn on_tcga_acc_a_stratum_without_a_twin_is_undecided() {
+    let root = std::env::var_os("HYPOMICS_SHARED_DATA")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data")
+        });
+    let dir = root.join("tcga-acc-mini");
+    if !dir.is_dir() {
+        eprintln!("skipping: {} not found", dir.display());
+        return;
+    }
+    let study = datasets::Study::load(&dir).expect("TCGA-ACC");
+    let result = run_study_with(&study, 60);
+    let refined: Vec<&graph::Refinement> = result
+        .hypotheses
+        .iter()
+        .filter_map(|h| h.model.score.refinement.as_deref())
+        .collect();
+    for r in &refined {
+        assert!(!r.detail.contains("()"), "{}", r.detail);
+        if r.outcome == RefinementOutcome::Undecided {
+            assert!(r.replication.is_none());
+            assert_eq!(
+                r.headline(),
+                "refinement tried, strata could not be compared"
+            );
+        }
+    }
+    assert!(
+        refined
+            .iter()
+            .any(|r| r.outcome == RefinementOutcome::Undecided),
+        "{:?}",
+        refined.iter().map(|r| r.headline()).collect::<Vec<_>>()
     );
 }

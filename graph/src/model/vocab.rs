@@ -385,6 +385,9 @@ pub enum RefinementOutcome {
     /// Some strata showed the effect, but the strata do not differ (Cochran's Q): no stratum
     /// explains the failure, and the demotion stands.
     Uniform,
+    /// A stratum showed the effect, but no other stratum of its confounder could be tested to
+    /// compare it with: whether the effect is confined there is unknown; the demotion stands.
+    Undecided,
 }
 
 /// A hypothesis re-tested within the strata of a confounder on the discovery samples (each
@@ -416,6 +419,9 @@ impl Refinement {
             }
             RefinementOutcome::NotHeld => "refinement tried, did not hold".to_owned(),
             RefinementOutcome::Uniform => "refinement tried, the same in every stratum".to_owned(),
+            RefinementOutcome::Undecided => {
+                "refinement tried, strata could not be compared".to_owned()
+            }
         }
     }
 }
