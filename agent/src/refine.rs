@@ -2,10 +2,11 @@
 //! for a confounder, or that the held-out half did not confirm, is looked at within each stratum
 //! of the study's confounders: each level of a categorical one, each half of a numeric one (the
 //! stratified follow-up, `kinds/stratified.rs`, run on the discovery samples during exploration,
-//! so its tests are in the ledger and the run's error control counts them). When a stratum still shows the effect with the same sign, the hypothesis
-//! is restated for that stratum with the stratum's numbers, and the narrowed claim is re-tested on
-//! the held-out samples of the same stratum; when none does, the demotion stands and the
-//! hypothesis says what was tried.
+//! so its tests are in the ledger and the run's error control counts them). When a stratum still
+//! shows the effect with the same sign and its confounder's strata differ, the hypothesis is
+//! restated for that stratum with the stratum's numbers, and the narrowed claim is re-tested on
+//! the held-out samples of the same stratum; otherwise the demotion stands and the hypothesis
+//! says what was tried.
 
 use crate::hypothesis::{Evidence, Validated, ValidationKey, evidence, fmt_effect, fmt_p};
 use crate::kinds::Question;
@@ -142,19 +143,22 @@ pub fn refine(
         .iter()
         .map(|by| (*by, homogeneity(&strata, by)))
         .collect();
-    let differs = |by: &str| {
+    let tested = |by: &str| {
         heterogeneity
             .iter()
-            .any(|(b, h)| *b == by && h.is_some_and(|h| h.p < HETEROGENEITY_ALPHA))
+            .find(|(b, _)| *b == by)
+            .and_then(|(_, h)| *h)
     };
     let best = holding
         .iter()
         .copied()
-        .filter(|s| differs(s.by))
+        .filter(|s| tested(s.by).is_some_and(|h| h.p < HETEROGENEITY_ALPHA))
         .min_by(|a, b| a.row.p.total_cmp(&b.row.p));
     let Some(best) = best else {
+        // The comparisons of the confounders the effect holds in a stratum of.
         let tests: Vec<String> = heterogeneity
             .iter()
+            .filter(|(by, _)| holding.iter().any(|s| s.by == *by))
             .filter_map(|(by, h)| h.map(|h| format!("{by}: {}", fmt_homogeneity(&h))))
             .collect();
         let within = holding
@@ -195,10 +199,7 @@ pub fn refine(
             evidence: None,
         });
     };
-    let differ = heterogeneity
-        .iter()
-        .find(|(b, _)| *b == best.by)
-        .and_then(|(_, h)| *h)
+    let differ = tested(best.by)
         .map(|h| {
             format!(
                 "; the strata of {} differ ({})",

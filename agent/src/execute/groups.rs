@@ -4,7 +4,6 @@
 use super::design::{matched_pairs, two_group_rows};
 use super::reference::interest_then_reference;
 use super::{Context, ExecError, Produced, Untestable, collect_rows, restrict_features};
-use crate::confounders::{MUTATION_BURDEN, mutation_burden};
 use crate::ledger::TestRow;
 use crate::profile::MIN_GROUP;
 use analysis::compare::CompareOptions;
@@ -465,12 +464,7 @@ fn covariate_terms(
     let mut numeric = Vec::new();
     let mut categorical = Vec::new();
     for c in covariates {
-        // The mutation burden (see `confounders.rs`) is computed from the mutation layer unless
-        // the clinical table has a variable of that name.
-        if c == MUTATION_BURDEN && ctx.study.clinical.variable(c).is_none() {
-            let mut values = mutation_burden(ctx.study, samples).ok_or_else(|| {
-                ExecError::NothingToTest("no mutation layer for the mutation burden".into())
-            })?;
+        if let Some(mut values) = ctx.numeric_covariate(c, samples)? {
             if ranked {
                 values = ranks_of_observed(&values);
             }
@@ -480,27 +474,15 @@ fn covariate_terms(
             ));
             continue;
         }
-        match ctx.study.clinical.variable(c).map(|v| &v.kind) {
-            Some(VariableKind::Numeric(_)) => {
-                let mut values = ctx.numeric_values(c, samples)?;
-                if ranked {
-                    values = ranks_of_observed(&values);
-                }
-                numeric.push((
-                    c.clone(),
-                    SampleValues::new(samples.to_vec(), values).map_err(grouping_error)?,
-                ));
-            }
-            Some(
-                VariableKind::Categorical(_) | VariableKind::Binary(_) | VariableKind::Ordinal(_),
-            ) => {
-                let labels = ctx.labels(c, samples)?;
-                categorical.push((
-                    c.clone(),
-                    GroupLabels::new(samples.to_vec(), &labels).map_err(grouping_error)?,
-                ));
-            }
-            _ => {}
+        if let Some(
+            VariableKind::Categorical(_) | VariableKind::Binary(_) | VariableKind::Ordinal(_),
+        ) = ctx.study.clinical.variable(c).map(|v| &v.kind)
+        {
+            let labels = ctx.labels(c, samples)?;
+            categorical.push((
+                c.clone(),
+                GroupLabels::new(samples.to_vec(), &labels).map_err(grouping_error)?,
+            ));
         }
     }
     Ok((numeric, categorical))

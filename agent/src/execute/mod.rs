@@ -138,6 +138,28 @@ impl Context<'_> {
             .collect())
     }
 
+    /// The values per sample of a numeric covariate: a numeric clinical variable, or the
+    /// mutation burden computed from the mutation layer (`confounders.rs`) unless the clinical
+    /// table has a variable of that name. `None` for a variable with levels or an unknown name.
+    pub fn numeric_covariate(
+        &self,
+        name: &str,
+        samples: &[SampleId],
+    ) -> Result<Option<Vec<f64>>, ExecError> {
+        match self.study.clinical.variable(name).map(|v| &v.kind) {
+            Some(VariableKind::Numeric(_)) => Ok(Some(self.numeric_values(name, samples)?)),
+            Some(_) => Ok(None),
+            None if name == crate::confounders::MUTATION_BURDEN => {
+                crate::confounders::mutation_burden(self.study, samples)
+                    .map(Some)
+                    .ok_or_else(|| {
+                        ExecError::NothingToTest("no mutation layer for the mutation burden".into())
+                    })
+            }
+            None => Ok(None),
+        }
+    }
+
     /// Level name per sample of `samples`.
     pub fn labels(
         &self,

@@ -19,14 +19,12 @@ use super::clinical_groups::clinical_classes;
 use super::novelty::{clinical_link, clinical_variables_relevance};
 use super::priors::abbreviate;
 use super::relations::DirectionClasses;
-use crate::confounders::{MUTATION_BURDEN, mutation_burden};
 use crate::execute::{Context, ExecError, Produced, groups};
 use crate::hypothesis::Candidate;
 use crate::knowledge::Knowledge;
 use crate::ledger::{Ledger, TestRow};
 use crate::profile::MIN_GROUP;
 use datasets::SampleId;
-use datasets::clinical::VariableKind;
 use graph::Claim;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
@@ -169,7 +167,7 @@ fn strata(
         .filter(|s| ctx.scope.contains(*s))
         .cloned()
         .collect();
-    let (labels, split) = match numeric_confounder(ctx, by, &samples)? {
+    let (labels, split) = match ctx.numeric_covariate(by, &samples)? {
         Some(values) => (halves(&values), Split::Halves),
         None => (ctx.labels(by, &samples)?, Split::Levels),
     };
@@ -181,27 +179,6 @@ fn strata(
     }
     out.retain(|_, s| s.len() >= MIN_STRATUM);
     Ok((out, split))
-}
-
-/// The values of `by` per sample when it is numeric: a numeric clinical variable, or the
-/// mutation burden computed from the mutation layer; `None` for a variable with levels.
-fn numeric_confounder(
-    ctx: &Context<'_>,
-    by: &str,
-    samples: &[SampleId],
-) -> Result<Option<Vec<f64>>, ExecError> {
-    match ctx.study.clinical.variable(by).map(|v| &v.kind) {
-        Some(VariableKind::Numeric(_)) => Ok(Some(ctx.numeric_values(by, samples)?)),
-        Some(_) => Ok(None),
-        None if by == MUTATION_BURDEN => {
-            mutation_burden(ctx.study, samples)
-                .map(Some)
-                .ok_or_else(|| {
-                    ExecError::NothingToTest("no mutation layer for the mutation burden".into())
-                })
-        }
-        None => Err(ExecError::UnknownVariable(by.to_owned())),
-    }
 }
 
 /// [`LOWER_HALF`] or [`UPPER_HALF`] per value, cut at the median of the finite values; `None`
