@@ -97,6 +97,20 @@ fn small_spec() -> Value {
     json!({"max_analyses": 2, "permutations": 0})
 }
 
+/// Queues a small run of the demo study with the write token; the job's id and the response.
+async fn submit_small_demo_job(addr: SocketAddr) -> (i64, Value) {
+    let (status, body) = post_json(
+        addr,
+        "/api/jobs",
+        json!({"study": "demo", "spec": small_spec()}),
+        Some(TOKEN),
+    )
+    .await;
+    assert_eq!(status, 202, "{body}");
+    let job = body["job"]["id"].as_i64().expect("job id");
+    (job, body)
+}
+
 #[tokio::test]
 async fn writes_need_the_token_and_private_servers_need_it_for_reads() {
     let open = serve(Options::default()).await;
@@ -450,15 +464,7 @@ async fn a_job_runs_live_and_records_a_run() {
         ..Options::default()
     })
     .await;
-    let (status, body) = post_json(
-        server.addr,
-        "/api/jobs",
-        json!({"study": "demo", "spec": small_spec()}),
-        Some(TOKEN),
-    )
-    .await;
-    assert_eq!(status, 202, "{body}");
-    let job = body["job"]["id"].as_i64().expect("job id");
+    let (job, body) = submit_small_demo_job(server.addr).await;
     assert_eq!(body["job"]["state"], "queued");
     let events = follow(server.addr, job, |_| false).await;
     let kinds: Vec<&str> = events.iter().map(|(k, _)| k.as_str()).collect();
@@ -544,15 +550,7 @@ async fn a_job_runs_live_and_records_a_run() {
 async fn streams_of_one_job_share_one_reader_and_see_the_same_events() {
     // No workers: the job stays queued, its streams open, until it is cancelled.
     let server = serve(Options::default()).await;
-    let (status, body) = post_json(
-        server.addr,
-        "/api/jobs",
-        json!({"study": "demo", "spec": small_spec()}),
-        Some(TOKEN),
-    )
-    .await;
-    assert_eq!(status, 202, "{body}");
-    let job = body["job"]["id"].as_i64().expect("job id");
+    let (job, _) = submit_small_demo_job(server.addr).await;
     let streams: Vec<_> = (0..3)
         .map(|_| tokio::spawn(follow(server.addr, job, |_| false)))
         .collect();
@@ -724,15 +722,7 @@ async fn the_run_page_lists_contradictions_below_the_cut() {
         ..Options::default()
     })
     .await;
-    let (status, body) = post_json(
-        server.addr,
-        "/api/jobs",
-        json!({"study": "demo", "spec": small_spec()}),
-        Some(TOKEN),
-    )
-    .await;
-    assert_eq!(status, 202, "{body}");
-    let job = body["job"]["id"].as_i64().expect("job id");
+    let (job, _) = submit_small_demo_job(server.addr).await;
     let events = follow(server.addr, job, |_| false).await;
     let (_, end) = events.last().expect("end");
     assert_eq!(end["job"]["state"], "done", "{end}");
@@ -758,7 +748,7 @@ async fn the_run_page_lists_contradictions_below_the_cut() {
         "refinement": {
             "outcome": "not_held",
             "trigger": "vanishes after adjustment",
-            "detail": "refinement tried: re-tested within each level of MSI_status; did not hold in any stratum"
+            "detail": "refinement tried: re-tested within each stratum of MSI_status; did not hold in any stratum"
         }
     }]);
     std::fs::write(&path, file.to_string()).expect("write");
