@@ -19,16 +19,23 @@ pub const PER_ANALYSIS: usize = 3;
 pub fn assemble(ledger: &Ledger) -> Vec<Candidate> {
     let mut out = Vec::new();
     for (index, a) in ledger.analyses().iter().enumerate() {
-        if a.direction.question.kind().is_follow_up() {
+        let kind = a.direction.question.kind();
+        if kind.is_follow_up() {
             continue;
         }
-        let mut genes_used = std::collections::HashSet::new();
+        // Genes already stated, per subject of the analysis (one subject unless the kind
+        // screens many in one analysis).
+        let mut genes_used: std::collections::HashMap<&str, std::collections::HashSet<&str>> =
+            std::collections::HashMap::new();
         for row_index in ledger.strong_rows(index, Q_STRONG) {
-            if genes_used.len() >= PER_ANALYSIS {
-                break;
-            }
             let row = &a.rows[row_index];
-            if !genes_used.insert(row.gene.clone()) {
+            let subject = if kind.screens_many_subjects() {
+                row.variable.as_str()
+            } else {
+                ""
+            };
+            let genes = genes_used.entry(subject).or_default();
+            if genes.len() >= PER_ANALYSIS || !genes.insert(row.gene.as_str()) {
                 continue;
             }
             if let Some(h) = from_primary(ledger, index, row_index) {

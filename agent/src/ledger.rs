@@ -3,8 +3,10 @@
 //! hypothesis.
 //!
 //! The run's claims are chosen by the p-filter (`analysis::p_filter`, Barber and Ramdas 2017)
-//! with two layers: the rows, and the analyses they belong to. It controls the FDR among claimed
-//! rows and among analyses with a claim, both at `Q_STRONG`, over everything the run tested.
+//! with three layers: the rows, the questions they answer (an analysis, or one subject of an
+//! analysis that screens many), and the analyses. It controls the FDR among claimed rows, among
+//! questions with a claim and among analyses with a claim, all at `Q_STRONG`, over everything
+//! the run tested.
 //! The stratified BH used before (BH per kind of question) did not: under the global null each
 //! of ~11 strata claimed something with probability ~alpha, so a run claimed something about 40%
 //! of the time. The simulation in `analysis/tests/p_filter.rs` runs the adaptive loop (follow-ups
@@ -184,10 +186,38 @@ impl Ledger {
             &p,
             &[
                 Partition::singletons(p.len()),
+                Partition::from_labels(&self.question_labels()),
                 Partition::from_labels(&family),
             ],
         )
         .ok()
+    }
+
+    /// Each row's question: its analysis, or for an analysis that screens many subjects at once
+    /// (`Kind::screens_many_subjects`: module and pathway scores against every variable and
+    /// mutation) its analysis and subject. As a layer of the p-filter this controls the FDR among
+    /// questions with a claim too, so a subject (a passenger mutation, say) is claimed only when
+    /// its own tests, taken together, stand out among the run's questions, not because the
+    /// strong subjects of the same analysis (a batch effect) loosened the analysis's threshold.
+    fn question_labels(&self) -> Vec<usize> {
+        let mut labels = Vec::with_capacity(self.total_tests());
+        let mut next = 0;
+        for a in &self.analyses {
+            if a.direction.question.kind().screens_many_subjects() {
+                let mut subjects: std::collections::HashMap<&str, usize> =
+                    std::collections::HashMap::new();
+                for row in &a.rows {
+                    labels.push(*subjects.entry(row.variable.as_str()).or_insert_with(|| {
+                        next += 1;
+                        next - 1
+                    }));
+                }
+            } else {
+                labels.extend(std::iter::repeat_n(next, a.rows.len()));
+                next += 1;
+            }
+        }
+        labels
     }
 
     /// Splits a flat per-row vector back into one vector per analysis.

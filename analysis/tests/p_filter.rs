@@ -4,6 +4,10 @@
 //! with a claimed row opens follow-ups on its top rows, correlated with them, as the agent's
 //! mechanism and adjustment follow-ups are).
 //!
+//! Analyses of the largest size screen many subjects at once (as module and pathway-score screens
+//! test every variable), and the filter has the agent's three layers: rows, questions (an
+//! analysis, or one subject of such a screen) and analyses.
+//!
 //! Under the global null the row-level FDR is the probability that a run claims anything; under
 //! mixtures it is the mean false-discovery proportion. Both must stay at or below alpha within
 //! three Monte Carlo standard errors, and power must stay close to pooled BH's (which has no
@@ -24,6 +28,8 @@ const KINDS: usize = 11;
 const INITIAL_ANALYSES: usize = 24;
 const MAX_ANALYSES: usize = 40;
 const SIZES: [usize; 6] = [1, 1, 8, 40, 200, 600];
+/// Analyses of the largest size screen many subjects at once, this many rows each.
+const ROWS_PER_SUBJECT: usize = 30;
 /// Correlation of test statistics within an analysis (one shared factor).
 const WITHIN_RHO: f64 = 0.3;
 
@@ -31,6 +37,9 @@ struct Row {
     p: f64,
     z: f64,
     analysis: usize,
+    /// The question the row answers: its analysis, or one subject of an analysis that screens
+    /// many subjects at once (the agent's module and pathway-score screens).
+    question: usize,
     kind: usize,
     true_effect: bool,
 }
@@ -85,10 +94,13 @@ fn correlated_z(rng: &mut ChaCha8Rng, means: &[f64]) -> Vec<f64> {
 fn claimed(rows: &[Row]) -> Vec<bool> {
     let p: Vec<f64> = rows.iter().map(|r| r.p).collect();
     let analyses: Vec<usize> = rows.iter().map(|r| r.analysis).collect();
+    let questions: Vec<usize> = rows.iter().map(|r| r.question).collect();
+    // The agent's layers (`agent/src/ledger.rs`): rows, questions, analyses.
     let filter = PFilter::new(
         &p,
         &[
             Partition::singletons(p.len()),
+            Partition::from_labels(&questions),
             Partition::from_labels(&analyses),
         ],
     )
@@ -103,6 +115,7 @@ fn simulate_run(seed: u64, scenario: &Scenario) -> Vec<Row> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut rows: Vec<Row> = Vec::new();
     let mut analyses = 0;
+    let mut questions = 0;
     let mut followed: Vec<bool> = Vec::new();
     for a in 0..INITIAL_ANALYSES {
         if analyses >= MAX_ANALYSES {
@@ -124,11 +137,16 @@ fn simulate_run(seed: u64, scenario: &Scenario) -> Vec<Row> {
         let analysis = analyses;
         analyses += 1;
         followed.push(false);
-        for (zi, ti) in z.into_iter().zip(truth) {
+        let many_subjects = size == SIZES[SIZES.len() - 1];
+        for (i, (zi, ti)) in z.into_iter().zip(truth).enumerate() {
+            if i == 0 || (many_subjects && i % ROWS_PER_SUBJECT == 0) {
+                questions += 1;
+            }
             rows.push(Row {
                 p: two_sided(zi),
                 z: zi,
                 analysis,
+                question: questions - 1,
                 kind: a % KINDS,
                 true_effect: ti,
             });
@@ -160,6 +178,7 @@ fn simulate_run(seed: u64, scenario: &Scenario) -> Vec<Row> {
                 let shared: f64 = StandardNormal.sample(&mut rng);
                 let follow = analyses;
                 analyses += 1;
+                questions += 1;
                 followed.push(true);
                 for &i in &chosen {
                     let own: f64 = StandardNormal.sample(&mut rng);
@@ -178,6 +197,7 @@ fn simulate_run(seed: u64, scenario: &Scenario) -> Vec<Row> {
                         p: two_sided(zf),
                         z: zf,
                         analysis: follow,
+                        question: questions - 1,
                         kind,
                         true_effect: rows[i].true_effect,
                     });

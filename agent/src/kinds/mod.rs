@@ -136,6 +136,12 @@ pub trait QuestionKind: Sized + Into<Question> {
     /// not (cis dosage, tumour/normal) survive label shuffling by design and are not counted by
     /// calibration.
     const LABEL_DEPENDENT: bool;
+    /// Whether one analysis of this kind tests many subjects at once (every module or pathway
+    /// score against every clinical variable and mutation), each row naming its subject in
+    /// `TestRow::variable`. Such an analysis is many questions in one, so hypotheses are drawn
+    /// from it per subject (`assemble::PER_ANALYSIS` each), not per analysis: otherwise the three
+    /// strongest subjects of a layer (often a batch) would hide every other one.
+    const SCREENS_MANY_SUBJECTS: bool = false;
 
     /// The directions of this kind worth asking of a study (none for follow-up kinds).
     fn propose(profile: &StudyProfile) -> Vec<Proposal>;

@@ -81,6 +81,7 @@ impl Modules {
 impl QuestionKind for Modules {
     const FOLLOW_UP: bool = false;
     const LABEL_DEPENDENT: bool = true;
+    const SCREENS_MANY_SUBJECTS: bool = true;
 
     fn propose(profile: &StudyProfile) -> Vec<Proposal> {
         let anything_to_test = !profile.mutations.is_empty()
@@ -253,7 +254,8 @@ impl QuestionKind for Modules {
             module.mean_correlation.map_or("n/a".to_owned(), fmt_effect)
         );
         let q = fmt_p(draft.q);
-        Some(match row.test {
+        let among = among_not_hypermutated(&row.variable, params.hypermutated_excluded);
+        let statement = match row.test {
             graph::TestKind::WelchT => match row.variable.strip_suffix(" mutation") {
                 Some(gene) => format!(
                     "{gene}-mutated tumours score {} than wild-type tumours on {what} (difference {}, q={q})",
@@ -284,7 +286,8 @@ impl QuestionKind for Modules {
                 row.contrast,
                 fmt_effect(row.effect)
             ),
-        })
+        };
+        Some(statement + &among)
     }
 
     fn chained(_ledger: &Ledger) -> Vec<Candidate> {
@@ -416,6 +419,17 @@ pub(super) fn states_planted_set(
         .filter(|f| planted_set.contains(f.as_str()))
         .count();
     variable_ok && sign_ok && layer_is(study, layer, target_layer) && 2 * inside >= members.len()
+}
+
+/// The clause a mutation's score comparison ends with when hypermutated tumours were left out
+/// (`excluded` of them): the statement says so, as adjusted single-feature claims name their
+/// adjustment. Empty for other variables, or when none was excluded.
+pub(super) fn among_not_hypermutated(variable: &str, excluded: usize) -> String {
+    if variable.ends_with(" mutation") && excluded > 0 {
+        format!(", among tumours that are not hypermutated ({excluded} excluded)")
+    } else {
+        String::new()
+    }
 }
 
 /// Tumours treated as hypermutated: those a hypermutation/MSI column marks high, and those

@@ -10,7 +10,7 @@
 //! variable of a hypothesis ([`PathwayFocus`]).
 
 use super::follow::FollowUpContext;
-use super::modules::states_planted_set;
+use super::modules::{among_not_hypermutated, states_planted_set};
 use super::novelty::clinical_link;
 use super::priors::{layer_weight, screen_layers};
 use super::relations::{DirectionClasses, claim, sign_relation};
@@ -104,6 +104,7 @@ fn measured_sets<'a>(
 impl QuestionKind for PathwayScores {
     const FOLLOW_UP: bool = false;
     const LABEL_DEPENDENT: bool = true;
+    const SCREENS_MANY_SUBJECTS: bool = true;
 
     /// Gene-level expression layers (proteome, RNA), when there is anything to test scores
     /// against.
@@ -263,7 +264,8 @@ impl QuestionKind for PathwayScores {
             self.layer
         );
         let q = fmt_p(draft.q);
-        Some(if row.test.is_cox() {
+        let among = among_not_hypermutated(&row.variable, params.hypermutated_excluded);
+        let statement = if row.test.is_cox() {
             format!(
                 "tumours with higher {what} have {} survival ({}: log HR per unit {}, {}, q={q})",
                 if row.effect > 0.0 {
@@ -300,7 +302,8 @@ impl QuestionKind for PathwayScores {
                 row.contrast,
                 fmt_effect(row.effect)
             )
-        })
+        };
+        Some(statement + &among)
     }
 
     fn chained(_ledger: &Ledger) -> Vec<Candidate> {

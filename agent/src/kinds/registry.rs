@@ -55,6 +55,10 @@ macro_rules! question_kinds {
                 match self { $(Kind::$variant => <$ty as QuestionKind>::LABEL_DEPENDENT,)+ }
             }
 
+            pub fn screens_many_subjects(self) -> bool {
+                match self { $(Kind::$variant => <$ty as QuestionKind>::SCREENS_MANY_SUBJECTS,)+ }
+            }
+
             pub fn propose(self, profile: &StudyProfile) -> Vec<Proposal> {
                 match self { $(Kind::$variant => <$ty as QuestionKind>::propose(profile),)+ }
             }

@@ -29,6 +29,7 @@ impl Subtypes {
 impl QuestionKind for Subtypes {
     const FOLLOW_UP: bool = false;
     const LABEL_DEPENDENT: bool = true;
+    const SCREENS_MANY_SUBJECTS: bool = true;
 
     fn propose(profile: &StudyProfile) -> Vec<Proposal> {
         if profile.groupings.is_empty() {
