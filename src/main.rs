@@ -113,7 +113,10 @@ fn run(cli: Cli) -> Result<()> {
             let study = load_study(Some(dir.clone()), false)?;
             let truth = datasets::synth::Truth::read(&dir)?;
             let out = run.unwrap_or_else(|| dir.join("hypomics-out"));
-            let config = agent::run::RunConfig::default();
+            let config = agent::run::RunConfig {
+                grow_budget: true,
+                ..Default::default()
+            };
             let report =
                 agent::launch::evaluate_folder(&study, &truth, &out, &config, &mut run_agent)?;
             if json {
@@ -130,8 +133,10 @@ fn run(cli: Cli) -> Result<()> {
             json,
         } => {
             let seeds = cli::parse_seed_range(&seeds)?;
+            // The budget a `run` without `--max-analyses` would have: grown to fit the study.
             let mut config = agent::run::RunConfig {
                 permutations: 0,
+                grow_budget: max_analyses.is_none(),
                 ..Default::default()
             };
             if let Some(n) = max_analyses {

@@ -8,8 +8,9 @@
 //! reaching them. Here the priors only *order* the first screens, they never exclude one: while
 //! a subject of the profile has no screen, the planner chooses among the directions that would
 //! give one, and a planner that finds none of them worth its cost is overruled by priority.
-//! The budget grows with the study (`Budget::for_study`) so the first screens fit with room
-//! for follow-ups, and what still goes unexplored is listed with the reason.
+//! The budget grows with the study (`RunConfig::grow_budget`, computed in `run/explore.rs`) so
+//! the first screens and every question about no subject (one per layer and kind) fit, with
+//! room for follow-ups, and what still goes unexplored is listed with the reason.
 
 use crate::profile::StudyProfile;
 use crate::question::PlannedDirection;
@@ -87,6 +88,12 @@ pub struct Coverage {
     screened: BTreeSet<Subject>,
     /// The last reason a direction about a subject failed.
     failed: BTreeMap<Subject, String>,
+    /// Questions about no subject the study profile proposed (tumour vs normal, cis effects,
+    /// modules, subtypes, pathway scores, each on its layer), by key, not yet run or failed:
+    /// each screens a whole layer in one analysis, so they are asked among the first screens
+    /// too rather than left to the planner's free steps, where a layer's modules could go
+    /// unasked for a run's whole budget.
+    layer_screens: BTreeSet<String>,
 }
 
 impl Coverage {
@@ -100,7 +107,18 @@ impl Coverage {
                 .collect(),
             screened: BTreeSet::new(),
             failed: BTreeMap::new(),
+            layer_screens: open
+                .iter()
+                .filter(|d| d.question.subject().is_none())
+                .map(|d| d.question.key())
+                .collect(),
         }
+    }
+
+    /// How many questions about no subject are still to be asked (at the start: how many the
+    /// study's profile proposed).
+    pub fn layer_screens_needed(&self) -> usize {
+        self.layer_screens.len()
     }
 
     /// How many first screens the study needs.
@@ -108,18 +126,20 @@ impl Coverage {
         self.wanted.len()
     }
 
-    /// Indexes of the open directions that would give a subject its first screen; empty once
-    /// every subject with an open direction has had one or has failed one (then any direction
-    /// may be chosen).
+    /// Indexes of the open directions that would give a subject its first screen, or that ask a
+    /// proposed question about no subject; empty once every subject with an open direction has
+    /// had one or has failed one and every such question was asked (then any direction may be
+    /// chosen).
     pub fn first_screens(&self, open: &[PlannedDirection]) -> Vec<usize> {
         open.iter()
             .enumerate()
-            .filter(|(_, d)| {
-                d.question.subject().is_some_and(|s| {
+            .filter(|(_, d)| match d.question.subject() {
+                Some(s) => {
                     !self.screened.contains(&s)
                         && !self.failed.contains_key(&s)
                         && self.wanted.contains(&s)
-                })
+                }
+                None => self.layer_screens.contains(&d.question.key()),
             })
             .map(|(i, _)| i)
             .collect()
@@ -131,6 +151,7 @@ impl Coverage {
     /// other directions stay open for the planner.
     pub fn record(&mut self, direction: &PlannedDirection, failure: Option<&str>) {
         let Some(subject) = direction.question.subject() else {
+            self.layer_screens.remove(&direction.question.key());
             return;
         };
         match failure {

@@ -51,10 +51,14 @@ pub(super) fn explore(
     let mut open = initial_directions(profile);
     let mut coverage = Coverage::new(profile, &open);
     let max_analyses = if config.grow_budget {
+        // Every first screen (one per subject, and every proposed question about no subject:
+        // tumour vs normal, cis, modules, subtypes, pathway scores, each a whole layer's screen
+        // in one analysis), the free steps taken among them, and room for follow-ups.
+        let firsts = coverage.needed() + coverage.layer_screens_needed();
         config
             .budget
             .max_analyses
-            .max(coverage.needed() + coverage.needed() / (FREE_EVERY - 1) + ROOM_AFTER_SCREENS)
+            .max(firsts + firsts / (FREE_EVERY - 1) + ROOM_AFTER_SCREENS)
     } else {
         config.budget.max_analyses
     };

@@ -69,8 +69,9 @@ pub struct RunConfig {
     pub max_mutations: usize,
     /// Top hypotheses whose statements the planner may rewrite as prose (LLM planner only).
     pub max_prose: usize,
-    /// Grow the analysis budget to fit every first screen the study needs plus
-    /// `coverage::ROOM_AFTER_SCREENS` (at least `budget.max_analyses`). The CLI sets it when no
+    /// Grow the analysis budget to fit every first screen the study needs, every question about
+    /// no subject (one per layer and kind) and `coverage::ROOM_AFTER_SCREENS` (at least
+    /// `budget.max_analyses`). The CLI sets it when no
     /// `--max-analyses` is given; an explicit budget is kept as given.
     #[serde(default)]
     pub grow_budget: bool,
