@@ -43,11 +43,17 @@ fn demo_run_writes_ranked_hypotheses_with_evidence() {
     let hypotheses = parsed["hypotheses"].as_array().unwrap();
     assert!(!hypotheses.is_empty());
     let ids = finding_ids(&out);
+    // Ranked breadth first: the best of every question by score, then the rest by score, so
+    // scores fall in at most two runs.
     let mut last_score = f64::INFINITY;
+    let mut runs = 1;
     for (i, h) in hypotheses.iter().enumerate() {
         assert_eq!(h["rank"], i + 1);
         let score = h["score"]["total"].as_f64().unwrap();
-        assert!(score <= last_score, "ranked by score");
+        if score > last_score {
+            runs += 1;
+        }
+        assert!(runs <= 2, "ranked by score within each pass");
         last_score = score;
         let evidence = h["evidence"].as_array().unwrap();
         assert!(!evidence.is_empty());

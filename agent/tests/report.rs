@@ -241,9 +241,13 @@ fn demo_report_is_complete_well_formed_and_offline() {
             None => assert!(chains.is_empty(), "{} is not a chain", h.model.id),
         }
         if i < PLOTTED_HYPOTHESES {
-            // A per-sample figure (none yet for the data-driven kinds: subtypes and co-expression
-            // modules) and the volcano of the primary analysis, all with data.
-            let expected = if matches!(h.kind(), Some(Kind::Subtypes | Kind::Modules)) {
+            // A per-sample figure (none yet for the kinds that score or cluster samples:
+            // subtypes, co-expression modules, pathway scores) and the volcano of the primary
+            // analysis, all with data.
+            let expected = if matches!(
+                h.kind(),
+                Some(Kind::Subtypes | Kind::Modules | Kind::PathwayScores)
+            ) {
                 1
             } else {
                 2

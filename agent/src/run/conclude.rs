@@ -60,6 +60,7 @@ pub(super) fn conclude(
     });
     let mut seen = HashSet::new();
     hypotheses.retain(|h| seen.insert(h.model.statement.clone()));
+    breadth_first(&mut hypotheses);
     // Calibration compares everything the loop would claim, before the report's selection.
     let label_dependent_all = hypotheses.iter().filter(|h| label_dependent(h)).count();
     let label_dependent_replicated = hypotheses
@@ -114,4 +115,33 @@ pub(super) struct Conclusion {
 /// effects and tumour/normal contrasts survive shuffling by design and are not counted.
 fn label_dependent(h: &Hypothesis) -> bool {
     h.kind().is_some_and(Kind::is_label_dependent)
+}
+
+/// Orders the ranked hypotheses so that the best of every question comes before the second of
+/// any: a question (one mutation on one layer, one contrast of a grouping, tumour vs normal on
+/// a layer) that moves hundreds of features would otherwise fill the report's cut with its
+/// strongest few features and push out relations that appear once. Within each pass the order
+/// is by score.
+fn breadth_first(hypotheses: &mut Vec<Hypothesis>) {
+    let mut seen = HashSet::new();
+    let (first, rest): (Vec<Hypothesis>, Vec<Hypothesis>) = std::mem::take(hypotheses)
+        .into_iter()
+        .partition(|h| seen.insert(question_of(h)));
+    hypotheses.extend(first);
+    hypotheses.extend(rest);
+}
+
+/// The question a hypothesis answers: what it re-tests and the contrast it reads. A kind that
+/// screens many subjects in one analysis (module and pathway scores, subtypes against every
+/// variable) summarises a whole layer: all hypotheses drawn from one such analysis count as one
+/// question, so that their breadth does not crowd single-feature findings and mechanism chains
+/// out of the first pass.
+fn question_of(h: &Hypothesis) -> (String, String) {
+    let kind = h.validation.question.kind();
+    if kind.screens_many_subjects() {
+        let step = h.model.evidence.first().map_or(usize::MAX, |e| e.step);
+        (kind.name(), step.to_string())
+    } else {
+        (h.validation.question.key(), h.validation.contrast.clone())
+    }
 }
