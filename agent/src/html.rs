@@ -32,12 +32,8 @@ pub fn knowledge_badge(score: &ScoreBreakdown) -> String {
     let recorded = !g.reason.is_empty() || !g.between.is_empty();
     let status = if recorded {
         g.status
-    } else if score.novelty < 0.4 {
-        KnowledgeStatus::Known
-    } else if score.novelty < 0.7 {
-        KnowledgeStatus::PartlyKnown
     } else {
-        KnowledgeStatus::Unexplained
+        KnowledgeStatus::from_novelty(score.novelty)
     };
     let class = match status {
         KnowledgeStatus::Known => "known",

@@ -111,7 +111,7 @@ pub fn score(
         ReplicationStatus::NotReplicated => 0.0,
     };
     let reliability = 0.35 * significance + 0.25 * effect + 0.15 * consistency + 0.25 * replication;
-    let knowledge_grounding = ground(h, knowledge);
+    let mut knowledge_grounding = ground(h, knowledge);
     let (plausibility, open, grounded_reason) = from_knowledge(&knowledge_grounding);
     let (ceiling, caveat) = h.kind.novelty(h, knowledge);
     let (novelty, novelty_reason) = if ceiling < open {
@@ -119,6 +119,14 @@ pub fn score(
     } else {
         (open, grounded_reason)
     };
+    // A hypothesis that names no pair of entities to look up (a gene and its own measurements,
+    // as in a cis dosage effect) has no grounding of its own; what its kind's design says
+    // (`QuestionKind::novelty`) is then what is known, so the record and the report's badge
+    // say the same.
+    if knowledge_grounding.reason.is_empty() && knowledge_grounding.between.is_empty() {
+        knowledge_grounding.status = KnowledgeStatus::from_novelty(novelty);
+        knowledge_grounding.reason = novelty_reason.clone();
+    }
     let clinical = h.kind.clinical_relevance(h);
     let narrowed = refinement
         .as_ref()

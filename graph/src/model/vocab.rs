@@ -319,6 +319,19 @@ impl KnowledgeStatus {
             Self::Unexplained => "new",
         }
     }
+
+    /// The status a novelty value stands for where nothing else says (a score recorded before
+    /// knowledge grounding; a kind whose design caps novelty when the hypothesis names no pair
+    /// of entities to look up): below 0.4 known, below 0.7 partly known.
+    pub fn from_novelty(novelty: f64) -> Self {
+        if novelty < 0.4 {
+            Self::Known
+        } else if novelty < 0.7 {
+            Self::PartlyKnown
+        } else {
+            Self::Unexplained
+        }
+    }
 }
 
 /// What prior knowledge says about a hypothesis: the strongest explanation over the pairs of
