@@ -21,6 +21,7 @@ use analysis::p_filter::{PFilter, Partition};
 use datasets::SampleId;
 use graph::TestKind;
 use serde::{Deserialize, Serialize};
+use std::sync::OnceLock;
 
 /// Default false-discovery level for calling a finding strong.
 pub const Q_STRONG: f64 = 0.05;
@@ -107,19 +108,53 @@ pub struct AnalysisRecord {
     pub notes: Vec<String>,
 }
 
-#[derive(Default, Debug)]
+#[derive(Debug)]
 pub struct Ledger {
     analyses: Vec<AnalysisRecord>,
-    /// Per analysis per row: claimed by the p-filter at `Q_STRONG` over every test so far.
-    claimed: Vec<Vec<bool>>,
+    /// Where each analysis's rows start in the p-filter's family.
+    offsets: Vec<usize>,
+    /// Every row so far with its three layers; grows by one block per analysis, so a push
+    /// prepares only the new analysis.
+    filter: PFilter,
+    /// Rows (flat) claimed by the p-filter at `Q_STRONG` over every test so far, ascending;
+    /// computed on first use after a push.
+    claimed: OnceLock<Vec<usize>>,
     /// Session-wide q per analysis per row; computed on first use after a push.
-    q: std::sync::OnceLock<Vec<Vec<f64>>>,
+    q: OnceLock<Vec<Vec<f64>>>,
 }
+
+impl Default for Ledger {
+    fn default() -> Self {
+        Self {
+            analyses: Vec::new(),
+            offsets: Vec::new(),
+            filter: PFilter::with_layers(LAYERS),
+            claimed: OnceLock::new(),
+            q: OnceLock::new(),
+        }
+    }
+}
+
+/// The p-filter's layers: rows, questions (`question_labels`), analyses.
+const LAYERS: usize = 3;
 
 impl Ledger {
     pub fn push(&mut self, record: AnalysisRecord) {
+        let p: Vec<f64> = record.rows.iter().map(|r| r.p).collect();
+        let n = p.len();
+        let block = self.filter.push_block(
+            &p,
+            &[
+                Partition::singletons(n),
+                Partition::from_labels(&question_labels(&record)),
+                Partition::from_labels(&vec![0u8; n]),
+            ],
+        );
+        debug_assert!(block.is_ok(), "ledger partitions fit their rows");
+        self.offsets.push(self.filter.len() - n);
         self.analyses.push(record);
-        self.recompute();
+        self.claimed = OnceLock::new();
+        self.q = OnceLock::new();
     }
 
     pub fn analyses(&self) -> &[AnalysisRecord] {
@@ -154,70 +189,32 @@ impl Ledger {
         let Some(a) = self.analyses.get(analysis_index) else {
             return Vec::new();
         };
-        let mut rows: Vec<usize> = (0..a.rows.len())
-            .filter(|&r| {
-                let row = &a.rows[r];
-                let claimed = if q_max == Q_STRONG {
-                    self.claimed[analysis_index][r]
-                } else {
-                    self.q(analysis_index, r) <= q_max
-                };
-                claimed && row.std_effect.abs() >= row.min_std_effect()
-            })
-            .collect();
+        let offset = self.offsets[analysis_index];
+        let mut rows: Vec<usize> = if q_max == Q_STRONG {
+            let claimed = self.claimed();
+            let from = claimed.partition_point(|&i| i < offset);
+            let to = claimed.partition_point(|&i| i < offset + a.rows.len());
+            claimed[from..to].iter().map(|&i| i - offset).collect()
+        } else {
+            (0..a.rows.len())
+                .filter(|&r| self.q(analysis_index, r) <= q_max)
+                .collect()
+        };
+        rows.retain(|&r| {
+            let row = &a.rows[r];
+            row.std_effect.abs() >= row.min_std_effect()
+        });
         rows.sort_by(|&x, &y| a.rows[x].p.total_cmp(&a.rows[y].p));
         rows
     }
 
-    /// Every row's p-value with the analysis it belongs to, in ledger order.
-    fn filter(&self) -> Option<PFilter> {
-        let p: Vec<f64> = self
-            .analyses
-            .iter()
-            .flat_map(|a| a.rows.iter().map(|r| r.p))
-            .collect();
-        let family: Vec<usize> = self
-            .analyses
-            .iter()
-            .enumerate()
-            .flat_map(|(i, a)| std::iter::repeat_n(i, a.rows.len()))
-            .collect();
-        PFilter::new(
-            &p,
-            &[
-                Partition::singletons(p.len()),
-                Partition::from_labels(&self.question_labels()),
-                Partition::from_labels(&family),
-            ],
-        )
-        .ok()
-    }
-
-    /// Each row's question: its analysis, or for an analysis that screens many subjects at once
-    /// (`Kind::screens_many_subjects`: module and pathway scores against every variable and
-    /// mutation) its analysis and subject. As a layer of the p-filter this controls the FDR among
-    /// questions with a claim too, so a subject (a passenger mutation, say) is claimed only when
-    /// its own tests, taken together, stand out among the run's questions, not because the
-    /// strong subjects of the same analysis (a batch effect) loosened the analysis's threshold.
-    fn question_labels(&self) -> Vec<usize> {
-        let mut labels = Vec::with_capacity(self.total_tests());
-        let mut next = 0;
-        for a in &self.analyses {
-            if a.direction.question.kind().screens_many_subjects() {
-                let mut subjects: std::collections::HashMap<&str, usize> =
-                    std::collections::HashMap::new();
-                for row in &a.rows {
-                    labels.push(*subjects.entry(row.variable.as_str()).or_insert_with(|| {
-                        next += 1;
-                        next - 1
-                    }));
-                }
-            } else {
-                labels.extend(std::iter::repeat_n(next, a.rows.len()));
-                next += 1;
-            }
-        }
-        labels
+    fn claimed(&self) -> &[usize] {
+        self.claimed.get_or_init(|| {
+            self.filter
+                .select_rows(Q_STRONG)
+                .map(|s| s.rows)
+                .unwrap_or_default()
+        })
     }
 
     /// Splits a flat per-row vector back into one vector per analysis.
@@ -233,34 +230,27 @@ impl Ledger {
             .collect()
     }
 
-    fn recompute(&mut self) {
-        self.q = std::sync::OnceLock::new();
-        let selected = self
-            .filter()
-            .and_then(|f| f.select(Q_STRONG).ok())
-            .map(|s| s.selected)
-            .unwrap_or_default();
-        self.claimed = self.per_analysis(&selected);
-    }
-
     /// q-values of every row; a row claimed at `Q_STRONG` quotes at most `Q_STRONG` (its exact q
     /// is below it, and a quoted q may be rounded up, never down).
     fn q_values(&self) -> Vec<Vec<f64>> {
-        let Some(filter) = self.filter() else {
-            return self
-                .analyses
-                .iter()
-                .map(|a| vec![f64::NAN; a.rows.len()])
-                .collect();
-        };
-        let mut q = self.per_analysis(&filter.q_values());
-        for (qa, ca) in q.iter_mut().zip(&self.claimed) {
-            for (qi, &c) in qa.iter_mut().zip(ca) {
-                if c {
-                    *qi = qi.min(Q_STRONG);
-                }
-            }
+        let mut flat = self.filter.q_values();
+        for &i in self.claimed() {
+            flat[i] = flat[i].min(Q_STRONG);
         }
-        q
+        self.per_analysis(&flat)
+    }
+}
+
+/// Each row's question within its analysis: the analysis itself, or for an analysis that
+/// screens many subjects at once (`Kind::screens_many_subjects`: module and pathway scores
+/// against every variable and mutation) its subject. As a layer of the p-filter this controls
+/// the FDR among questions with a claim too, so a subject (a passenger mutation, say) is claimed
+/// only when its own tests, taken together, stand out among the run's questions, not because
+/// the strong subjects of the same analysis (a batch effect) loosened the analysis's threshold.
+fn question_labels(record: &AnalysisRecord) -> Vec<&str> {
+    if record.direction.question.kind().screens_many_subjects() {
+        record.rows.iter().map(|r| r.variable.as_str()).collect()
+    } else {
+        vec![""; record.rows.len()]
     }
 }

@@ -56,7 +56,8 @@ pub trait Planner {
 /// The planner of calibration runs, with how it relates to the run's (for summary.json and the
 /// report).
 pub struct CalibrationPlanner {
-    pub planner: Box<dyn Planner>,
+    /// `Send`: shuffled runs go in parallel, one planner each.
+    pub planner: Box<dyn Planner + Send>,
     pub description: String,
 }
 

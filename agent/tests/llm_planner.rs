@@ -864,9 +864,14 @@ fn a_real_model_plans_a_run_and_its_prose_cites_only_the_evidence() {
             assert!(e.row < result.ledger.analyses()[index].rows.len());
         }
     }
-    for pair in result.hypotheses.windows(2) {
-        assert!(pair[0].model.score.total >= pair[1].model.score.total);
-    }
+    // Ranked breadth first (the best of every question, then the rest), each pass by score:
+    // the scores fall in at most two descending runs.
+    let rises = result
+        .hypotheses
+        .windows(2)
+        .filter(|pair| pair[0].model.score.total < pair[1].model.score.total)
+        .count();
+    assert!(rises <= 1, "ranked by score within each of two passes");
 
     println!(
         "real model planner: server ready in {startup:.1?}; run of {ANALYSES} analyses in \

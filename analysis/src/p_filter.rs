@@ -31,6 +31,7 @@
 //! with no testable row does not count either.
 
 use std::cmp::Ordering;
+use std::rc::Rc;
 
 /// A partition of the rows into groups: `group_of[i]` is row `i`'s group, `0..n_groups`.
 #[derive(Clone, Debug, PartialEq)]
@@ -50,6 +51,8 @@ pub enum PartitionError {
     },
     #[error("alpha must be in (0, 1], got {0}")]
     Alpha(f64),
+    #[error("the family has {expected} layers but {given} partitions were given")]
+    Layers { expected: usize, given: usize },
 }
 
 impl Partition {
@@ -129,34 +132,43 @@ fn group_simes(p: &[f64], partition: &Partition) -> Vec<f64> {
     out
 }
 
-/// One layer prepared once: Simes p per group and the groups in ascending order of it.
+/// One layer: each row's group, each group's Simes p, and how many groups are testable.
+#[derive(Clone, Debug)]
 struct Layer {
+    /// Every row its own group so far (the row layer): its step-up reads rows in p order.
+    singletons: bool,
     group_of: Vec<usize>,
     group_p: Vec<f64>,
-    /// Testable groups (non-NaN Simes p), ascending by p.
-    order: Vec<usize>,
+    /// Groups with a non-NaN Simes p: the `G` of the layer's thresholds `alpha k / G`.
+    testable: usize,
+}
+
+impl Default for Layer {
+    fn default() -> Self {
+        Self {
+            singletons: true,
+            group_of: Vec::new(),
+            group_p: Vec::new(),
+            testable: 0,
+        }
+    }
 }
 
 impl Layer {
-    fn new(p: &[f64], partition: &Partition) -> Self {
+    /// Appends a block of rows whose groups (`partition`, numbered within the block) are new.
+    fn extend(&mut self, p: &[f64], partition: &Partition) {
+        let offset = self.group_p.len();
+        // Singletons stay singletons when the block's groups follow on from the earlier ones.
+        self.singletons &= partition.is_singletons() && offset == self.group_of.len();
         let group_p = if partition.is_singletons() {
             p.to_vec()
         } else {
             group_simes(p, partition)
         };
-        let mut order: Vec<usize> = (0..group_p.len())
-            .filter(|&g| !group_p[g].is_nan())
-            .collect();
-        order.sort_by(|&a, &b| group_p[a].total_cmp(&group_p[b]));
-        Self {
-            group_of: partition.group_of.clone(),
-            group_p,
-            order,
-        }
-    }
-
-    fn testable_groups(&self) -> usize {
-        self.order.len()
+        self.testable += group_p.iter().filter(|g| !g.is_nan()).count();
+        self.group_p.extend(group_p);
+        self.group_of
+            .extend(partition.group_of.iter().map(|&g| g + offset));
     }
 
     fn p_of_row(&self, row: usize) -> f64 {
@@ -164,10 +176,25 @@ impl Layer {
     }
 }
 
+/// The rows of one block, ascending by their largest p-value over the layers: a row can take
+/// part in a selection at level `alpha` only when it passes every layer, and every threshold is
+/// at most `alpha`, so a selection starts from the prefix of each block with key `<= alpha`.
+#[derive(Clone, Debug, Default)]
+struct Block {
+    keys: Vec<f64>,
+    rows: Vec<usize>,
+}
+
 /// The p-values and partitions prepared once, so selections at several levels are cheap.
+///
+/// Built in blocks whose groups are their own (an agent's analyses: every row, question and
+/// analysis group lies within one analysis), so a ledger that grows by one analysis at a time
+/// prepares only the new one; a selection touches only rows that could pass at its level.
+#[derive(Clone, Debug, Default)]
 pub struct PFilter {
     p: Vec<f64>,
     layers: Vec<Layer>,
+    blocks: Vec<Block>,
 }
 
 /// What the p-filter selects at one level.
@@ -186,10 +213,56 @@ impl Selection {
     }
 }
 
+/// A selection as the claimed rows only: what a large family needs (most rows are never claimed).
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct RowSelection {
+    /// Claimed rows, ascending.
+    pub rows: Vec<usize>,
+    /// Per layer: the `k` of the layer's threshold `alpha k / G`.
+    pub groups_selected: Vec<usize>,
+}
+
 impl PFilter {
     /// Prepares `p_values` with its `partitions` (each as long as `p_values`). Pass
     /// [`Partition::singletons`] among them to control the row-level FDR.
     pub fn new(p_values: &[f64], partitions: &[Partition]) -> Result<Self, PartitionError> {
+        let mut filter = Self::with_layers(partitions.len());
+        filter.push_block(p_values, partitions)?;
+        Ok(filter)
+    }
+
+    /// An empty family with `layers` partitions, to be filled by [`PFilter::push_block`].
+    pub fn with_layers(layers: usize) -> Self {
+        Self {
+            p: Vec::new(),
+            layers: vec![Layer::default(); layers],
+            blocks: Vec::new(),
+        }
+    }
+
+    /// Number of rows so far.
+    pub fn len(&self) -> usize {
+        self.p.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.p.is_empty()
+    }
+
+    /// Appends rows whose groups in every layer are new: `partitions[m]` numbers the block's
+    /// groups of layer `m` from zero, and no group of an earlier block gains a row. The family
+    /// is then the same as if it had been built in one piece.
+    pub fn push_block(
+        &mut self,
+        p_values: &[f64],
+        partitions: &[Partition],
+    ) -> Result<(), PartitionError> {
+        if partitions.len() != self.layers.len() {
+            return Err(PartitionError::Layers {
+                expected: self.layers.len(),
+                given: partitions.len(),
+            });
+        }
         for (layer, partition) in partitions.iter().enumerate() {
             if partition.len() != p_values.len() {
                 return Err(PartitionError::Length {
@@ -199,13 +272,29 @@ impl PFilter {
                 });
             }
         }
-        Ok(Self {
-            p: p_values.to_vec(),
-            layers: partitions
-                .iter()
-                .map(|part| Layer::new(p_values, part))
-                .collect(),
-        })
+        let offset = self.p.len();
+        self.p.extend_from_slice(p_values);
+        for (layer, partition) in self.layers.iter_mut().zip(partitions) {
+            layer.extend(p_values, partition);
+        }
+        let mut keyed: Vec<(f64, usize)> = (offset..self.p.len())
+            .filter(|&i| !self.p[i].is_nan())
+            .map(|i| {
+                let key = self
+                    .layers
+                    .iter()
+                    .map(|l| l.p_of_row(i))
+                    .fold(0.0, f64::max);
+                (key, i)
+            })
+            .filter(|(key, _)| !key.is_nan())
+            .collect();
+        keyed.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        self.blocks.push(Block {
+            keys: keyed.iter().map(|k| k.0).collect(),
+            rows: keyed.iter().map(|k| k.1).collect(),
+        });
+        Ok(())
     }
 
     /// The p-filter at level `alpha` on every layer (Barber and Ramdas 2017, Algorithm 1):
@@ -213,46 +302,113 @@ impl PFilter {
     /// layer has at least `k` groups that pass it and hold a row passing every other layer,
     /// until none moves. Thresholds only fall, on a finite grid, so this ends.
     pub fn select(&self, alpha: f64) -> Result<Selection, PartitionError> {
+        let sparse = self.select_rows(alpha)?;
+        let mut selected = vec![false; self.p.len()];
+        for &i in &sparse.rows {
+            selected[i] = true;
+        }
+        Ok(Selection {
+            selected,
+            groups_selected: sparse.groups_selected,
+        })
+    }
+
+    /// [`PFilter::select`] returning the claimed rows only. Its cost grows with the rows that
+    /// could pass at `alpha`, not with the family.
+    pub fn select_rows(&self, alpha: f64) -> Result<RowSelection, PartitionError> {
         if !(alpha > 0.0 && alpha <= 1.0) {
             return Err(PartitionError::Alpha(alpha));
         }
-        let n = self.p.len();
-        let testable: Vec<bool> = self.p.iter().map(|p| !p.is_nan()).collect();
-        let mut k: Vec<usize> = self.layers.iter().map(Layer::testable_groups).collect();
-        let mut hit: Vec<Vec<bool>> = self
-            .layers
+        let s = self.select_from_scratch(alpha, &mut Scratch::new(&self.layers));
+        let mut rows = s.rows_by_p;
+        rows.sort_unstable();
+        Ok(RowSelection {
+            rows,
+            groups_selected: s.k,
+        })
+    }
+
+    /// The selection at `alpha` starting from every row that could pass it.
+    fn select_from_scratch(&self, alpha: f64, scratch: &mut Scratch) -> Claims {
+        let k: Vec<usize> = self.layers.iter().map(|l| l.testable).collect();
+        let mut candidates: Vec<usize> = self
+            .blocks
             .iter()
-            .map(|l| vec![false; l.group_p.len()])
+            .flat_map(|b| {
+                // A hair above alpha: `passes` compares products, which round differently.
+                let end = b.keys.partition_point(|&key| key <= alpha * (1.0 + 1e-12));
+                b.rows[..end].iter().copied()
+            })
+            .collect();
+        candidates.sort_unstable_by(|&a, &b| self.by_p(a, b));
+        self.fixed_point(alpha, k, candidates.into_iter(), scratch)
+    }
+
+    /// Rows in ascending order of p, ties by row: the order the singleton layer's step-up reads
+    /// them in, kept through every selection so that it never sorts again.
+    fn by_p(&self, a: usize, b: usize) -> Ordering {
+        self.p[a].total_cmp(&self.p[b]).then(a.cmp(&b))
+    }
+
+    /// The selection at `alpha` given the selection `above` at a level at least `alpha`.
+    ///
+    /// Selections grow with the level (each layer's update only loosens as alpha grows, so its
+    /// largest fixed point does too): the thresholds at `alpha` are at most those of `above`,
+    /// and a row passing them passes `above`'s, so the search starts from `above`'s thresholds
+    /// and rows. This is what makes quoting q-values cheap: each level of the search costs the
+    /// rows claimed at the level above it, not the family.
+    fn select_below(&self, alpha: f64, above: &Claims, scratch: &mut Scratch) -> Claims {
+        self.fixed_point(
+            alpha,
+            above.k.clone(),
+            above.rows_by_p.iter().copied(),
+            scratch,
+        )
+    }
+
+    /// Barber and Ramdas' iteration from thresholds `k` (an upper bound on the answer) over the
+    /// rows that could pass them, given in the order of [`PFilter::by_p`]. A row that fails any
+    /// layer at the current thresholds can make no group of any layer count (its own group in
+    /// the layer it fails lies above that layer's threshold, which only falls), so it is
+    /// dropped for good.
+    fn fixed_point(
+        &self,
+        alpha: f64,
+        mut k: Vec<usize>,
+        candidates: impl Iterator<Item = usize>,
+        scratch: &mut Scratch,
+    ) -> Claims {
+        let mut candidates: Vec<usize> = candidates
+            .filter(|&i| self.passes_all(i, alpha, &k))
             .collect();
         loop {
             let mut moved = false;
             for m in 0..self.layers.len() {
                 let layer = &self.layers[m];
-                let groups = layer.testable_groups();
-                if groups == 0 {
+                if layer.testable == 0 {
                     continue;
                 }
-                // Groups of layer m holding a row that passes every other layer.
-                let hits = &mut hit[m];
-                hits.iter_mut().for_each(|h| *h = false);
-                for i in (0..n).filter(|&i| testable[i]) {
-                    let passes_others = self.layers.iter().enumerate().all(|(o, other)| {
-                        o == m || passes(other.p_of_row(i), alpha, k[o], other.testable_groups())
-                    });
-                    if passes_others {
-                        hits[layer.group_of[i]] = true;
-                    }
-                }
+                // Groups of layer m holding a row that passes every other layer, ascending by p.
+                let passing = candidates
+                    .iter()
+                    .copied()
+                    .filter(|&i| self.passes_others(i, m, alpha, &k));
+                let hit_p: &[f64] = if layer.singletons {
+                    // Each row its own group, and the rows are already in order of p.
+                    scratch.hit_p.clear();
+                    scratch.hit_p.extend(passing.map(|i| self.p[i]));
+                    &scratch.hit_p
+                } else {
+                    scratch.hit_groups(m, passing.map(|i| layer.group_of[i]), &layer.group_p)
+                };
                 // Largest k' <= k[m] with at least k' hit groups at p <= alpha k' / G: a step-up
                 // over the hit groups in ascending order of p.
                 let mut best = 0;
-                let mut count = 0;
-                for &g in layer.order.iter().filter(|&&g| hits[g]) {
-                    count += 1;
+                for (count, &p) in hit_p.iter().enumerate().map(|(c, p)| (c + 1, p)) {
                     if count > k[m] {
                         break;
                     }
-                    if passes(layer.group_p[g], alpha, count, groups) {
+                    if passes(p, alpha, count, layer.testable) {
                         best = count;
                     }
                 }
@@ -264,21 +420,27 @@ impl PFilter {
             if !moved {
                 break;
             }
+            candidates.retain(|&i| self.passes_all(i, alpha, &k));
         }
-        let selected: Vec<bool> = (0..n)
-            .map(|i| {
-                testable[i]
-                    && self
-                        .layers
-                        .iter()
-                        .enumerate()
-                        .all(|(m, l)| passes(l.p_of_row(i), alpha, k[m], l.testable_groups()))
-            })
-            .collect();
-        Ok(Selection {
-            selected,
-            groups_selected: k,
-        })
+        Claims {
+            rows_by_p: candidates,
+            k,
+        }
+    }
+
+    fn passes_all(&self, row: usize, alpha: f64, k: &[usize]) -> bool {
+        self.layers
+            .iter()
+            .zip(k)
+            .all(|(l, &k)| passes(l.p_of_row(row), alpha, k, l.testable))
+    }
+
+    fn passes_others(&self, row: usize, skip: usize, alpha: f64, k: &[usize]) -> bool {
+        self.layers
+            .iter()
+            .zip(k)
+            .enumerate()
+            .all(|(m, (l, &k))| m == skip || passes(l.p_of_row(row), alpha, k, l.testable))
     }
 
     /// Per row, the smallest level at which the p-filter claims it (its q-value; 1 when it is not
@@ -286,19 +448,18 @@ impl PFilter {
     ///
     /// The level is searched, not solved: between two levels where every layer's `k` is the
     /// same, a row's threshold crossing is exact (`max_m p_m G_m / k_m`); where the `k`s differ
-    /// the interval is split until its ends are within `QUOTE_PRECISION`, and a row entering
-    /// there gets the upper end, so a quoted q is never smaller than the true one.
+    /// the interval is split until its ends are within `QUOTE_PRECISION` (`COARSE_PRECISION`
+    /// above `FINE_LEVELS_UP_TO`), and a row entering there gets the upper end, so a quoted q is
+    /// never smaller than the true one.
     pub fn q_values(&self) -> Vec<f64> {
-        let n = self.p.len();
         let mut q: Vec<f64> = self
             .p
             .iter()
             .map(|p| if p.is_nan() { f64::NAN } else { 1.0 })
             .collect();
-        let Ok(top) = self.select(1.0) else {
-            return q;
-        };
-        if top.count() == 0 {
+        let mut scratch = Scratch::new(&self.layers);
+        let top = Rc::new(self.select_from_scratch(1.0, &mut scratch));
+        if top.rows_by_p.is_empty() {
             return q;
         }
         // The smallest level worth looking at: below the smallest row p no row passes the
@@ -310,31 +471,36 @@ impl PFilter {
             .filter(|p| !p.is_nan())
             .fold(f64::INFINITY, f64::min)
             .max(f64::MIN_POSITIVE);
-        let empty = Selection {
-            selected: vec![false; n],
-            groups_selected: vec![0; self.layers.len()],
-        };
-        let bottom = match self.select(floor) {
-            Ok(s) => s,
-            Err(_) => empty,
-        };
+        let bottom = Rc::new(self.select_below(floor, &top, &mut scratch));
         // Rows selected at the floor level get the floor (or their exact crossing).
-        self.assign_between(0.0, &empty_like(&bottom), floor, &bottom, &mut q);
+        let nothing = Claims {
+            rows_by_p: Vec::new(),
+            k: bottom.k.clone(),
+        };
+        self.assign_between(0.0, &nothing, floor, &bottom, &mut q);
         let mut stack = vec![(floor, bottom, 1.0, top)];
         while let Some((lo, s_lo, hi, s_hi)) = stack.pop() {
-            if s_lo.selected == s_hi.selected {
+            if s_lo.rows_by_p.len() == s_hi.rows_by_p.len() {
+                // Selections grow with the level: the same size is the same rows.
                 continue;
             }
-            if s_lo.groups_selected == s_hi.groups_selected || hi / lo <= 1.0 + QUOTE_PRECISION {
-                self.assign_between(lo, &s_lo, hi, &s_hi, &mut q);
-                continue;
-            }
-            let mid = (lo * hi).sqrt();
-            let Ok(s_mid) = self.select(mid) else {
-                self.assign_between(lo, &s_lo, hi, &s_hi, &mut q);
-                continue;
+            let precision = if hi <= FINE_LEVELS_UP_TO {
+                QUOTE_PRECISION
+            } else {
+                COARSE_PRECISION
             };
-            stack.push((lo, s_lo, mid, s_mid.clone()));
+            if s_lo.k == s_hi.k || hi / lo <= 1.0 + precision {
+                self.assign_between(lo, &s_lo, hi, &s_hi, &mut q);
+                continue;
+            }
+            // Split at the geometric middle, or at the fine/coarse border when it lies inside.
+            let mid = if lo < FINE_LEVELS_UP_TO && FINE_LEVELS_UP_TO < hi {
+                FINE_LEVELS_UP_TO
+            } else {
+                (lo * hi).sqrt()
+            };
+            let s_mid = Rc::new(self.select_below(mid, &s_hi, &mut scratch));
+            stack.push((lo, s_lo, mid, Rc::clone(&s_mid)));
             stack.push((mid, s_mid, hi, s_hi));
         }
         q
@@ -342,18 +508,21 @@ impl PFilter {
 
     /// Rows claimed at `hi` but not at `lo` get their q in `(lo, hi]`: exact when every layer's
     /// `k` is the same at both ends, else `hi`.
-    fn assign_between(&self, lo: f64, s_lo: &Selection, hi: f64, s_hi: &Selection, q: &mut [f64]) {
-        let same_k = s_lo.groups_selected == s_hi.groups_selected;
-        for (i, qi) in q.iter_mut().enumerate() {
-            if !s_hi.selected[i] || s_lo.selected[i] {
+    fn assign_between(&self, lo: f64, s_lo: &Claims, hi: f64, s_hi: &Claims, q: &mut [f64]) {
+        let same_k = s_lo.k == s_hi.k;
+        // Both are in the order of `by_p` and the lower is part of the upper: walk them together.
+        let mut below = s_lo.rows_by_p.iter().peekable();
+        for &i in &s_hi.rows_by_p {
+            if below.peek() == Some(&&i) {
+                below.next();
                 continue;
             }
-            *qi = if same_k {
+            q[i] = if same_k {
                 let crossing = self
                     .layers
                     .iter()
-                    .zip(&s_hi.groups_selected)
-                    .map(|(l, &k)| l.p_of_row(i) * l.testable_groups() as f64 / k as f64)
+                    .zip(&s_hi.k)
+                    .map(|(l, &k)| l.p_of_row(i) * l.testable as f64 / k as f64)
                     .fold(0.0, f64::max);
                 crossing.clamp(lo, hi)
             } else {
@@ -363,15 +532,78 @@ impl PFilter {
     }
 }
 
+/// A selection as the q-value search keeps it: rows in the order of [`PFilter::by_p`].
+struct Claims {
+    rows_by_p: Vec<usize>,
+    k: Vec<usize>,
+}
+
+/// Work space reused by every selection of one search, so none allocates per iteration.
+struct Scratch {
+    /// Per layer, per group: the last pass that marked it (for de-duplicating hit groups).
+    stamp: Vec<Vec<u32>>,
+    pass: u32,
+    groups: Vec<usize>,
+    hit_p: Vec<f64>,
+}
+
+impl Scratch {
+    fn new(layers: &[Layer]) -> Self {
+        Self {
+            stamp: layers
+                .iter()
+                .map(|l| {
+                    if l.singletons {
+                        Vec::new()
+                    } else {
+                        vec![0; l.group_p.len()]
+                    }
+                })
+                .collect(),
+            pass: 0,
+            groups: Vec::new(),
+            hit_p: Vec::new(),
+        }
+    }
+
+    /// The p of each distinct group in `groups` (of layer `m`), ascending.
+    fn hit_groups(
+        &mut self,
+        m: usize,
+        groups: impl Iterator<Item = usize>,
+        group_p: &[f64],
+    ) -> &[f64] {
+        self.pass = self.pass.wrapping_add(1);
+        if self.pass == 0 {
+            self.stamp.iter_mut().for_each(|s| s.fill(0));
+            self.pass = 1;
+        }
+        let (stamp, pass) = (&mut self.stamp[m], self.pass);
+        self.groups.clear();
+        self.groups.extend(groups.filter(|&g| {
+            let fresh = stamp[g] != pass;
+            stamp[g] = pass;
+            fresh
+        }));
+        self.groups
+            .sort_unstable_by(|&a, &b| group_p[a].total_cmp(&group_p[b]).then(a.cmp(&b)));
+        self.hit_p.clear();
+        self.hit_p.extend(self.groups.iter().map(|&g| group_p[g]));
+        &self.hit_p
+    }
+}
+
 /// Relative width below which a level interval is not split further when quoting q-values.
 pub const QUOTE_PRECISION: f64 = 0.01;
 
-fn empty_like(s: &Selection) -> Selection {
-    Selection {
-        selected: vec![false; s.selected.len()],
-        groups_selected: s.groups_selected.clone(),
-    }
-}
+/// Levels up to which q-values are quoted to `QUOTE_PRECISION`: every level a run claims at.
+/// Above it a q is only ever read as "not claimed", and is quoted to `COARSE_PRECISION`
+/// (rounded up, like every quoted q); the search there would otherwise cost most of the time,
+/// because nearly every row is selected at such levels.
+pub const FINE_LEVELS_UP_TO: f64 = 0.1;
+
+/// Relative width of the level intervals above `FINE_LEVELS_UP_TO` when quoting q-values.
+pub const COARSE_PRECISION: f64 = 0.1;
 
 /// `p <= alpha k / groups`, written to avoid dividing (exact at the grid points).
 fn passes(p: f64, alpha: f64, k: usize, groups: usize) -> bool {
@@ -404,6 +636,15 @@ mod tests {
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
 
+    /// How far above the true q a quoted q may lie, for a true q near `level`.
+    fn precision_at(level: f64) -> f64 {
+        if level <= FINE_LEVELS_UP_TO / (1.0 + COARSE_PRECISION) {
+            QUOTE_PRECISION
+        } else {
+            COARSE_PRECISION
+        }
+    }
+
     fn random_p(rng: &mut ChaCha8Rng, n: usize) -> Vec<f64> {
         (0..n)
             .map(|_| {
@@ -431,7 +672,7 @@ mod tests {
             for (qi, bi) in f.q_values().iter().zip(&bh) {
                 assert!(*qi >= bi * (1.0 - 1e-12), "q {qi} below BH {bi}");
                 assert!(
-                    *qi <= bi * (1.0 + QUOTE_PRECISION) + 1e-15,
+                    *qi <= bi * (1.0 + precision_at(*bi)) + 1e-15,
                     "q {qi} vs BH {bi}"
                 );
             }
@@ -529,20 +770,75 @@ mod tests {
                         "row {i} left the selection at {alpha}"
                     );
                     // q is the entry level, rounded up by at most the quoting precision.
-                    if q[i] <= alpha / (1.0 + QUOTE_PRECISION) {
+                    let precision = precision_at(alpha);
+                    if q[i] <= alpha / (1.0 + precision) {
                         assert!(
                             s.selected[i],
                             "row {i}: q {} but not claimed at {alpha}",
                             q[i]
                         );
                     }
-                    if q[i] > alpha * (1.0 + QUOTE_PRECISION) {
+                    if q[i] > alpha * (1.0 + precision) {
                         assert!(!s.selected[i], "row {i}: q {} but claimed at {alpha}", q[i]);
                     }
                 }
                 previous = s.selected;
             }
         }
+    }
+
+    /// A family pushed one block at a time (an analysis each, as the agent's ledger grows)
+    /// selects and quotes exactly as the same family prepared in one piece.
+    #[test]
+    fn blocks_pushed_one_at_a_time_equal_the_whole_family() {
+        let mut rng = ChaCha8Rng::seed_from_u64(23);
+        for _ in 0..100 {
+            let mut whole_p = Vec::new();
+            let mut questions = Vec::new();
+            let mut analyses = Vec::new();
+            let mut filter = PFilter::with_layers(3);
+            for analysis in 0..rng.random_range(1..8) {
+                let n = rng.random_range(0..30);
+                let p = random_p(&mut rng, n);
+                let local_q: Vec<usize> = (0..n).map(|_| rng.random_range(0..3)).collect();
+                filter
+                    .push_block(
+                        &p,
+                        &[
+                            Partition::singletons(n),
+                            Partition::from_labels(&local_q),
+                            Partition::from_labels(&vec![0u8; n]),
+                        ],
+                    )
+                    .expect("valid block");
+                whole_p.extend(p);
+                questions.extend(local_q.iter().map(|&g| (analysis, g)));
+                analyses.extend(std::iter::repeat_n(analysis, n));
+            }
+            let whole = PFilter::new(
+                &whole_p,
+                &[
+                    Partition::singletons(whole_p.len()),
+                    Partition::from_labels(&questions),
+                    Partition::from_labels(&analyses),
+                ],
+            )
+            .expect("valid");
+            for alpha in [0.01, 0.05, 0.3, 1.0] {
+                assert_eq!(filter.select(alpha), whole.select(alpha));
+            }
+            let (a, b) = (filter.q_values(), whole.q_values());
+            assert!(
+                a.iter()
+                    .zip(&b)
+                    .all(|(x, y)| x == y || (x.is_nan() && y.is_nan()))
+            );
+        }
+        let mut filter = PFilter::with_layers(2);
+        assert!(matches!(
+            filter.push_block(&[0.1], &[Partition::singletons(1)]),
+            Err(PartitionError::Layers { .. })
+        ));
     }
 
     #[test]

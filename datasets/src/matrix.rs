@@ -6,11 +6,15 @@
 
 use crate::ids::{FeatureId, SampleId};
 use serde::Serialize;
+use std::sync::Arc;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Matrix {
     samples: Vec<SampleId>,
-    features: Vec<FeatureId>,
+    /// Shared: selecting samples (what every analysis does to a layer first) keeps the features,
+    /// and copying tens of thousands of names per selection cost more than the values.
+    #[serde(serialize_with = "shared_slice")]
+    features: Arc<Vec<FeatureId>>,
     /// `values[f * n_samples + s]` is feature `f` in sample `s`.
     #[serde(skip)]
     values: Vec<f64>,
@@ -44,7 +48,7 @@ impl Matrix {
         }
         Ok(Self {
             samples,
-            features,
+            features: Arc::new(features),
             values,
         })
     }
@@ -140,14 +144,34 @@ impl Matrix {
             if keep.get(f).copied().unwrap_or(false) {
                 if kept != f {
                     self.values.copy_within(f * n..(f + 1) * n, kept * n);
-                    self.features.swap(kept, f);
+                    Arc::make_mut(&mut self.features).swap(kept, f);
                 }
                 kept += 1;
             }
         }
         self.values.truncate(kept * n);
         self.values.shrink_to_fit();
-        self.features.truncate(kept);
+        if kept < self.features.len() {
+            Arc::make_mut(&mut self.features).truncate(kept);
+        }
+    }
+
+    /// A new matrix over the features for which `keep` is true, in their order; unlike
+    /// [`Matrix::retain_features`] on a clone it copies only the kept columns.
+    pub fn select_features(&self, keep: &[bool]) -> Matrix {
+        let n = self.samples.len();
+        let kept: Vec<usize> = (0..self.features.len())
+            .filter(|&f| keep.get(f).copied().unwrap_or(false))
+            .collect();
+        let mut values = Vec::with_capacity(kept.len() * n);
+        for &f in &kept {
+            values.extend_from_slice(&self.values[f * n..(f + 1) * n]);
+        }
+        Matrix {
+            samples: self.samples.clone(),
+            features: Arc::new(kept.iter().map(|&f| self.features[f].clone()).collect()),
+            values,
+        }
     }
 
     /// A new matrix over the given sample rows (by index), in the order given.
@@ -160,10 +184,17 @@ impl Matrix {
         }
         Matrix {
             samples: rows.iter().map(|&r| self.samples[r].clone()).collect(),
-            features: self.features.clone(),
+            features: Arc::clone(&self.features),
             values,
         }
     }
+}
+
+fn shared_slice<S: serde::Serializer>(
+    features: &Arc<Vec<FeatureId>>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    features.as_slice().serialize(serializer)
 }
 
 #[cfg(test)]
@@ -172,6 +203,23 @@ mod tests {
 
     fn ids<T: From<&'static str>>(names: &[&'static str]) -> Vec<T> {
         names.iter().map(|&n| T::from(n)).collect()
+    }
+
+    #[test]
+    fn selecting_features_equals_retaining_them_on_a_clone() {
+        let m = Matrix::new(
+            ids(&["s1", "s2"]),
+            ids(&["a", "b", "c"]),
+            vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+        )
+        .expect("shape");
+        let keep = [true, false, true];
+        let mut retained = m.clone();
+        retained.retain_features(&keep);
+        assert_eq!(m.select_features(&keep), retained);
+        assert_eq!(retained.values(), &[1.0, 2.0, 5.0, 6.0]);
+        // The original keeps its features although the clone shared them.
+        assert_eq!(m.n_features(), 3);
     }
 
     #[test]

@@ -115,10 +115,9 @@ impl GroupCheck {
     /// `None` when the gene is not measured in the layer or the groups are too small.
     pub fn run(&self, ctx: &Context<'_>) -> Option<CheckOutcome> {
         let layer = ctx.layer(&self.layer).ok()?;
-        let matrix = restrict_features(
-            &ctx.scoped(layer, false),
-            std::slice::from_ref(&self.gene),
-            true,
+        let matrix = ctx.scoped_matrix(
+            &restrict_features(&layer.matrix, std::slice::from_ref(&self.gene), true),
+            false,
         );
         // The gene-level feature when there is one (`MLH1`), else its first (`MLH1|probe`).
         let column = (0..matrix.n_features())
