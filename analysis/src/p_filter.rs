@@ -159,8 +159,9 @@ impl Layer {
     fn extend(&mut self, p: &[f64], partition: &Partition) {
         let offset = self.group_p.len();
         // Singletons stay singletons when the block's groups follow on from the earlier ones.
-        self.singletons &= partition.is_singletons() && offset == self.group_of.len();
-        let group_p = if partition.is_singletons() {
+        let singletons = partition.is_singletons();
+        self.singletons &= singletons && offset == self.group_of.len();
+        let group_p = if singletons {
             p.to_vec()
         } else {
             group_simes(p, partition)
