@@ -270,8 +270,11 @@
         // The evidence names entities by id and key only; their kinds colour the nodes. A
         // finding that states no relation (a cis effect) is linked to the entity its feature
         // names, found by the same search as the search box.
+        // A finding without a relation (a cis effect, a module score) is also linked to what
+        // it was tested against, when the store has that entity under the exact name.
         var ids = [];
         var features = [];
+        var variables = [];
         (h.evidence || []).forEach(function (link) {
           var f = link.finding;
           var c = f && f.claim_view;
@@ -281,8 +284,13 @@
                 ids.push(e);
               }
             });
-          } else if (f && features.indexOf(f.feature) < 0) {
-            features.push(f.feature);
+          } else if (f) {
+            if (features.indexOf(f.feature) < 0) {
+              features.push(f.feature);
+            }
+            if (f.variable && variables.indexOf(f.variable) < 0) {
+              variables.push(f.variable);
+            }
           }
         });
         var kinds = Promise.all(
@@ -308,7 +316,23 @@
               });
           })
         );
-        return Promise.all([kinds, named]).then(function (both) {
+        var tested = Promise.all(
+          variables.slice(0, 8).map(function (variable) {
+            var gene = / mutation$/.test(variable) ? variable.replace(/ mutation$/, '') : null;
+            var wanted = gene ? { kind: 'mutation', key: gene } : { kind: 'clinical_variable', key: variable };
+            return getJson('/api/entities?search=' + encodeURIComponent(wanted.key))
+              .then(function (body) {
+                var hit = (body.entities || []).filter(function (e) {
+                  return e.kind === wanted.kind && e.key.toLowerCase() === wanted.key.toLowerCase();
+                })[0];
+                return [variable, hit || null];
+              })
+              .catch(function () {
+                return [variable, null];
+              });
+          })
+        );
+        return Promise.all([kinds, named, tested]).then(function (both) {
           var entities = {};
           both[0].forEach(function (p) {
             entities[p[0]] = p[1];
@@ -317,7 +341,17 @@
           both[1].forEach(function (p) {
             byFeature[p[0]] = p[1];
           });
-          current = { mode: 'hypothesis', hypothesis: h, entities: entities, byFeature: byFeature };
+          var byVariable = {};
+          both[2].forEach(function (p) {
+            byVariable[p[0]] = p[1];
+          });
+          current = {
+            mode: 'hypothesis',
+            hypothesis: h,
+            entities: entities,
+            byFeature: byFeature,
+            byVariable: byVariable
+          };
           setAddress('hypothesis', h.id);
           draw();
         });
@@ -351,6 +385,10 @@
         var e = (state.byFeature || {})[f.feature];
         if (e) {
           g.edge(fn, entityNode(g, e.id, e.kind, e.key, e.label), 'about' + (typeof f.q === 'number' ? ' q=' + fmt(f.q) : ''));
+        }
+        var v = (state.byVariable || {})[f.variable];
+        if (v) {
+          g.edge(fn, entityNode(g, v.id, v.kind, v.key, v.label), 'tested against');
         }
       }
     });

@@ -348,7 +348,8 @@ async fn walk(client: &Client, driver: &Driver, addr: SocketAddr, token: &str, a
                circles: svg.querySelectorAll('circle').length,\
                edges: svg.querySelectorAll('line, path').length,\
                hypotheses: svg.querySelectorAll('.node-hypothesis').length,\
-               gene: (svg.querySelector('.node-gene text') || {}).textContent || '' };",
+               gene: (svg.querySelector('.node-gene text') || {}).textContent || '',\
+               clinical: (svg.querySelector('.node-clinical text') || {}).textContent || '' };",
             vec![],
         ),
     )
@@ -369,11 +370,17 @@ async fn walk(client: &Client, driver: &Driver, addr: SocketAddr, token: &str, a
     assert_no_console_errors(client, driver, &explorer).await;
     screenshot(client, artifacts, "05-explore").await;
 
-    // 6. The explorer's search: the neighbourhood of the hypothesis's gene.
-    let gene = state["gene"].as_str().unwrap_or_default().to_owned();
+    // 6. The explorer's search: the neighbourhood of the hypothesis's gene, or of the clinical
+    // variable a module hypothesis was tested against (a module has no single gene).
+    let gene = [&state["gene"], &state["clinical"]]
+        .into_iter()
+        .filter_map(|name| name.as_str())
+        .find(|name| !name.is_empty())
+        .unwrap_or_default()
+        .to_owned();
     assert!(
         !gene.is_empty(),
-        "no gene node around the hypothesis: {state}"
+        "no gene or clinical node around the hypothesis: {state}"
     );
     let search = within(
         "the explorer's search box",
