@@ -342,7 +342,24 @@ impl PFilter {
             })
             .collect();
         candidates.sort_unstable_by(|&a, &b| self.by_p(a, b));
-        self.fixed_point(alpha, k, candidates.into_iter(), scratch)
+        let layer_p = candidates
+            .iter()
+            .flat_map(|&i| self.layers.iter().map(move |l| l.p_of_row(i)))
+            .collect();
+        let layer_group = candidates
+            .iter()
+            .flat_map(|&i| self.layers.iter().map(move |l| l.group_of[i]))
+            .collect();
+        self.fixed_point(
+            alpha,
+            Claims {
+                rows_by_p: candidates,
+                layer_p,
+                layer_group,
+                k,
+            },
+            scratch,
+        )
     }
 
     /// Rows in ascending order of p, ties by row: the order the singleton layer's step-up reads
@@ -359,48 +376,53 @@ impl PFilter {
     /// and rows. This is what makes quoting q-values cheap: each level of the search costs the
     /// rows claimed at the level above it, not the family.
     fn select_below(&self, alpha: f64, above: &Claims, scratch: &mut Scratch) -> Claims {
-        self.fixed_point(
-            alpha,
-            above.k.clone(),
-            above.rows_by_p.iter().copied(),
-            scratch,
-        )
+        self.fixed_point(alpha, above.clone(), scratch)
     }
 
-    /// Barber and Ramdas' iteration from thresholds `k` (an upper bound on the answer) over the
-    /// rows that could pass them, given in the order of [`PFilter::by_p`]. A row that fails any
-    /// layer at the current thresholds can make no group of any layer count (its own group in
-    /// the layer it fails lies above that layer's threshold, which only falls), so it is
-    /// dropped for good.
-    fn fixed_point(
-        &self,
-        alpha: f64,
-        mut k: Vec<usize>,
-        candidates: impl Iterator<Item = usize>,
-        scratch: &mut Scratch,
-    ) -> Claims {
-        let mut candidates: Vec<usize> = candidates
-            .filter(|&i| self.passes_all(i, alpha, &k))
-            .collect();
+    /// Barber and Ramdas' iteration from `start`: thresholds `k` (an upper bound on the answer)
+    /// and the rows that could pass them, in the order of [`PFilter::by_p`]. A row that fails
+    /// any layer at the current thresholds can make no group of any layer count (its own group
+    /// in the layer it fails lies above that layer's threshold, which only falls), so it is
+    /// dropped for good. The rows' layer p-values travel with them, side by side, so the
+    /// checks read memory in order rather than looking each row's groups up in the family.
+    fn fixed_point(&self, alpha: f64, start: Claims, scratch: &mut Scratch) -> Claims {
+        let layers = self.layers.len();
+        let Claims {
+            mut rows_by_p,
+            mut layer_p,
+            mut layer_group,
+            mut k,
+        } = start;
+        let groups: Vec<usize> = self.layers.iter().map(|l| l.testable).collect();
+        let passing = |p: &[f64], k: &[usize], skip: usize| {
+            (0..layers).all(|m| m == skip || passes(p[m], alpha, k[m], groups[m]))
+        };
+        retain_rows(
+            &mut rows_by_p,
+            &mut layer_p,
+            &mut layer_group,
+            layers,
+            |p| passing(p, &k, usize::MAX),
+        );
         loop {
             let mut moved = false;
-            for m in 0..self.layers.len() {
+            for m in 0..layers {
                 let layer = &self.layers[m];
                 if layer.testable == 0 {
                     continue;
                 }
                 // Groups of layer m holding a row that passes every other layer, ascending by p.
-                let passing = candidates
-                    .iter()
-                    .copied()
-                    .filter(|&i| self.passes_others(i, m, alpha, &k));
+                let hits = layer_group
+                    .chunks_exact(layers)
+                    .zip(layer_p.chunks_exact(layers))
+                    .filter(|(_, p)| passing(p, &k, m));
                 let hit_p: &[f64] = if layer.singletons {
                     // Each row its own group, and the rows are already in order of p.
                     scratch.hit_p.clear();
-                    scratch.hit_p.extend(passing.map(|i| self.p[i]));
+                    scratch.hit_p.extend(hits.map(|(_, p)| p[m]));
                     &scratch.hit_p
                 } else {
-                    scratch.hit_groups(m, passing.map(|i| layer.group_of[i]), &layer.group_p)
+                    scratch.hit_groups(m, hits.map(|(g, _)| g[m]), &layer.group_p)
                 };
                 // Largest k' <= k[m] with at least k' hit groups at p <= alpha k' / G: a step-up
                 // over the hit groups in ascending order of p.
@@ -421,36 +443,30 @@ impl PFilter {
             if !moved {
                 break;
             }
-            candidates.retain(|&i| self.passes_all(i, alpha, &k));
+            retain_rows(
+                &mut rows_by_p,
+                &mut layer_p,
+                &mut layer_group,
+                layers,
+                |p| passing(p, &k, usize::MAX),
+            );
         }
         Claims {
-            rows_by_p: candidates,
+            rows_by_p,
+            layer_p,
+            layer_group,
             k,
         }
-    }
-
-    fn passes_all(&self, row: usize, alpha: f64, k: &[usize]) -> bool {
-        self.layers
-            .iter()
-            .zip(k)
-            .all(|(l, &k)| passes(l.p_of_row(row), alpha, k, l.testable))
-    }
-
-    fn passes_others(&self, row: usize, skip: usize, alpha: f64, k: &[usize]) -> bool {
-        self.layers
-            .iter()
-            .zip(k)
-            .enumerate()
-            .all(|(m, (l, &k))| m == skip || passes(l.p_of_row(row), alpha, k, l.testable))
     }
 
     /// Per row, the smallest level at which the p-filter claims it (its q-value; 1 when it is not
     /// claimed even at 1, NaN when untestable).
     ///
-    /// The level is searched, not solved: between two levels where every layer's `k` is the
-    /// same, a row's threshold crossing is exact (`max_m p_m G_m / k_m`); where the `k`s differ
-    /// the interval is split until its ends are within `QUOTE_PRECISION` (`COARSE_PRECISION`
-    /// above `FINE_LEVELS_UP_TO`), and a row entering there gets the upper end, so a quoted q is
+    /// The level is searched, not solved: between two levels a row's q lies between its
+    /// threshold crossings (`max_m p_m G_m / k_m`) with the upper and the lower level's `k`s
+    /// (equal, and exact, when the `k`s are the same). An interval is split until every row
+    /// entering in it has those bounds within `QUOTE_PRECISION` (`COARSE_PRECISION` outside
+    /// `FINE_LEVELS_DOWN_TO..=FINE_LEVELS_UP_TO`), or its ends are; the row gets its upper bound, so a quoted q is
     /// never smaller than the true one.
     pub fn q_values(&self) -> Vec<f64> {
         let mut q: Vec<f64> = self
@@ -476,6 +492,8 @@ impl PFilter {
         // Rows selected at the floor level get the floor (or their exact crossing).
         let nothing = Claims {
             rows_by_p: Vec::new(),
+            layer_p: Vec::new(),
+            layer_group: Vec::new(),
             k: bottom.k.clone(),
         };
         self.assign_between(0.0, &nothing, floor, &bottom, &mut q);
@@ -485,21 +503,21 @@ impl PFilter {
                 // Selections grow with the level: the same size is the same rows.
                 continue;
             }
-            let precision = if hi <= FINE_LEVELS_UP_TO {
+            // Every interval lies within one band of precision: it is split at the borders.
+            let precision = if hi > FINE_LEVELS_DOWN_TO && hi <= FINE_LEVELS_UP_TO {
                 QUOTE_PRECISION
             } else {
                 COARSE_PRECISION
             };
-            if s_lo.k == s_hi.k || hi / lo <= 1.0 + precision {
+            if hi / lo <= 1.0 + precision || self.resolved(lo, &s_lo, hi, &s_hi, precision) {
                 self.assign_between(lo, &s_lo, hi, &s_hi, &mut q);
                 continue;
             }
-            // Split at the geometric middle, or at the fine/coarse border when it lies inside.
-            let mid = if lo < FINE_LEVELS_UP_TO && FINE_LEVELS_UP_TO < hi {
-                FINE_LEVELS_UP_TO
-            } else {
-                (lo * hi).sqrt()
-            };
+            // Split at the geometric middle, or at a border of the fine band when one lies inside.
+            let mid = [FINE_LEVELS_UP_TO, FINE_LEVELS_DOWN_TO]
+                .into_iter()
+                .find(|&border| lo < border && border < hi)
+                .unwrap_or_else(|| (lo * hi).sqrt());
             let s_mid = Rc::new(self.select_below(mid, &s_hi, &mut scratch));
             stack.push((lo, s_lo, mid, Rc::clone(&s_mid)));
             stack.push((mid, s_mid, hi, s_hi));
@@ -507,36 +525,97 @@ impl PFilter {
         q
     }
 
-    /// Rows claimed at `hi` but not at `lo` get their q in `(lo, hi]`: exact when every layer's
-    /// `k` is the same at both ends, else `hi`.
-    fn assign_between(&self, lo: f64, s_lo: &Claims, hi: f64, s_hi: &Claims, q: &mut [f64]) {
-        let same_k = s_lo.k == s_hi.k;
-        // Both are in the order of `by_p` and the lower is part of the upper: walk them together.
+    /// The level at which row `i` passes every layer with thresholds `alpha k_m / G_m`: its
+    /// q-value when the `k`s hold there (infinite when a layer has no group to count).
+    fn crossing(&self, i: usize, k: &[usize]) -> f64 {
+        self.layers
+            .iter()
+            .zip(k)
+            .map(|(l, &k)| {
+                if k == 0 {
+                    f64::INFINITY
+                } else {
+                    l.p_of_row(i) * l.testable as f64 / k as f64
+                }
+            })
+            .fold(0.0, f64::max)
+    }
+
+    /// Rows claimed at `hi` but not at `lo` (both in the order of `by_p`, the lower part of the
+    /// upper), with the bounds on their q: every `k` only grows with the level, so between the
+    /// two a row's thresholds are at least those with `lo`'s `k`s and at most those with `hi`'s.
+    /// Its q is therefore at most its crossing with `lo`'s `k`s (the thresholds there already
+    /// let it pass, and the selection is every row passing them) and at least its crossing with
+    /// `hi`'s, both within `[lo, hi]`.
+    fn entering<'s>(
+        &'s self,
+        lo: f64,
+        s_lo: &'s Claims,
+        hi: f64,
+        s_hi: &'s Claims,
+    ) -> impl Iterator<Item = (usize, f64, f64)> + 's {
         let mut below = s_lo.rows_by_p.iter().peekable();
-        for &i in &s_hi.rows_by_p {
+        s_hi.rows_by_p.iter().filter_map(move |&i| {
             if below.peek() == Some(&&i) {
                 below.next();
-                continue;
+                return None;
             }
-            q[i] = if same_k {
-                let crossing = self
-                    .layers
-                    .iter()
-                    .zip(&s_hi.k)
-                    .map(|(l, &k)| l.p_of_row(i) * l.testable as f64 / k as f64)
-                    .fold(0.0, f64::max);
-                crossing.clamp(lo, hi)
-            } else {
-                hi
-            };
+            let upper = self.crossing(i, &s_lo.k).clamp(lo, hi);
+            let lower = self.crossing(i, &s_hi.k).clamp(lo, hi);
+            Some((i, lower, upper))
+        })
+    }
+
+    /// Whether every row entering between `lo` and `hi` has its q bounded to within `precision`
+    /// (always so when the `k`s are the same at both ends: the bounds meet), so the interval
+    /// needs no further split. In a large family neighbouring levels differ in a few claims out
+    /// of thousands, the bounds are tight, and most of the search ends here.
+    fn resolved(&self, lo: f64, s_lo: &Claims, hi: f64, s_hi: &Claims, precision: f64) -> bool {
+        self.entering(lo, s_lo, hi, s_hi)
+            .all(|(_, lower, upper)| upper <= lower * (1.0 + precision))
+    }
+
+    /// Rows claimed at `hi` but not at `lo` get their q in `(lo, hi]`: the upper bound of
+    /// [`PFilter::entering`], so a quoted q is never below the true one (exact when every
+    /// layer's `k` is the same at both ends).
+    fn assign_between(&self, lo: f64, s_lo: &Claims, hi: f64, s_hi: &Claims, q: &mut [f64]) {
+        for (i, _, upper) in self.entering(lo, s_lo, hi, s_hi) {
+            q[i] = upper;
         }
     }
 }
 
-/// A selection as the q-value search keeps it: rows in the order of [`PFilter::by_p`].
+/// A selection as the q-value search keeps it: rows in the order of [`PFilter::by_p`], each
+/// with its p-value and group in every layer (`layer_p[j * layers + m]` for the `j`th row).
+#[derive(Clone)]
 struct Claims {
     rows_by_p: Vec<usize>,
+    layer_p: Vec<f64>,
+    layer_group: Vec<usize>,
     k: Vec<usize>,
+}
+
+/// Keeps the rows (with their layer p-values and groups) whose layer p-values satisfy `keep`.
+fn retain_rows(
+    rows: &mut Vec<usize>,
+    layer_p: &mut Vec<f64>,
+    layer_group: &mut Vec<usize>,
+    layers: usize,
+    mut keep: impl FnMut(&[f64]) -> bool,
+) {
+    let mut kept = 0;
+    for j in 0..rows.len() {
+        let own = j * layers..(j + 1) * layers;
+        if keep(&layer_p[own.clone()]) {
+            rows[kept] = rows[j];
+            layer_p.copy_within(own.clone(), kept * layers);
+            layer_group.copy_within(own, kept * layers);
+            kept += 1;
+        }
+    }
+    rows.truncate(kept);
+    layer_p.truncate(kept * layers);
+    layer_group.truncate(kept * layers);
 }
 
 /// Work space reused by every selection of one search, so none allocates per iteration.
@@ -603,7 +682,14 @@ pub const QUOTE_PRECISION: f64 = 0.01;
 /// because nearly every row is selected at such levels.
 pub const FINE_LEVELS_UP_TO: f64 = 0.1;
 
-/// Relative width of the level intervals above `FINE_LEVELS_UP_TO` when quoting q-values.
+/// Levels down to which q-values are quoted to `QUOTE_PRECISION`. Below it a q says "far inside
+/// any threshold a reader applies" and is quoted to `COARSE_PRECISION` (rounded up): a full
+/// cohort claims tens of thousands of rows there (tumour against normal tissue), and quoting
+/// each to 1% would cost a selection over all of them per 1% of level.
+pub const FINE_LEVELS_DOWN_TO: f64 = 1e-4;
+
+/// Relative width of the level intervals outside the fine band
+/// (`FINE_LEVELS_DOWN_TO`..=`FINE_LEVELS_UP_TO`) when quoting q-values.
 pub const COARSE_PRECISION: f64 = 0.1;
 
 /// `p <= alpha k / groups`, written to avoid dividing (exact at the grid points).
@@ -639,7 +725,7 @@ mod tests {
 
     /// How far above the true q a quoted q may lie, for a true q near `level`.
     fn precision_at(level: f64) -> f64 {
-        if level <= FINE_LEVELS_UP_TO / (1.0 + COARSE_PRECISION) {
+        if level > FINE_LEVELS_DOWN_TO && level <= FINE_LEVELS_UP_TO / (1.0 + COARSE_PRECISION) {
             QUOTE_PRECISION
         } else {
             COARSE_PRECISION
