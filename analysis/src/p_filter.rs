@@ -397,14 +397,15 @@ impl PFilter {
         let passing = |p: &[f64], k: &[usize], skip: usize| {
             (0..layers).all(|m| m == skip || passes(p[m], alpha, k[m], groups[m]))
         };
-        retain_rows(
-            &mut rows_by_p,
-            &mut layer_p,
-            &mut layer_group,
-            layers,
-            |p| passing(p, &k, usize::MAX),
-        );
         loop {
+            // Rows failing the thresholds as they now stand (on entry, or after some fell).
+            retain_rows(
+                &mut rows_by_p,
+                &mut layer_p,
+                &mut layer_group,
+                layers,
+                |p| passing(p, &k, usize::MAX),
+            );
             let mut moved = false;
             for m in 0..layers {
                 let layer = &self.layers[m];
@@ -443,13 +444,6 @@ impl PFilter {
             if !moved {
                 break;
             }
-            retain_rows(
-                &mut rows_by_p,
-                &mut layer_p,
-                &mut layer_group,
-                layers,
-                |p| passing(p, &k, usize::MAX),
-            );
         }
         Claims {
             rows_by_p,
