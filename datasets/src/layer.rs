@@ -30,6 +30,27 @@ pub struct Layer {
     pub notes: Vec<String>,
 }
 
+impl Layer {
+    /// This layer's description holding `matrix` instead (a few of its features, or values
+    /// derived from it): what a narrowed or derived layer needs, without copying this one's
+    /// values first as `clone` would.
+    pub fn with_matrix(&self, matrix: Matrix) -> Layer {
+        Layer {
+            name: self.name.clone(),
+            kind: self.kind,
+            file: self.file.clone(),
+            orientation: self.orientation,
+            matrix,
+            matching: self.matching.clone(),
+            processing: self.processing.clone(),
+            mutation_source: self.mutation_source,
+            kind_basis: self.kind_basis.clone(),
+            orientation_reason: self.orientation_reason.clone(),
+            notes: self.notes.clone(),
+        }
+    }
+}
+
 /// The value scale a layer arrived on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -19,7 +19,9 @@ use super::priors::{clinical_relevance, layer_weight, screen_layers};
 use super::relations::{DirectionClasses, features};
 use super::truth::layer_is;
 use super::{PlotKind, Proposal, Question, QuestionKind};
-use crate::execute::{Context, ExecError, Produced, association, groups, survival};
+use crate::execute::{
+    Context, ExecError, Produced, association, groups, restrict_features, survival,
+};
 use crate::hypothesis::{Candidate, Draft, ValidationKey, fmt_effect, fmt_p};
 use crate::knowledge::Knowledge;
 use crate::ledger::{Ledger, TestRow};
@@ -500,9 +502,8 @@ pub(super) fn test_score_layer(
     scores: datasets::Matrix,
     only: Option<&str>,
 ) -> (Vec<TestRow>, Vec<String>, usize) {
-    let mut scored_layer = template.clone();
+    let mut scored_layer = template.with_matrix(scores);
     scored_layer.name = name.clone();
-    scored_layer.matrix = scores;
     let mut slim = Study {
         name: ctx.study.name.clone(),
         root: ctx.study.root.clone(),
@@ -511,8 +512,20 @@ pub(super) fn test_score_layer(
         files: Vec::new(),
         warnings: Vec::new(),
     };
+    // A re-test of one subject needs no mutation calls (a clinical variable) or one gene's: a
+    // cohort's whole mutation layer was copied per re-test. Hypermutation is read from the
+    // whole layer all the same.
+    let only_gene = only.map(|o| o.strip_suffix(" mutation"));
     if let Some(m) = ctx.study.mutation_layer() {
-        slim.layers.push(m.clone());
+        match only_gene {
+            None => slim.layers.push(m.clone()),
+            Some(Some(gene)) => slim.layers.push(m.with_matrix(restrict_features(
+                &m.matrix,
+                &[gene.to_owned()],
+                false,
+            ))),
+            Some(None) => {}
+        }
     }
     let inner = Context {
         study: &slim,
@@ -520,7 +533,7 @@ pub(super) fn test_score_layer(
         gene_sets: ctx.gene_sets,
         seed: ctx.seed,
     };
-    let hyper = hypermutated(&inner);
+    let hyper = hypermutated(ctx);
     let (rows, notes) = test_scores(&inner, &name, only, &hyper);
     (rows, notes, hyper.len())
 }
