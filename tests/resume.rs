@@ -61,8 +61,11 @@ fn spawn(args: &[String]) -> Child {
 }
 
 /// The journal's entries with the wall-time fields removed: what a resumed run must reproduce.
+/// The journal's entries without their times. Shuffled calibration runs go side by side and
+/// each is journaled as it finishes, so their order among themselves follows timing: they are
+/// put in permutation order where they stand (each must still appear exactly once).
 fn journal_without_times(out: &Path) -> Vec<Value> {
-    std::fs::read_to_string(out.join("journal.jsonl"))
+    let mut entries: Vec<Value> = std::fs::read_to_string(out.join("journal.jsonl"))
         .unwrap()
         .lines()
         .map(|l| {
@@ -70,7 +73,16 @@ fn journal_without_times(out: &Path) -> Vec<Value> {
             strip(&mut v, &["seconds"]);
             v
         })
-        .collect()
+        .collect();
+    let at: Vec<usize> = (0..entries.len())
+        .filter(|&i| entries[i].get("permutation").is_some())
+        .collect();
+    let mut permutations: Vec<Value> = at.iter().map(|&i| entries[i].clone()).collect();
+    permutations.sort_by_key(|v| v["permutation"]["permutation"].as_u64());
+    for (i, v) in at.into_iter().zip(permutations) {
+        entries[i] = v;
+    }
+    entries
 }
 
 fn strip(v: &mut Value, keys: &[&str]) {
