@@ -515,9 +515,8 @@ pub(super) fn test_score_layer(
     // A re-test of one subject needs no mutation calls (a clinical variable) or one gene's: a
     // cohort's whole mutation layer was copied per re-test. Hypermutation is read from the
     // whole layer all the same.
-    let only_gene = only.map(|o| o.strip_suffix(" mutation"));
     if let Some(m) = ctx.study.mutation_layer() {
-        match only_gene {
+        match only.map(|subject| subject.strip_suffix(" mutation")) {
             None => slim.layers.push(m.clone()),
             Some(Some(gene)) => slim.layers.push(m.with_matrix(restrict_features(
                 &m.matrix,
