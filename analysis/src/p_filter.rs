@@ -460,8 +460,8 @@ impl PFilter {
     /// threshold crossings (`max_m p_m G_m / k_m`) with the upper and the lower level's `k`s
     /// (equal, and exact, when the `k`s are the same). An interval is split until every row
     /// entering in it has those bounds within `QUOTE_PRECISION` (`COARSE_PRECISION` outside
-    /// `FINE_LEVELS_DOWN_TO..=FINE_LEVELS_UP_TO`), or its ends are; the row gets its upper bound, so a quoted q is
-    /// never smaller than the true one.
+    /// `FINE_LEVELS_DOWN_TO..=FINE_LEVELS_UP_TO`), or its ends are; the row gets its upper
+    /// bound, so a quoted q is never smaller than the true one.
     pub fn q_values(&self) -> Vec<f64> {
         let mut q: Vec<f64> = self
             .p

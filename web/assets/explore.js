@@ -332,17 +332,17 @@
               });
           })
         );
-        return Promise.all([kinds, named, tested]).then(function (both) {
+        return Promise.all([kinds, named, tested]).then(function (found) {
           var entities = {};
-          both[0].forEach(function (p) {
+          found[0].forEach(function (p) {
             entities[p[0]] = p[1];
           });
           var byFeature = {};
-          both[1].forEach(function (p) {
+          found[1].forEach(function (p) {
             byFeature[p[0]] = p[1];
           });
           var byVariable = {};
-          both[2].forEach(function (p) {
+          found[2].forEach(function (p) {
             byVariable[p[0]] = p[1];
           });
           current = {
